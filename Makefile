@@ -1,0 +1,60 @@
+# gan-style: every target installs what it needs into .venv first (a fresh machine needs only
+# python3 >= 3.10 with venv; Debian's dataset-fashion-mnist is added with apt-get when possible).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+FASHION_DIR := /usr/share/datasets/fashion-mnist
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export PYTHONUNBUFFERED := 1
+
+.PHONY: help install data demo test lint train-mnist train-classifier train bench clean
+
+help:
+	@echo "make demo | test | lint | train-mnist | train-classifier | bench | clean"
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+install: $(STAMP)
+
+# Full Fashion-MNIST from Debian (IDX files). Needs root and apt; elsewhere say so and go on.
+data:
+	@if [ ! -d $(FASHION_DIR) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) >/dev/null \
+	      || echo "warning: could not apt-get install dataset-fashion-mnist"; \
+	  else echo "note: install Debian's dataset-fashion-mnist for the Fashion-MNIST tests"; fi; \
+	fi
+
+demo: install
+	$(PY) -m gan_style.generate --num 64 --out demo_out --seed 0
+	$(PY) -m gan_style.evaluate dcgan --num 2000 --out demo_out/dcgan_metrics.json
+
+lint: install
+	$(PY) -m ruff check gan_style tests bench
+
+test: install data
+	$(PY) -m ruff check gan_style tests bench
+	$(PY) -m pytest -q
+
+train-classifier: install
+	$(PY) -m gan_style.train classifier --out checkpoints/mnist_classifier
+
+# The shipped DCGAN recipe (EMA generator + differentiable augmentation): budget <= 15 min on
+# a 2-core CPU. The classifier is needed for the metrics written into the manifest.
+train-mnist: install
+	@test -f checkpoints/mnist_classifier/MANIFEST.json || $(MAKE) train-classifier
+	rm -rf runs/dcgan_mnist
+	$(PY) -m gan_style.train dcgan --out checkpoints/dcgan_mnist --work-dir runs/dcgan_mnist $(DCGAN_FLAGS)
+
+train: train-classifier train-mnist
+
+bench: install
+	$(PY) -m bench.run
+
+clean:
+	rm -rf demo_out runs .pytest_cache .ruff_cache
