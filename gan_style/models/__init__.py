@@ -1,0 +1,1 @@
+"""Networks, one module per model; each exposes a `build_*` function returning a functional model."""
