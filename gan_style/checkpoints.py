@@ -1,0 +1,106 @@
+"""Shipped checkpoints: find them, write their MANIFEST.json, verify sha256, load models.
+
+Layout: `checkpoints/<name>/` with model files (`.keras`) and `MANIFEST.json`:
+{"name", "command", "data_source", "seed", "steps", "epochs", "wall_time_s", "config",
+ "metrics", "files": {filename: sha256}}. The root is `$GAN_STYLE_CHECKPOINTS` if set, else the
+repository's `checkpoints/` folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from gan_style.io import write_text
+
+MANIFEST = "MANIFEST.json"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, incomplete or does not match its manifest."""
+
+
+def root() -> Path:
+    """Folder holding the shipped checkpoints."""
+    return Path(os.environ.get("GAN_STYLE_CHECKPOINTS", Path(__file__).resolve().parents[1] / "checkpoints"))
+
+
+def path(name: str) -> Path:
+    return root() / name
+
+
+def sha256(file: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_model(model, file: str | os.PathLike) -> Path:
+    """Save `model` (architecture + weights, no optimizer state) to `file` atomically.
+
+    A compiled model is cloned first so the optimizer's slots do not triple the file size.
+    """
+    import keras
+
+    if getattr(model, "optimizer", None) is not None:
+        clean = keras.models.clone_model(model)
+        clean.set_weights(model.get_weights())
+        model = clean
+    file = Path(file)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = tempfile.mkdtemp(prefix=".save-", dir=file.parent)
+    try:
+        tmp = Path(tmp_dir) / file.name
+        model.save(tmp)
+        os.replace(tmp, file)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return file
+
+
+def write_manifest(directory: str | os.PathLike, files: list[str], **fields) -> dict:
+    """Write MANIFEST.json with `fields` and the sha256 of each of `files` (names in `directory`)."""
+    directory = Path(directory)
+    manifest = {"name": directory.name, **fields, "files": {f: sha256(directory / f) for f in files}}
+    write_text(directory / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    return manifest
+
+
+def read_manifest(name_or_dir: str | os.PathLike) -> dict:
+    directory = _resolve(name_or_dir)
+    try:
+        return json.loads((directory / MANIFEST).read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"no checkpoint at {directory} (run the Makefile target that trains it)") from None
+
+
+def verify(name_or_dir: str | os.PathLike) -> dict:
+    """Check every file of the manifest against its sha256; returns the manifest."""
+    directory = _resolve(name_or_dir)
+    manifest = read_manifest(directory)
+    for file, digest in manifest.get("files", {}).items():
+        if not (directory / file).is_file():
+            raise CheckpointError(f"{directory / file} is missing")
+        if sha256(directory / file) != digest:
+            raise CheckpointError(f"{directory / file} does not match its sha256 in {MANIFEST}")
+    return manifest
+
+
+def load_model(name_or_dir: str | os.PathLike, file: str):
+    """Verify the checkpoint, then load `file` from it with `keras.saving.load_model`."""
+    import keras
+
+    directory = _resolve(name_or_dir)
+    verify(directory)
+    return keras.saving.load_model(directory / file, compile=False)
+
+
+def _resolve(name_or_dir) -> Path:
+    candidate = Path(name_or_dir)
+    return candidate if candidate.is_dir() or os.sep in str(name_or_dir) else path(str(name_or_dir))

@@ -1,0 +1,106 @@
+"""What every adversarial trainer shares: two optimizers, loss trackers, an EMA generator,
+distribution-aware gradient steps and a seed generator owned by the model."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+
+class AdversarialTrainer(keras.Model):
+    """Base trainer holding `generator`, `discriminator` and an optional EMA copy of the generator.
+
+    Subclasses implement `train_step` with `self.minimize(...)` per network and report scalars
+    through `self.track(...)`; `fit` then prints them in Keras' progress bar.
+
+    ema_decay: 0 disables the EMA; else after generator step t (from 0)
+        d_t = min(ema_decay, (1 + t) / (10 + t)),   w_ema <- d_t * w_ema + (1 - d_t) * w
+    for every generator weight (the warm-up keeps the first, untrained weights from lingering in
+    short runs), and `ema_generator` (refreshed by `sync_ema()`) is the network to sample from.
+    """
+
+    tracked: tuple[str, ...] = ()
+
+    def __init__(self, generator, discriminator, *, ema_decay: float = 0.0, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracked}
+        self.ema_decay = ema_decay
+        if ema_decay:
+            # One variable per generator weight, updated in replica context: ONLY_FIRST_REPLICA
+            # makes the (identical) update legal under MirroredStrategy.
+            self._ema_weights = [
+                keras.Variable(
+                    ops.convert_to_tensor(w), trainable=False, name=f"ema_{i}",
+                    aggregation="only_first_replica",
+                )
+                for i, w in enumerate(generator.weights)
+            ]
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+            self.ema_generator.trainable = False
+        # Every variable exists now (the networks are built functional models), so the trainer
+        # is built: BackupAndRestore can restore into it before the first step.
+        self.built = True
+
+    def compile(self, d_optimizer, g_optimizer, loss_fn=None, **kwargs):
+        """Two optimizers, each updating only its own network; `loss_fn(targets, logits)` optional."""
+        super().compile(**kwargs)
+        if keras.mixed_precision.global_policy().name == "mixed_float16":
+            d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
+            g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
+        self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
+        # Built here, inside the caller's strategy scope: otherwise MirroredStrategy fails in fit
+        # with "You must feed a value for placeholder tensor" (see DESIGN.md, pitfalls).
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    def call(self, inputs, training=False):
+        """D's logits for a batch of images: `fit` calls this on a data batch to build the
+        trainer under a strategy ("Unable to automatically build the model" otherwise)."""
+        return self.discriminator(inputs, training=training)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def minimize(self, tape, loss, optimizer, variables) -> None:
+        """One optimizer step on `variables` from a tape that recorded `loss` (a replica's mean).
+
+        Under tf.distribute the gradients of all replicas are summed, so the loss is divided by
+        the number of replicas first; a LossScaleOptimizer scales and unscales for float16.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        # d(scale * loss / replicas)/dw = (scale / replicas) * dloss/dw: the factor is passed as
+        # the upstream gradient, so the tape needs nothing recorded beyond `loss`.
+        factor = optimizer.scale_loss(tf.constant(1.0 / replicas, loss.dtype))
+        grads = tape.gradient(loss, variables, output_gradients=factor)
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
+
+    def update_ema(self) -> None:
+        """w_ema <- d_t * w_ema + (1 - d_t) * w for every generator weight (call after G's step)."""
+        if not self.ema_decay:
+            return
+        t = ops.cast(self.g_optimizer.iterations, "float32") - 1.0  # the step just taken
+        decay = ops.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
+        for ema, weight in zip(self._ema_weights, self.generator.weights, strict=True):
+            ema.assign(decay * ema + (1.0 - decay) * ops.cast(weight, ema.dtype))
+
+    def sync_ema(self) -> keras.Model:
+        """Copy the EMA weights into `ema_generator` and return the generator to sample from."""
+        if not self.ema_decay:
+            return self.generator
+        for target, ema in zip(self.ema_generator.weights, self._ema_weights, strict=True):
+            target.assign(ema)
+        return self.ema_generator
+
+    def track(self, values: dict) -> dict:
+        """Update the Mean trackers from `values` and return every tracker's current result."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}

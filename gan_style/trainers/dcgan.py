@@ -1,0 +1,191 @@
+"""DCGAN trainer: alternating discriminator and generator steps in one `train_step`."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from gan_style import augment, losses
+from gan_style.models.dcgan_generator import build_dcgan_generator
+from gan_style.models.discriminator import build_discriminator
+from gan_style.trainers.base import AdversarialTrainer
+
+
+@dataclass
+class DCGANConfig:
+    """Hyperparameters of a DCGAN run; written into every checkpoint's manifest."""
+
+    latent_dim: int = 100
+    base_filters: int = 64
+    batchnorm: bool = True
+    d_dropout: float = 0.3
+    batch_size: int = 64
+    g_learning_rate: float = 2e-4
+    d_learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    label_smoothing: float = 0.0
+    ema_decay: float = 0.999
+    augment: str = "translation,cutout"
+    epochs: int = 100
+    seed: int = 0
+    jit_compile: bool = False
+    precision: str = "float32"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class DCGANTrainer(AdversarialTrainer):
+    """Trains a DCGAN generator G and discriminator D (logits) on batches of real images.
+
+    Each step, with z ~ N(0, I) drawn from the model's SeedGenerator and A the differentiable
+    augmentation of `augment_policy` (identity when empty):
+      D step: minimise -E[log D(A(x))] - E[log(1 - D(A(G(z))))]   (one-sided smoothing optional)
+      G step: minimise -E[log D(A(G(z')))]                        (non-saturating)
+    Tracked: d_loss, g_loss, d_real = E[D(x)], d_fake = E[D(G(z))] (probabilities, in [0, 1]).
+    """
+
+    tracked = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        *,
+        latent_dim: int = 100,
+        label_smoothing: float = 0.0,
+        augment_policy: str = "",
+        **kwargs,
+    ):
+        super().__init__(generator, discriminator, **kwargs)
+        self.latent_dim = latent_dim
+        self.label_smoothing = label_smoothing
+        self.policy = augment.parse_policy(augment_policy)
+
+    def _noise(self, batch_size):
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def _discriminate(self, images, training):
+        images = augment.diff_augment(images, self.policy, self.seed_generator)
+        return self.discriminator(images, training=training)
+
+    def _forward(self, real, training):
+        """Forward passes for both losses; returns (d_loss, g_loss, real_logits, fake_logits)."""
+        fake = self.generator(self._noise(ops.shape(real)[0]), training=training)
+        real_logits = self._discriminate(real, training)
+        fake_logits = self._discriminate(fake, training)
+        d_loss, _ = losses.dcgan_discriminator_loss(
+            real_logits, fake_logits, self.label_smoothing, loss_fn=self.loss_fn
+        )
+        return d_loss, losses.dcgan_generator_loss(fake_logits, loss_fn=self.loss_fn), real_logits, fake_logits
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        with tf.GradientTape() as tape:
+            d_loss, _, real_logits, fake_logits = self._forward(real, training=True)
+        self.minimize(tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
+
+        with tf.GradientTape() as tape:
+            fake = self.generator(self._noise(ops.shape(real)[0]), training=True)
+            g_loss = losses.dcgan_generator_loss(self._discriminate(fake, True), loss_fn=self.loss_fn)
+        self.minimize(tape, g_loss, self.g_optimizer, self.generator.trainable_variables)
+        self.update_ema()
+        return self._report(d_loss, g_loss, real_logits, fake_logits)
+
+    def test_step(self, data):
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        return self._report(*self._forward(real, training=False))
+
+    def _report(self, d_loss, g_loss, real_logits, fake_logits):
+        return self.track({
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": ops.mean(ops.sigmoid(real_logits)),
+            "d_fake": ops.mean(ops.sigmoid(fake_logits)),
+        })
+
+
+def build_dcgan_trainer(config: DCGANConfig) -> DCGANTrainer:
+    """Networks, trainer and Adam optimizers from `config`, compiled (call inside a strategy scope)."""
+    generator = build_dcgan_generator(config.latent_dim, config.base_filters, config.batchnorm)
+    discriminator = build_discriminator(base_filters=config.base_filters, dropout=config.d_dropout)
+    trainer = DCGANTrainer(
+        generator,
+        discriminator,
+        latent_dim=config.latent_dim,
+        label_smoothing=config.label_smoothing,
+        augment_policy=config.augment,
+        ema_decay=config.ema_decay,
+        seed=config.seed,
+    )
+    trainer.compile(
+        d_optimizer=keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1),
+        g_optimizer=keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1),
+        jit_compile=config.jit_compile,
+    )
+    return trainer
+
+
+def train_dcgan(
+    config: DCGANConfig,
+    out_dir: str | Path,
+    work_dir: str | Path,
+    *,
+    data_dir=None,
+    download: bool = False,
+    strategy: str = "default",
+    steps_per_epoch: int | None = None,
+    evaluate: bool = True,
+    command: str = "",
+    verbose: int = 2,
+) -> dict:
+    """Train on MNIST (train split), then write to `out_dir`: `generator.keras` (the EMA
+    generator when `ema_decay` > 0), `discriminator.keras`, `samples.png`, `loss_curves.png` and
+    MANIFEST.json with the evaluation metrics. `work_dir` holds backups (a killed run resumes),
+    per-epoch grids, CSV and TensorBoard logs. Returns the manifest."""
+    from gan_style import callbacks, checkpoints, data, runtime, viz
+    from gan_style.evaluate import evaluate_dcgan
+    from gan_style.generate import sample_images
+
+    start = time.time()
+    runtime.configure(precision=config.precision)
+    keras.utils.set_random_seed(config.seed)
+    train = data.load_arrays("mnist", "train", data_dir, download)
+    dataset = data.make_dataset(train, config.batch_size, seed=config.seed)
+    with runtime.get_strategy(strategy).scope():
+        trainer = build_dcgan_trainer(config)
+    work_dir, out_dir = Path(work_dir), Path(out_dir)
+    history = trainer.fit(
+        dataset, epochs=config.epochs, steps_per_epoch=steps_per_epoch, verbose=verbose,
+        callbacks=callbacks.gan_callbacks(work_dir, config.latent_dim),
+    )
+    generator = trainer.sync_ema()
+    checkpoints.save_model(generator, out_dir / "generator.keras")
+    checkpoints.save_model(trainer.discriminator, out_dir / "discriminator.keras")
+    viz.save_grid(out_dir / "samples.png", sample_images(generator, 100, seed=config.seed), cols=10)
+    viz.plot_loss_curves(history.history, out_dir / "loss_curves.png", "DCGAN on MNIST")
+    steps = config.epochs * (steps_per_epoch or len(train) // config.batch_size)
+    wall = time.time() - start
+    metrics = evaluate_dcgan(generator, data_dir=data_dir) if evaluate else {}
+    return checkpoints.write_manifest(
+        out_dir, ["generator.keras", "discriminator.keras"],
+        command=command, data_source=train.source, seed=config.seed, epochs=config.epochs,
+        steps=steps, wall_time_s=round(wall, 1),
+        budget=f"{config.epochs} epochs x {steps // config.epochs} steps of batch {config.batch_size}",
+        device=_device_name(), config=config.to_dict(), metrics=metrics,
+    )
+
+
+def _device_name() -> str:
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        return tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+    import os
+
+    return f"CPU ({os.cpu_count()} cores)"
