@@ -1,0 +1,104 @@
+"""Evaluation metrics. Generator quality is measured on a classifier trained in this repo:
+
+- Frechet distance between Gaussians fitted to penultimate features ("classifier FID"),
+      FD = ||mu_1 - mu_2||^2 + Tr(S_1 + S_2 - 2 (S_1 S_2)^(1/2));
+- classifier score  exp(E_x[KL(p(y|x) || p(y))])  (10 at best for 10 balanced, confident classes);
+- entropy of the predicted-label histogram, in nats (ln 10 = 2.303 when balanced; low = collapse).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+
+def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """features (N, D) -> (mean (D,), covariance (D, D)), float64."""
+    features = np.asarray(features, np.float64)
+    if features.ndim != 2 or len(features) < 2:
+        raise ValueError(f"features must be (N >= 2, D), got {features.shape}")
+    return features.mean(axis=0), np.cov(features, rowvar=False)
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """Frechet distance between N(mu1, sigma1) and N(mu2, sigma2) (>= 0)."""
+    mu1, mu2 = np.atleast_1d(mu1), np.atleast_1d(mu2)
+    sigma1, sigma2 = np.atleast_2d(sigma1), np.atleast_2d(sigma2)
+    covmean, _ = linalg.sqrtm(sigma1 @ sigma2, disp=False)
+    if not np.isfinite(covmean).all():  # singular product: regularise as in the FID reference code
+        offset = np.eye(len(sigma1)) * 1e-6
+        covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
+    covmean = np.real(covmean)
+    diff = mu1 - mu2
+    value = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean)
+    return float(max(value, 0.0))
+
+
+def classifier_score(probs: np.ndarray, eps: float = 1e-12) -> float:
+    """exp(E_x[KL(p(y|x) || p(y))]) from class probabilities (N, K); in [1, K]."""
+    probs = np.asarray(probs, np.float64)
+    marginal = probs.mean(axis=0, keepdims=True)
+    kl = np.sum(probs * (np.log(probs + eps) - np.log(marginal + eps)), axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def label_entropy(probs: np.ndarray) -> float:
+    """Entropy (nats) of the histogram of argmax labels; in [0, ln K]."""
+    probs = np.asarray(probs)
+    counts = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1]).astype(np.float64)
+    p = counts / counts.sum()
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def psnr(a: np.ndarray, b: np.ndarray, data_range: float = 2.0) -> float:
+    """Peak signal-to-noise ratio in dB between two images of the same range (default [-1, 1])."""
+    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(data_range**2 / mse)
+
+
+class ClassifierEvaluator:
+    """Features and probabilities of images under a trained classifier, and the GAN metrics.
+
+    classifier: images (B, 28, 28, 1) in [-1, 1] -> logits (B, 10), with a layer "features".
+    """
+
+    def __init__(self, classifier, batch_size: int = 500):
+        from gan_style.models.mnist_classifier import feature_and_logit_model
+
+        self.model = feature_and_logit_model(classifier)
+        self.batch_size = batch_size
+
+    def embed(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """images (N, 28, 28, 1) in [-1, 1] -> (features (N, 128), probabilities (N, 10))."""
+        from scipy.special import softmax
+
+        feats, logits = self.model.predict(images, batch_size=self.batch_size, verbose=0)
+        return feats, softmax(logits, axis=1)
+
+    def compare(self, samples: np.ndarray, reference: np.ndarray) -> dict:
+        """Metrics of `samples` against `reference` images: fid, score, entropy."""
+        f_s, p_s = self.embed(samples)
+        f_r, _ = self.embed(reference)
+        return {
+            "fid": frechet_distance(*feature_statistics(f_s), *feature_statistics(f_r)),
+            "classifier_score": classifier_score(p_s),
+            "label_entropy": label_entropy(p_s),
+        }
+
+    def report(self, samples: np.ndarray, held_out: np.ndarray) -> dict:
+        """Generator metrics next to the real-data floor, with equal sample sizes for the FID.
+
+        held_out is split in two disjoint halves A and B: "real" compares A with B (the floor);
+        "generated" compares len(B) samples with B for the FID, and all samples for the
+        score and entropy.
+        """
+        half = len(held_out) // 2
+        real_a, real_b = held_out[:half], held_out[half : 2 * half]
+        generated = self.compare(samples[:half], real_b)
+        _, probs = self.embed(samples)
+        generated.update(classifier_score=classifier_score(probs), label_entropy=label_entropy(probs))
+        generated["num_samples"] = len(samples)
+        real = self.compare(real_a, real_b)
+        real["num_samples"] = half
+        return {"generated": generated, "real_halves": real, "fid_sample_size": half}

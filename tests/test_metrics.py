@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from gan_style import metrics
+
+
+def test_frechet_distance_of_known_gaussians():
+    # FD(N(m1, a^2 I), N(m2, b^2 I)) in d dims = |m1 - m2|^2 + d (a - b)^2
+    d = 4
+    mu1, mu2 = np.zeros(d), np.full(d, 0.5)
+    value = metrics.frechet_distance(mu1, 4.0 * np.eye(d), mu2, 1.0 * np.eye(d))
+    assert value == pytest.approx(d * 0.25 + d * (2.0 - 1.0) ** 2, rel=1e-9)
+
+
+def test_frechet_distance_non_diagonal_against_closed_form():
+    s1 = np.array([[2.0, 0.3], [0.3, 1.0]])
+    s2 = np.array([[1.0, -0.2], [-0.2, 0.5]])
+    from scipy.linalg import sqrtm
+
+    expected = np.trace(s1 + s2 - 2 * np.real(sqrtm(s1 @ s2)))
+    assert metrics.frechet_distance([0, 0], s1, [0, 0], s2) == pytest.approx(expected, rel=1e-9)
+    assert metrics.frechet_distance([1, 2], s1, [1, 2], s1) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_feature_statistics_from_samples():
+    rng = np.random.default_rng(0)
+    x = rng.normal(3.0, 2.0, (20000, 3))
+    mu, sigma = metrics.feature_statistics(x)
+    np.testing.assert_allclose(mu, 3.0, atol=0.05)
+    np.testing.assert_allclose(sigma, 4.0 * np.eye(3), atol=0.15)
+
+
+def test_classifier_score_bounds():
+    confident_balanced = np.eye(10)[np.arange(1000) % 10]
+    assert metrics.classifier_score(confident_balanced) == pytest.approx(10.0, rel=1e-6)
+    collapsed = np.eye(10)[np.zeros(1000, int)]
+    assert metrics.classifier_score(collapsed) == pytest.approx(1.0, rel=1e-6)
+    uniform = np.full((100, 10), 0.1)
+    assert metrics.classifier_score(uniform) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_classifier_score_hand_computed():
+    p = np.array([[0.9, 0.1], [0.2, 0.8]])
+    marginal = p.mean(0)
+    kl = (p * np.log(p / marginal)).sum(1)
+    assert metrics.classifier_score(p) == pytest.approx(np.exp(kl.mean()), rel=1e-9)
+
+
+def test_label_entropy():
+    balanced = np.eye(10)[np.arange(100) % 10]
+    assert metrics.label_entropy(balanced) == pytest.approx(np.log(10))
+    halves = np.eye(10)[np.array([0, 1] * 50)]
+    assert metrics.label_entropy(halves) == pytest.approx(np.log(2))
+
+
+def test_psnr():
+    a = np.zeros((4, 4))
+    assert metrics.psnr(a, a) == float("inf")
+    assert metrics.psnr(a, a + 0.2) == pytest.approx(10 * np.log10(4 / 0.04))
