@@ -1,0 +1,62 @@
+"""A small timing harness: warm-up excluded, medians over repeats, peak RSS in a fresh process."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+
+def time_call(fn: Callable[[], object], repeats: int = 5, warmup: int = 2, inner: int = 1) -> dict:
+    """Median seconds per call of `fn` (each repeat runs it `inner` times); warm-up calls excluded."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - start) / inner)
+    return {"median_s": statistics.median(samples), "min_s": min(samples), "repeats": repeats, "inner": inner}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_isolated(module: str, args: dict, timeout: int = 600) -> dict:
+    """Run `python -m module '<json args>'` in a fresh process; it prints one JSON line last."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run(
+        [sys.executable, "-m", module, json.dumps(args)], capture_output=True, text=True, timeout=timeout, env=env
+    )
+    if out.returncode != 0:
+        return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    """What this run ran on: host, CPU model and count, accelerator if any, library versions."""
+    import keras
+    import tensorflow as tf
+
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpus = tf.config.list_physical_devices("GPU")
+    gpu = tf.config.experimental.get_device_details(gpus[0]).get("device_name") if gpus else None
+    return {
+        "name": f"gpu-{gpu}" if gpu else f"cpu{os.cpu_count()}",
+        "cpu": cpu, "cores": os.cpu_count(), "gpu": gpu,
+        "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+    }

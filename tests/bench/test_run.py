@@ -1,0 +1,33 @@
+"""Smoke test of `make bench` in tiny mode: every benchmark runs and lands in the results and
+the Markdown. No timing is asserted (CI machines are noisy)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_bench_tiny_writes_results_and_markdown(tmp_path):
+    markdown = tmp_path / "BENCHMARKS.md"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--tiny", "--out-dir", str(tmp_path), "--markdown", str(markdown)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    (results_file,) = tmp_path.glob("*.json")
+    results = json.loads(results_file.read_text())
+    variants = {row["variant"] for row in results["dcgan_training"]}
+    assert any(v.startswith("seed loop") for v in variants)
+    assert {"train_step (eager)", "train_step (function)", "train_step (xla)", "train_step (bf16)"} <= variants
+    assert all(row["ms_per_step"] > 0 for row in results["dcgan_training"])
+    assert [p["batch"] for p in results["dcgan_scaling"]] == [1, 2]
+    assert all("error" not in p and p["peak_rss_mb"] > 0 for p in results["dcgan_scaling"])
+    assert set(results["peers"].values()) <= {"installed", "missing"}
+    assert results_file.with_suffix(".png").stat().st_size > 0
+    text = markdown.read_text()
+    assert "seed loop" in text and "Scaling with batch size" in text
