@@ -44,12 +44,11 @@ def sha256(file: str | os.PathLike) -> str:
 def save_model(model, file: str | os.PathLike) -> Path:
     """Save `model` (architecture + weights, no optimizer state) to `file` atomically.
 
-    A compiled model is cloned first so the optimizer's slots do not triple the file size.
+    A compiled model is rebuilt from its config first (uncompiled: `clone_model` would copy the
+    optimizer), so the optimizer's slots do not triple the file size.
     """
-    import keras
-
     if getattr(model, "optimizer", None) is not None:
-        clean = keras.models.clone_model(model)
+        clean = type(model).from_config(model.get_config())
         clean.set_weights(model.get_weights())
         model = clean
     file = Path(file)
@@ -58,6 +57,7 @@ def save_model(model, file: str | os.PathLike) -> Path:
     try:
         tmp = Path(tmp_dir) / file.name
         model.save(tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, file)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)

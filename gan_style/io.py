@@ -9,6 +9,14 @@ from pathlib import Path
 import numpy as np
 
 
+def _publish(tmp: str, path: Path) -> None:
+    """Give the finished temporary file the usual mode (0666 minus umask), then rename it over `path`."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+
+
 def to_uint8(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
     """Map float images in `value_range` to uint8 [0, 255] (values outside are clipped)."""
     lo, hi = value_range
@@ -35,7 +43,7 @@ def write_png(path: str | os.PathLike, image: np.ndarray) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             Image.fromarray(array).save(handle, format="PNG")
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -50,7 +58,7 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

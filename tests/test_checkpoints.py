@@ -37,7 +37,15 @@ def test_save_model_drops_optimizer_state(tmp_path):
     checkpoints.save_model(model, tmp_path / "m.keras")
     restored = keras.saving.load_model(tmp_path / "m.keras", compile=False)
     np.testing.assert_array_equal(restored.get_weights()[0], model.get_weights()[0])
-    assert restored.optimizer is None
+    import io as _io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(tmp_path / "m.keras") as archive:
+        weights = h5py.File(_io.BytesIO(archive.read("model.weights.h5")), "r")
+        assert "optimizer" not in weights
+    assert oct((tmp_path / "m.keras").stat().st_mode & 0o777) == oct(0o644)
 
 
 @pytest.mark.parametrize("name", ["mnist_classifier", "dcgan_mnist"])
