@@ -215,3 +215,66 @@ def fashion_mnist(split: str = "train", batch_size: int = 64, **kwargs):
 def _named(name, split, batch_size, data_dir=None, download=False, **kwargs):
     data = load_arrays(name, split, data_dir=data_dir, download=download)
     return make_dataset(data, batch_size, **kwargs), data.source
+
+
+# ---------------------------------------------------------------------------------------------
+# bundled photos and textures (scikit-image, matplotlib): RGB domain, offline
+
+BUNDLED_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry",
+                  "retina", "camera", "coins", "moon", "clock", "grace_hopper")
+BUNDLED_TEXTURES = ("brick", "grass", "gravel")
+VALIDATION_IMAGES = ("chelsea", "grace_hopper", "clock", "gravel")  # never trained on
+
+
+def bundled_image(name: str) -> np.ndarray:
+    """One bundled picture as uint8 RGB (H, W, 3): a `skimage.data` name or "grace_hopper"."""
+    if name == "grace_hopper":
+        from matplotlib import cbook
+        from PIL import Image
+
+        with cbook.get_sample_data("grace_hopper.jpg") as handle:
+            image = np.asarray(Image.open(handle).convert("RGB"))
+    else:
+        import skimage.data
+
+        if name not in BUNDLED_PHOTOS + BUNDLED_TEXTURES:
+            raise ValueError(f"bundled images are {BUNDLED_PHOTOS + BUNDLED_TEXTURES}, got {name!r}")
+        image = getattr(skimage.data, name)()
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=-1)
+    return image[..., :3].astype(np.uint8)
+
+
+def bundled_images(split: str = "train") -> dict[str, np.ndarray]:
+    """Bundled pictures of a split: "train" (all but VALIDATION_IMAGES), "validation", or "all"."""
+    names = BUNDLED_PHOTOS + BUNDLED_TEXTURES
+    if split == "train":
+        names = tuple(n for n in names if n not in VALIDATION_IMAGES)
+    elif split == "validation":
+        names = VALIDATION_IMAGES
+    elif split != "all":
+        raise ValueError(f"split must be train, validation or all, got {split!r}")
+    images = {name: bundled_image(name) for name in names}
+    log.info("bundled images (%s): %s", split, ", ".join(images))
+    return images
+
+
+def random_crops(images: dict[str, np.ndarray] | list[np.ndarray], size: int, num: int, seed: int = 0,
+                 scales: tuple[float, float] = (0.5, 1.0)) -> np.ndarray:
+    """`num` random crops (num, size, size, 3) float32 in [-1, 1], each rescaled by a random
+    factor in `scales` first (more variety from few pictures), and flipped half the time."""
+    from skimage.transform import rescale
+
+    pool = list(images.values()) if isinstance(images, dict) else list(images)
+    rng = np.random.default_rng(seed)
+    crops = np.empty((num, size, size, 3), np.float32)
+    for i in range(num):
+        image = pool[rng.integers(len(pool))]
+        factor = max(rng.uniform(*scales), (size + 1) / min(image.shape[:2]))
+        scaled = rescale(image, factor, channel_axis=-1, anti_aliasing=True, preserve_range=True)
+        y = rng.integers(0, scaled.shape[0] - size + 1)
+        x = rng.integers(0, scaled.shape[1] - size + 1)
+        crop = scaled[y : y + size, x : x + size]
+        crops[i] = (crop[:, ::-1] if rng.random() < 0.5 else crop) / 127.5 - 1.0
+    return crops

@@ -1,7 +1,9 @@
-"""`python -m gan_style.evaluate dcgan [--num N] [--out FILE]`: measure a generator.
+"""`python -m gan_style.evaluate {dcgan,quality} [--num N] [--out FILE]`: measure shipped models.
 
-Prints classifier FID / score / label entropy of generated digits beside the same numbers for two
-disjoint halves of the held-out real digits (the floor), and writes them as JSON with `--out`.
+dcgan: classifier FID / score / label entropy of generated digits beside the same numbers for two
+disjoint halves of the held-out real digits (the floor). quality: AUROC, false-positive rate at the
+shipped threshold, pixel IoU/F1, on seen and held-out artifact types, beside trivial detectors.
+`--out` writes the report as JSON.
 """
 
 from __future__ import annotations
@@ -31,6 +33,94 @@ def evaluate_dcgan(generator, num: int = 5000, seed: int = 1, data_dir=None,
     return report
 
 
+def trivial_scores(images: np.ndarray) -> dict[str, np.ndarray]:
+    """Abnormality scores of the floor detectors, per image: the 95th percentile of the 5x5 local
+    variance, and the mean squared Laplacian (noise, grids and blocking raise both)."""
+    from scipy import ndimage
+
+    gray = images.mean(axis=-1)
+    mean = ndimage.uniform_filter(gray, size=(1, 5, 5))
+    variance = ndimage.uniform_filter(gray**2, size=(1, 5, 5)) - mean**2
+    laplacian = np.stack([ndimage.laplace(g) for g in gray])
+    return {
+        "local_variance": np.percentile(variance.reshape(len(gray), -1), 95, axis=1),
+        "laplacian_energy": (laplacian**2).reshape(len(gray), -1).mean(axis=1),
+    }
+
+
+def _detection(regressor, clean, corrupted, masks, threshold, clean_scores) -> dict:
+    """Image- and pixel-level numbers for one set of corrupted images against clean ones."""
+    from gan_style import metrics, regions
+
+    out = regressor.predict(corrupted, batch_size=128, verbose=0)
+    scores = out["global_score"][:, 0]
+    predicted = np.stack([regions.abnormal_mask(m[..., 0], threshold, corrupted.shape[1:3]) for m in out["score_map"]])
+    iou, f1 = metrics.mask_iou_f1(predicted, masks > 0)
+    result = {
+        "auroc": metrics.auroc(1 - scores, 1 - clean_scores),
+        "detection_rate": float(np.mean(scores < threshold)),
+        "pixel_iou": iou, "pixel_f1": f1, "images": len(corrupted),
+    }
+    clean_trivial, corrupted_trivial = trivial_scores(clean), trivial_scores(corrupted)
+    result["floor_auroc"] = {
+        name: metrics.auroc(corrupted_trivial[name], clean_trivial[name]) for name in clean_trivial
+    }
+    return result
+
+
+def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345) -> dict:
+    """Measure a quality regressor on validation images never trained on.
+
+    Half of the clean validation images choose the threshold (largest with at most
+    `config.max_fpr` of them flagged); the other half are the clean test set, corrupted once
+    with seen artifact types and once with held-out types. Digits also score real early-GAN
+    samples against real digits. Floor: trivial detectors on the same images.
+    """
+    from gan_style import metrics
+    from gan_style.artifacts import corrupt
+    from gan_style.trainers.quality import clean_images
+
+    images, source = clean_images(config.domain, "validation", num, seed, config.crop_size)
+    calibration, test = images[: len(images) // 2], images[len(images) // 2 :]
+    predict = lambda x: regressor.predict(x, batch_size=128, verbose=0)["global_score"][:, 0]  # noqa: E731
+    threshold = metrics.threshold_for_fpr(predict(calibration), config.max_fpr)
+    clean_scores = predict(test)
+    report = {"domain": config.domain, "validation_source": source, "threshold": threshold,
+              "clean_images": len(test), "false_positive_rate": float(np.mean(clean_scores < threshold))}
+    rng = np.random.default_rng(seed)
+    for name, kinds in (("seen", config.train_kinds()), ("held_out", list(config.held_out_kinds))):
+        pairs = [corrupt(x, kinds[i % len(kinds)], rng, float(rng.uniform(0.3, 1.0)), config.domain)
+                 for i, x in enumerate(test)]
+        corrupted, masks = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+        keep = masks.reshape(len(masks), -1).any(axis=1)  # an artifact that changed nothing is no artifact
+        report[name] = _detection(regressor, test, corrupted[keep], masks[keep], threshold, clean_scores)
+        report[name]["kinds"] = kinds
+    if config.domain == "digits":
+        from gan_style.failures import early_dcgan_samples
+
+        fakes = early_dcgan_samples(len(test), seed=config.seed + 7)  # another run than training's
+        fake_scores = predict(fakes)
+        report["early_gan_samples"] = {
+            "auroc": metrics.auroc(1 - fake_scores, 1 - clean_scores),
+            "detection_rate": float(np.mean(fake_scores < threshold)), "images": len(fakes),
+        }
+    return report
+
+
+def format_quality(report: dict) -> str:
+    rows = [f"quality ({report['domain']}): threshold {report['threshold']:.3f}, "
+            f"false-positive rate on {report['clean_images']} clean images {report['false_positive_rate']:.3f}",
+            f"{'':18s}{'AUROC':>8s}{'detect':>8s}{'IoU':>7s}{'F1':>7s}{'var AUROC':>11s}{'lap AUROC':>11s}"]
+    for name in ("seen", "held_out"):
+        r = report[name]
+        rows.append(f"{name:18s}{r['auroc']:8.3f}{r['detection_rate']:8.3f}{r['pixel_iou']:7.3f}{r['pixel_f1']:7.3f}"
+                    f"{r['floor_auroc']['local_variance']:11.3f}{r['floor_auroc']['laplacian_energy']:11.3f}")
+    if "early_gan_samples" in report:
+        r = report["early_gan_samples"]
+        rows.append(f"{'early GAN samples':18s}{r['auroc']:8.3f}{r['detection_rate']:8.3f}")
+    return "\n".join(rows)
+
+
 def format_report(report: dict) -> str:
     """A small fixed-width table of the report."""
     rows = [f"{'':22s}{'generated':>12s}{'real halves':>13s}{'target':>9s}"]
@@ -55,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     dcgan.add_argument("--seed", type=int, default=1)
     dcgan.add_argument("--data-dir", help="folder with MNIST IDX files")
     dcgan.add_argument("--out", help="write the report as JSON here")
+    quality = sub.add_parser("quality", help="the quality regressors (shipped quality_<domain>)")
+    quality.add_argument("--domain", default="both", choices=["digits", "rgb", "both"])
+    quality.add_argument("--num", type=int, default=1000, help="validation images (half calibrate)")
+    quality.add_argument("--out", help="write the reports as JSON here")
     args = parser.parse_args(argv)
     if args.num < 4:
         parser.error(f"--num must be >= 4, got {args.num}")
@@ -65,12 +159,23 @@ def main(argv: list[str] | None = None) -> int:
     from gan_style.data import DataUnavailableError
 
     try:
-        generator = checkpoints.load_model(args.checkpoint, "generator.keras")
-        report = evaluate_dcgan(generator, args.num, args.seed, args.data_dir)
+        if args.what == "dcgan":
+            generator = checkpoints.load_model(args.checkpoint, "generator.keras")
+            report = evaluate_dcgan(generator, args.num, args.seed, args.data_dir)
+            print(format_report(report))
+        else:
+            from gan_style.trainers.quality import QualityConfig
+
+            report = {}
+            for domain in ("digits", "rgb") if args.domain == "both" else (args.domain,):
+                name = f"quality_{domain}"
+                manifest = checkpoints.verify(name)
+                config = QualityConfig.from_dict(manifest["config"])
+                report[domain] = evaluate_quality(checkpoints.load_model(name, "regressor.keras"), config, args.num)
+                print(format_quality(report[domain]))
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(format_report(report))
     if args.out:
         io.write_text(args.out, json.dumps(report, indent=2) + "\n")
     return 0

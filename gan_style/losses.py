@@ -35,3 +35,41 @@ def dcgan_generator_loss(fake_logits, loss_fn=None):
     """Non-saturating Loss_G = -E_z[log D(G(z))]  (instead of the seed's saturating log(1 - D))."""
     loss_fn = loss_fn or bce_from_logits
     return ops.mean(loss_fn(ops.ones_like(fake_logits), fake_logits))
+
+
+def region_targets(masks, stride: int):
+    """Pixel masks (B, H, W) in {0, 1} -> region targets (B, ceil(H/s), ceil(W/s), 1): a region is
+    abnormal when any of its pixels is."""
+    masks = ops.cast(masks, "float32")[..., None]
+    return ops.max_pool(masks, pool_size=stride, strides=stride, padding="same")
+
+
+def pairwise_ranking_loss(scores, abnormal, margin: float = 0.3):
+    """Mean over (clean i, abnormal j) pairs in the batch of max(0, margin - (s_i - s_j)).
+
+    scores (B,) in [0, 1] (1 = clean); abnormal (B,) in {0, 1}. Zero when a batch has no pair.
+    """
+    scores = ops.reshape(ops.cast(scores, "float32"), (-1,))
+    abnormal = ops.reshape(ops.cast(abnormal, "float32"), (-1,))
+    clean = 1.0 - abnormal
+    gaps = ops.relu(margin - (scores[:, None] - scores[None, :]))  # [i, j]: clean i above abnormal j
+    pairs = clean[:, None] * abnormal[None, :]
+    return ops.sum(gaps * pairs) / ops.maximum(ops.sum(pairs), 1.0)
+
+
+def quality_loss(outputs, masks, abnormal, mask_known, stride: int,
+                 pos_weight: float = 3.0, rank_weight: float = 0.5):
+    """Quality-regressor loss: per-region BCE against the masks (only where masks are known),
+    BCE of the global head against image labels, and a ranking loss on the global score.
+
+    outputs: the regressor's dict; masks (B, H, W); abnormal, mask_known (B,) in {0, 1}.
+    Returns (total, {"region": ..., "global": ..., "rank": ...}).
+    """
+    targets = region_targets(masks, stride)
+    weights = (1.0 + (pos_weight - 1.0) * targets) * ops.reshape(ops.cast(mask_known, "float32"), (-1, 1, 1, 1))
+    per_region = bce_from_logits(targets, outputs["region_logits"]) * weights
+    region = ops.sum(per_region) / ops.maximum(ops.sum(weights), 1.0)
+    global_ = ops.mean(bce_from_logits(ops.reshape(abnormal, (-1, 1)), outputs["global_logit"]))
+    rank = pairwise_ranking_loss(outputs["global_score"], abnormal)
+    total = region + global_ + rank_weight * rank
+    return total, {"region": region, "global": global_, "rank": rank}

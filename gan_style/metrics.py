@@ -102,3 +102,34 @@ class ClassifierEvaluator:
         real = self.compare(real_a, real_b)
         real["num_samples"] = half
         return {"generated": generated, "real_halves": real, "fid_sample_size": half}
+
+
+def auroc(positive: np.ndarray, negative: np.ndarray) -> float:
+    """Area under the ROC curve for `positive` scores ranking above `negative` ones (ties count
+    half): the Mann-Whitney U statistic divided by n_pos * n_neg."""
+    from scipy.stats import rankdata
+
+    positive, negative = np.ravel(positive), np.ravel(negative)
+    if not len(positive) or not len(negative):
+        raise ValueError(f"auroc needs both classes, got {len(positive)} positive, {len(negative)} negative")
+    ranks = rankdata(np.concatenate([positive, negative]))
+    u = ranks[: len(positive)].sum() - len(positive) * (len(positive) + 1) / 2
+    return float(u / (len(positive) * len(negative)))
+
+
+def mask_iou_f1(predicted: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """Pixel IoU and F1 of boolean masks, pooled over everything given (1, 1 when both empty)."""
+    predicted, truth = np.asarray(predicted, bool), np.asarray(truth, bool)
+    tp = np.logical_and(predicted, truth).sum()
+    fp = np.logical_and(predicted, ~truth).sum()
+    fn = np.logical_and(~predicted, truth).sum()
+    if tp + fp + fn == 0:
+        return 1.0, 1.0
+    return float(tp / (tp + fp + fn)), float(2 * tp / (2 * tp + fp + fn))
+
+
+def threshold_for_fpr(clean_scores: np.ndarray, max_fpr: float = 0.05) -> float:
+    """Largest threshold t with at most `max_fpr` of clean scores below it (score < t = abnormal)."""
+    scores = np.sort(np.ravel(clean_scores))
+    allowed = int(np.floor(max_fpr * len(scores)))  # how many clean images may be flagged
+    return float(scores[allowed]) if allowed < len(scores) else float(scores[-1])

@@ -11,12 +11,20 @@ import sys
 def _add_fields(parser: argparse.ArgumentParser, config_cls) -> None:
     """One --flag per dataclass field, typed and defaulted from the dataclass."""
     for field in dataclasses.fields(config_cls):
+        if str(field.type) not in ("int", "float", "str", "bool"):
+            continue  # tuples and other structured fields keep their defaults
         flag = "--" + field.name.replace("_", "-")
         if field.type in (bool, "bool"):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default)
         else:
             kind = {"int": int, "float": float, "str": str}.get(str(field.type), field.type)
             parser.add_argument(flag, type=kind, default=field.default, help=f"default {field.default}")
+
+
+def _config(config_cls, args: argparse.Namespace):
+    """A config dataclass from the parsed flags that `_add_fields` made for it."""
+    names = [f.name for f in dataclasses.fields(config_cls) if hasattr(args, f.name)]
+    return config_cls(**{name: getattr(args, name) for name in names})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     classifier = sub.add_parser("classifier", help="MNIST evaluation classifier -> checkpoints/mnist_classifier")
     classifier.add_argument("--out", default="checkpoints/mnist_classifier")
     _add_fields(classifier, ClassifierConfig)
-    for p in (dcgan, classifier):
+    quality = sub.add_parser("quality", help="quality regressor -> checkpoints/quality_<domain>")
+    quality.add_argument("--out", help="default checkpoints/quality_<domain>")
+    for p in (dcgan, classifier, quality):
         p.add_argument("--data-dir", help="folder with MNIST IDX files")
         p.add_argument("--download", action="store_true", help="let tensorflow-datasets download MNIST")
         p.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2])
@@ -42,8 +52,10 @@ def main(argv: list[str] | None = None) -> int:
 
     runtime.quiet_tensorflow()
     from gan_style.trainers.dcgan import DCGANConfig
+    from gan_style.trainers.quality import QualityConfig
 
     _add_fields(dcgan, DCGANConfig)
+    _add_fields(quality, QualityConfig)
     args = parser.parse_args(argv)
     command = "python -m gan_style.train " + shlex.join(sys.argv[1:] if argv is None else argv)
     from gan_style.data import DataUnavailableError
@@ -52,16 +64,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.what == "dcgan":
             from gan_style.trainers.dcgan import train_dcgan
 
-            config = DCGANConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(DCGANConfig)})
+            config = _config(DCGANConfig, args)
             manifest = train_dcgan(
                 config, args.out, args.work_dir, data_dir=args.data_dir, download=args.download,
                 strategy=args.strategy, steps_per_epoch=args.steps_per_epoch,
                 evaluate=not args.no_evaluate, command=command, verbose=args.verbose,
             )
+        elif args.what == "quality":
+            from gan_style.trainers.quality import train_quality
+
+            config = _config(QualityConfig, args)
+            args.out = args.out or f"checkpoints/quality_{config.domain}"
+            manifest = train_quality(config, args.out, command, args.verbose)
         else:
             from gan_style.trainers.classifier import train_classifier
 
-            config = ClassifierConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(ClassifierConfig)})
+            config = _config(ClassifierConfig, args)
             manifest = train_classifier(config, args.out, args.data_dir, args.download, command, args.verbose)
     except (DataUnavailableError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -47,3 +47,21 @@ def test_keras_bce_loss_fn_gives_the_same_value():
     keras_fn = keras.losses.BinaryCrossentropy(from_logits=True)
     theirs, _ = losses.dcgan_discriminator_loss(real, fake, loss_fn=keras_fn)
     np.testing.assert_allclose(float(ours), float(theirs), rtol=1e-5)
+
+
+def test_region_targets_mark_any_masked_pixel():
+    masks = np.zeros((1, 8, 8), np.float32)
+    masks[0, 5, 1] = 1.0
+    targets = np.asarray(losses.region_targets(masks, 4))
+    assert targets.shape == (1, 2, 2, 1)
+    np.testing.assert_array_equal(targets[0, ..., 0], [[0, 0], [1, 0]])
+
+
+def test_pairwise_ranking_loss_hand_computed():
+    scores = np.array([0.9, 0.2, 0.5], np.float32)  # clean, abnormal, abnormal
+    abnormal = np.array([0, 1, 1], np.float32)
+    # pairs (0,1): gap 0.7 -> max(0, 0.3 - 0.7) = 0; (0,2): gap 0.4 -> 0
+    assert float(losses.pairwise_ranking_loss(scores, abnormal, margin=0.3)) == pytest.approx(0.0)
+    # margin 0.5: (0,1) -> 0, (0,2) -> 0.1; mean over 2 pairs = 0.05
+    assert float(losses.pairwise_ranking_loss(scores, abnormal, margin=0.5)) == pytest.approx(0.05, abs=1e-6)
+    assert float(losses.pairwise_ranking_loss(scores, np.zeros(3, np.float32))) == 0.0

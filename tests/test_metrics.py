@@ -57,3 +57,28 @@ def test_psnr():
     a = np.zeros((4, 4))
     assert metrics.psnr(a, a) == float("inf")
     assert metrics.psnr(a, a + 0.2) == pytest.approx(10 * np.log10(4 / 0.04))
+
+
+def test_auroc_against_pairwise_count():
+    rng = np.random.default_rng(0)
+    pos, neg = rng.normal(1, 1, 50), rng.normal(0, 1, 70)
+    pos[:5] = neg[:5]  # ties count half
+    pairs = (pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()
+    assert metrics.auroc(pos, neg) == pytest.approx(pairs)
+    assert metrics.auroc([2, 3], [0, 1]) == 1.0 and metrics.auroc([0], [1]) == 0.0
+
+
+def test_mask_iou_f1():
+    a = np.zeros((4, 4), bool)
+    b = np.zeros((4, 4), bool)
+    a[:2, :2] = True  # 4 px
+    b[:2, :3] = True  # 6 px, 4 shared
+    iou, f1 = metrics.mask_iou_f1(a, b)
+    assert iou == pytest.approx(4 / 6) and f1 == pytest.approx(8 / 10)
+    assert metrics.mask_iou_f1(np.zeros(3, bool), np.zeros(3, bool)) == (1.0, 1.0)
+
+
+def test_threshold_for_fpr_flags_at_most_the_allowed_fraction():
+    scores = np.random.default_rng(0).uniform(0, 1, 1000)
+    t = metrics.threshold_for_fpr(scores, 0.05)
+    assert np.mean(scores < t) <= 0.05 and np.mean(scores < t) >= 0.045

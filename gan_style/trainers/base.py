@@ -1,5 +1,6 @@
-"""What every adversarial trainer shares: two optimizers, loss trackers, an EMA generator,
-distribution-aware gradient steps and a seed generator owned by the model."""
+"""What the trainers share: Mean trackers for reported scalars, distribution-aware gradient
+steps, a seed generator owned by the model; and for adversarial ones, two optimizers and an EMA
+generator."""
 
 from __future__ import annotations
 
@@ -8,7 +9,42 @@ import tensorflow as tf
 from keras import ops
 
 
-class AdversarialTrainer(keras.Model):
+class TrackedModel(keras.Model):
+    """A trainer that reports the scalars named in `tracked` through `keras.metrics.Mean` trackers
+    (so `fit` prints them) and owns a `SeedGenerator` for its randomness."""
+
+    tracked: tuple[str, ...] = ()
+
+    def __init__(self, *, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracked}
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def minimize(self, tape, loss, optimizer, variables) -> None:
+        """One optimizer step on `variables` from a tape that recorded `loss` (a replica's mean).
+
+        Under tf.distribute the gradients of all replicas are summed, so the loss is divided by
+        the number of replicas first; a LossScaleOptimizer scales and unscales for float16.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        # d(scale * loss / replicas)/dw = (scale / replicas) * dloss/dw: the factor is passed as
+        # the upstream gradient, so the tape needs nothing recorded beyond `loss`.
+        factor = optimizer.scale_loss(tf.constant(1.0 / replicas, loss.dtype))
+        grads = tape.gradient(loss, variables, output_gradients=factor)
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
+
+    def track(self, values: dict) -> dict:
+        """Update the Mean trackers from `values` and return every tracker's current result."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+
+class AdversarialTrainer(TrackedModel):
     """Base trainer holding `generator`, `discriminator` and an optional EMA copy of the generator.
 
     Subclasses implement `train_step` with `self.minimize(...)` per network and report scalars
@@ -20,16 +56,12 @@ class AdversarialTrainer(keras.Model):
     short runs), and `ema_generator` (refreshed by `sync_ema()`) is the network to sample from.
     """
 
-    tracked: tuple[str, ...] = ()
-
     def __init__(self, generator, discriminator, *, ema_decay: float = 0.0, seed: int = 0, **kwargs):
-        super().__init__(**kwargs)
         if not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
+        super().__init__(seed=seed, **kwargs)
         self.generator = generator
         self.discriminator = discriminator
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracked}
         self.ema_decay = ema_decay
         if ema_decay:
             # One variable per generator weight, updated in replica context: ONLY_FIRST_REPLICA
@@ -65,23 +97,6 @@ class AdversarialTrainer(keras.Model):
         trainer under a strategy ("Unable to automatically build the model" otherwise)."""
         return self.discriminator(inputs, training=training)
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def minimize(self, tape, loss, optimizer, variables) -> None:
-        """One optimizer step on `variables` from a tape that recorded `loss` (a replica's mean).
-
-        Under tf.distribute the gradients of all replicas are summed, so the loss is divided by
-        the number of replicas first; a LossScaleOptimizer scales and unscales for float16.
-        """
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        # d(scale * loss / replicas)/dw = (scale / replicas) * dloss/dw: the factor is passed as
-        # the upstream gradient, so the tape needs nothing recorded beyond `loss`.
-        factor = optimizer.scale_loss(tf.constant(1.0 / replicas, loss.dtype))
-        grads = tape.gradient(loss, variables, output_gradients=factor)
-        optimizer.apply_gradients(zip(grads, variables, strict=True))
-
     def update_ema(self) -> None:
         """w_ema <- d_t * w_ema + (1 - d_t) * w for every generator weight (call after G's step)."""
         if not self.ema_decay:
@@ -98,9 +113,3 @@ class AdversarialTrainer(keras.Model):
         for target, ema in zip(self.ema_generator.weights, self._ema_weights, strict=True):
             target.assign(ema)
         return self.ema_generator
-
-    def track(self, values: dict) -> dict:
-        """Update the Mean trackers from `values` and return every tracker's current result."""
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}

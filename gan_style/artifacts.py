@@ -1,0 +1,292 @@
+"""Simulator of generation artifacts, with ground-truth masks.
+
+Every artifact takes a clean image (H, W, C) float32 in [-1, 1] (digits: C = 1, background -1;
+RGB: C = 3), a `numpy.random.Generator` and a strength in (0, 1], and returns a corrupted copy.
+`corrupt` then derives the mask of *changed* pixels (any channel moved by more than one uint8
+level, 2/255 in [-1, 1] units) and puts every other pixel back exactly, so the mask marks
+exactly the pixels that differ. Seeded: the same seed gives the same corruption.
+
+Each artifact imitates a real failure of the generators in this project (named in its docstring).
+`ArtifactBatcher` makes training batches from clean ones, in numpy or inside `tf.data`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy import ndimage
+
+TOLERANCE = 2.0 / 255.0  # one uint8 level in [-1, 1] units: smaller changes are invisible
+
+Artifact = Callable[[np.ndarray, np.random.Generator, float], np.ndarray]
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _box(shape, rng, strength, lo=0.2, hi=0.5, center=None):
+    """A random box (y0, y1, x0, x1) whose side grows with strength, optionally around `center`."""
+    h, w = shape[:2]
+    side_h = max(2, int(round(h * (lo + (hi - lo) * strength))))
+    side_w = max(2, int(round(w * (lo + (hi - lo) * strength))))
+    if center is None:
+        y0, x0 = rng.integers(0, h - side_h + 1), rng.integers(0, w - side_w + 1)
+    else:
+        y0 = int(np.clip(center[0] - side_h // 2, 0, h - side_h))
+        x0 = int(np.clip(center[1] - side_w // 2, 0, w - side_w))
+    return y0, y0 + side_h, x0, x0 + side_w
+
+
+def _ink_center(image, rng):
+    """A random pixel on the strokes (or anywhere when the image is blank)."""
+    ink = np.argwhere(image.max(axis=-1) > 0.0)
+    if len(ink) == 0:
+        return rng.integers(0, image.shape[0]), rng.integers(0, image.shape[1])
+    return tuple(ink[rng.integers(len(ink))])
+
+
+def _disk(shape, center, radius):
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    return (yy - center[0]) ** 2 + (xx - center[1]) ** 2 <= radius**2
+
+
+def _gaussian(shape, center, sigma):
+    yy, xx = np.mgrid[: shape[0], : shape[1]]
+    return np.exp(-((yy - center[0]) ** 2 + (xx - center[1]) ** 2) / (2 * sigma**2))
+
+
+def _motion_blur(patch, rng, length):
+    """Average `patch` along a random direction over `length` pixels."""
+    angle = rng.uniform(0, np.pi)
+    kernel = np.zeros((length, length), np.float32)
+    c = (length - 1) / 2
+    for t in np.linspace(-c, c, 2 * length):
+        kernel[int(round(c + t * np.sin(angle))), int(round(c + t * np.cos(angle)))] = 1.0
+    kernel /= kernel.sum()
+    return np.stack([ndimage.convolve(patch[..., k], kernel, mode="nearest") for k in range(patch.shape[-1])], -1)
+
+
+# ---------------------------------------------------------------------------------------------
+# digits
+
+
+def broken_stroke(image, rng, strength=1.0):
+    """Erase a piece of a stroke. Cause: an under-trained generator that fails to connect strokes."""
+    out = image.copy()
+    radius = 1.5 + 2.5 * strength
+    out[_disk(image.shape, _ink_center(image, rng), radius)] = -1.0
+    return out
+
+
+def spurious_blob(image, rng, strength=1.0):
+    """Add an isolated ink blob. Cause: stray activations of G that paint ink off the digit."""
+    h, w = image.shape[:2]
+    center = (rng.uniform(3, h - 3), rng.uniform(3, w - 3))
+    blob = _gaussian(image.shape, center, 1.0 + 1.5 * strength)[..., None] * (1.0 + strength)
+    return np.clip(image + 2.0 * blob, -1.0, 1.0)
+
+
+def checkerboard(image, rng, strength=1.0):
+    """Add a period-2 checkerboard in a box. Cause: uneven overlap of stride-2 transposed
+    convolutions (Odena et al. 2016), the DCGAN generator's upsampling."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.3, 0.7)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    period = int(rng.choice([2, 4])) if image.shape[-1] == 3 else 2
+    pattern = np.where(((yy // (period // 2)) + (xx // (period // 2))) % 2 == 0, 1.0, -1.0)[..., None]
+    out[y0:y1, x0:x1] = np.clip(out[y0:y1, x0:x1] + (0.25 + 0.45 * strength) * pattern, -1, 1)
+    return out
+
+
+def local_noise(image, rng, strength=1.0):
+    """Gaussian noise in a box. Cause: an early-training generator that still passes its input
+    noise through to the pixels."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength)
+    noise = rng.normal(0.0, 0.3 + 0.5 * strength, out[y0:y1, x0:x1].shape)
+    out[y0:y1, x0:x1] = np.clip(out[y0:y1, x0:x1] + noise, -1, 1)
+    return out
+
+
+def smear(image, rng, strength=1.0):
+    """Motion-blur a box around the strokes. Cause: a generator averaging several modes
+    (blurry, washed-out strokes)."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.3, 0.6, center=_ink_center(image, rng))
+    length = 3 + 2 * int(round(2 * strength))
+    out[y0:y1, x0:x1] = _motion_blur(image, rng, length)[y0:y1, x0:x1]
+    return out
+
+
+def ghost_stroke(image, rng, strength=1.0):
+    """Overlay a faint shifted, rotated copy of the strokes. Cause: mode mixing, two digits
+    half-superimposed by a generator that has not separated its modes."""
+    angle = rng.uniform(-40, 40)
+    shift = rng.integers(-6, 7, size=2)
+    ghost = ndimage.rotate(image[..., 0] + 1.0, angle, reshape=False, order=1)
+    ghost = ndimage.shift(ghost, shift, order=1)[..., None]
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.4, 0.8)
+    region = np.zeros_like(ghost)
+    region[y0:y1, x0:x1] = 1.0
+    return np.clip(image + (0.4 + 0.5 * strength) * ghost * region, -1.0, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# RGB
+
+
+def color_droplet(image, rng, strength=1.0):
+    """A saturated colour blob with a soft edge. Cause: the 'droplet' artifacts of generators that
+    normalise features (AdaIN) and smuggle a strong local signal past the normalisation."""
+    h, w = image.shape[:2]
+    center = (rng.uniform(0, h), rng.uniform(0, w))
+    alpha = np.clip(_gaussian(image.shape, center, (0.04 + 0.08 * strength) * min(h, w)) * 1.6, 0, 1)[..., None]
+    colour = np.eye(3)[rng.integers(3)] * 2.0 - 1.0  # a saturated primary
+    return image * (1 - alpha) + colour * alpha
+
+
+def tearing(image, rng, strength=1.0):
+    """Shift a horizontal band sideways. Cause: misaligned feature maps in decoders (wrong
+    padding or cropping when sizes are not multiples of the stride)."""
+    h, w = image.shape[:2]
+    band = max(2, int(h * (0.05 + 0.15 * strength)))
+    y0 = rng.integers(0, h - band + 1)
+    out = image.copy()
+    shift = int(max(2, w * (0.05 + 0.15 * strength))) * int(rng.choice([-1, 1]))
+    out[y0 : y0 + band] = np.roll(image[y0 : y0 + band], shift, axis=1)
+    return out
+
+
+def hole(image, rng, strength=1.0):
+    """A flat patch of one colour. Cause: dead (zero) decoder features over a region."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.1, 0.3)
+    out[y0:y1, x0:x1] = rng.uniform(-1, 1, size=image.shape[-1])
+    return out
+
+
+def blocking(image, rng, strength=1.0):
+    """Replace a box by averages over 4x4 or 8x8 blocks. Cause: low-resolution features upsampled
+    without smoothing (and compression)."""
+    out = image.copy()
+    block = 8 if strength > 0.5 else 4
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.25, 0.5)
+    y1, x1 = y0 + (y1 - y0) // block * block, x0 + (x1 - x0) // block * block
+    if y1 <= y0 or x1 <= x0:
+        y1, x1 = min(image.shape[0], y0 + block), min(image.shape[1], x0 + block)
+    patch = out[y0:y1, x0:x1]
+    ph, pw = patch.shape[0] // block * block, patch.shape[1] // block * block
+    coarse = patch[:ph, :pw].reshape(ph // block, block, pw // block, block, -1).mean(axis=(1, 3))
+    out[y0 : y0 + ph, x0 : x0 + pw] = coarse.repeat(block, 0).repeat(block, 1)
+    return out
+
+
+def rgb_smear(image, rng, strength=1.0):
+    """Motion-blur a box. Cause: an under-trained decoder that renders texture as streaks."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.2, 0.45)
+    out[y0:y1, x0:x1] = _motion_blur(image, rng, 5 + 2 * int(round(3 * strength)))[y0:y1, x0:x1]
+    return out
+
+
+def noise_burst(image, rng, strength=1.0):
+    """Strong colour noise in a box. Cause: an exploding activation that decodes to noise."""
+    return local_noise(image, rng, strength)
+
+
+DIGIT_ARTIFACTS: dict[str, Artifact] = {
+    "broken_stroke": broken_stroke,
+    "spurious_blob": spurious_blob,
+    "checkerboard": checkerboard,
+    "local_noise": local_noise,
+    "smear": smear,
+    "ghost_stroke": ghost_stroke,
+}
+RGB_ARTIFACTS: dict[str, Artifact] = {
+    "checkerboard": checkerboard,
+    "color_droplet": color_droplet,
+    "tearing": tearing,
+    "smear": rgb_smear,
+    "hole": hole,
+    "noise_burst": noise_burst,
+    "blocking": blocking,
+}
+ARTIFACTS = {"digits": DIGIT_ARTIFACTS, "rgb": RGB_ARTIFACTS}
+
+
+def corrupt(image: np.ndarray, kind: str, rng: np.random.Generator, strength: float = 1.0,
+            domain: str = "digits") -> tuple[np.ndarray, np.ndarray]:
+    """Apply artifact `kind` of `domain`; returns (corrupted (H, W, C) float32, mask (H, W) bool).
+
+    mask[y, x] is True exactly where the returned image differs from `image`.
+    """
+    table = ARTIFACTS[domain]
+    if kind not in table:
+        raise ValueError(f"{domain} artifacts are {sorted(table)}, got {kind!r}")
+    if not 0.0 < strength <= 1.0:
+        raise ValueError(f"strength must be in (0, 1], got {strength}")
+    image = np.asarray(image, np.float32)
+    raw = table[kind](image, rng, strength).astype(np.float32)
+    mask = np.abs(raw - image).max(axis=-1) > TOLERANCE
+    return np.where(mask[..., None], raw, image), mask
+
+
+def corrupt_batch(images: np.ndarray, kinds: list[str], seed: int, domain: str = "digits",
+                  clean_fraction: float = 0.5, strength_range=(0.3, 1.0)):
+    """Corrupt a random subset of `images` (B, H, W, C) with random `kinds`.
+
+    Returns (images, masks (B, H, W) float32, abnormal (B,) float32, kind index (B,) int; -1 clean).
+    """
+    rng = np.random.default_rng(seed)
+    out, masks = images.astype(np.float32).copy(), np.zeros(images.shape[:3], np.float32)
+    labels, kind_ids = np.zeros(len(images), np.float32), np.full(len(images), -1, np.int64)
+    for i in range(len(images)):
+        if rng.random() < clean_fraction:
+            continue
+        k = int(rng.integers(len(kinds)))
+        out[i], mask = corrupt(images[i], kinds[k], rng, float(rng.uniform(*strength_range)), domain)
+        if mask.any():
+            masks[i], labels[i], kind_ids[i] = mask, 1.0, k
+    return out, masks, labels, kind_ids
+
+
+class ArtifactBatcher:
+    """Turns clean batches into training batches for the quality regressor, in numpy or tf.data.
+
+    A random half (`clean_fraction`) stays clean; the rest gets one artifact of `kinds`, or, with
+    probability `failure_fraction`, is replaced by a real failure from `failures` (N, H, W, C)
+    (e.g. early-epoch GAN samples): abnormal, but with no pixel mask (`mask_known` = 0).
+    """
+
+    def __init__(self, kinds: list[str], domain: str = "digits", clean_fraction: float = 0.5,
+                 failures: np.ndarray | None = None, failure_fraction: float = 0.0):
+        unknown = sorted(set(kinds) - set(ARTIFACTS[domain]))
+        if unknown:
+            raise ValueError(f"{domain} artifacts are {sorted(ARTIFACTS[domain])}, got {unknown}")
+        self.kinds, self.domain, self.clean_fraction = list(kinds), domain, clean_fraction
+        self.failures = failures
+        self.failure_fraction = failure_fraction if failures is not None and len(failures) else 0.0
+
+    def numpy(self, images: np.ndarray, seed: int):
+        """images (B, H, W, C) -> (images, masks (B, H, W), abnormal (B,), mask_known (B,)), float32."""
+        out, masks, labels, _ = corrupt_batch(images, self.kinds, seed, self.domain, self.clean_fraction)
+        known = np.ones(len(images), np.float32)
+        if self.failure_fraction:
+            rng = np.random.default_rng([seed, 1])
+            for i in np.flatnonzero(labels > 0):
+                if rng.random() < self.failure_fraction:
+                    out[i] = self.failures[rng.integers(len(self.failures))]
+                    masks[i], known[i] = 0.0, 0.0
+        return out, masks, labels, known
+
+    def tf(self, images, seed):
+        """`numpy` inside a tf.data map: images (B, H, W, C) float32 tensor, seed an int64 tensor."""
+        import tensorflow as tf
+
+        outs = tf.numpy_function(lambda x, s: self.numpy(x, int(s)), [images, seed], [tf.float32] * 4)
+        for tensor, shape in zip(outs, (images.shape, images.shape[:3], images.shape[:1], images.shape[:1]),
+                                 strict=True):
+            tensor.set_shape(shape)
+        return tuple(outs)

@@ -1,0 +1,65 @@
+"""Quality regressor (seed section 3.3.1-3.3.2): a per-region score map and a global score."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers
+
+OUTPUTS = ("region_logits", "global_logit", "score_map", "global_score")
+
+
+def build_quality_regressor(
+    channels: int = 1,
+    stride: int = 4,
+    width: int = 32,
+    name: str = "quality_regressor",
+) -> keras.Model:
+    """images (B, H, W, C) float32 in [-1, 1], any H and W -> dict of four tensors:
+
+    - region_logits (B, ceil(H/s), ceil(W/s), 1): abnormality logit of each s x s region;
+    - global_logit (B, 1): abnormality logit of the whole image (a pooled head);
+    - score_map = sigmoid(-region_logits), in [0, 1], 1 = clean region;
+    - global_score = min(sigmoid(-global_logit), min over regions of score_map), in [0, 1].
+
+    The image is as good as its worst region and as the global head says. Fully convolutional:
+    stride s = 2^k comes from k stride-2 convolutions; dilated convolutions widen the context of
+    each region to about 8 regions without more downsampling.
+    """
+    if stride < 1 or stride & (stride - 1):
+        raise ValueError(f"stride must be a power of 2, got {stride}")
+
+    def conv(x, filters, **kw):
+        x = layers.Conv2D(filters, 3, padding="same", **kw)(x)
+        return layers.LeakyReLU(0.2)(x)
+
+    images = keras.Input((None, None, channels), name="images")
+    x = conv(images, width)
+    filters = width
+    for _ in range(int(math.log2(stride))):
+        filters = min(4 * width, 2 * filters)
+        x = conv(x, filters, strides=2)
+        x = conv(x, filters)
+    for rate in (2, 4):  # context without downsampling: residual dilated convolutions
+        x = layers.Add()([x, conv(x, filters, dilation_rate=rate)])
+    region_logits = layers.Conv2D(1, 1, dtype="float32", name="region_logits")(x)
+    pooled = layers.Concatenate()([layers.GlobalAveragePooling2D()(x), layers.GlobalMaxPooling2D()(x)])
+    hidden = layers.LeakyReLU(0.2)(layers.Dense(64)(pooled))
+    global_logit = layers.Dense(1, dtype="float32", name="global_logit")(hidden)
+
+    score_map = layers.Activation("sigmoid", dtype="float32", name="score_map")(
+        layers.Rescaling(-1.0, dtype="float32")(region_logits)
+    )
+    head_score = layers.Activation("sigmoid", dtype="float32")(layers.Rescaling(-1.0, dtype="float32")(global_logit))
+    worst_region = layers.Rescaling(-1.0, dtype="float32")(
+        layers.GlobalMaxPooling2D(dtype="float32")(layers.Rescaling(-1.0, dtype="float32")(score_map))
+    )  # min over regions = -max(-score)
+    global_score = layers.Minimum(dtype="float32", name="global_score")([head_score, worst_region])
+    outputs = {
+        "region_logits": region_logits,
+        "global_logit": global_logit,
+        "score_map": score_map,
+        "global_score": global_score,
+    }
+    return keras.Model(images, outputs, name=name)

@@ -1,0 +1,159 @@
+"""Quality-regressor trainer and its training recipe for the two domains (digits, RGB)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_style import losses
+from gan_style.trainers.base import TrackedModel
+
+HELD_OUT_KINDS = {"digits": ("smear", "ghost_stroke"), "rgb": ("tearing", "blocking")}
+STRIDES = {"digits": 4, "rgb": 8}
+
+
+@dataclass
+class QualityConfig:
+    """Hyperparameters of a quality-regressor run; written into the checkpoint's manifest."""
+
+    domain: str = "digits"
+    width: int = 32
+    batch_size: int = 64
+    steps: int = 3000
+    learning_rate: float = 1e-3
+    crop_size: int = 64  # RGB training crops
+    rank_weight: float = 0.5
+    failure_fraction: float = 0.15  # of abnormal training examples replaced by early-GAN samples
+    num_failures: int = 1500
+    max_fpr: float = 0.05
+    seed: int = 0
+    held_out_kinds: tuple[str, ...] = field(default=())
+
+    def __post_init__(self):
+        if self.domain not in STRIDES:
+            raise ValueError(f"domain must be digits or rgb, got {self.domain!r}")
+        if not self.held_out_kinds:
+            self.held_out_kinds = HELD_OUT_KINDS[self.domain]
+
+    @classmethod
+    def from_dict(cls, values: dict) -> QualityConfig:
+        """The config recorded in a manifest (JSON lists back to tuples)."""
+        return cls(**{**values, "held_out_kinds": tuple(values.get("held_out_kinds", ()))})
+
+    @property
+    def stride(self) -> int:
+        return STRIDES[self.domain]
+
+    def train_kinds(self) -> list[str]:
+        from gan_style.artifacts import ARTIFACTS
+
+        return [k for k in ARTIFACTS[self.domain] if k not in self.held_out_kinds]
+
+
+class QualityTrainer(TrackedModel):
+    """Trains a quality regressor on batches (images, masks, abnormal, mask_known).
+
+    Loss (`losses.quality_loss`): per-region BCE against the masks pooled to the regressor's
+    stride, BCE of the global head against the image label, and a pairwise ranking loss that puts
+    every clean image's global score above every abnormal one's by a margin.
+    """
+
+    tracked = ("loss", "region", "global", "rank")
+
+    def __init__(self, regressor, stride: int, rank_weight: float = 0.5, seed: int = 0, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.regressor, self.stride, self.rank_weight = regressor, stride, rank_weight
+        self.built = True
+
+    def call(self, images, training=False):
+        return self.regressor(images, training=training)
+
+    def _loss(self, data, training):
+        images, masks, abnormal, known = data
+        outputs = self.regressor(images, training=training)
+        total, parts = losses.quality_loss(outputs, masks, abnormal, known, self.stride, rank_weight=self.rank_weight)
+        return total, {"loss": total, **parts}
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            total, logs = self._loss(data, training=True)
+        self.minimize(tape, total, self.optimizer, self.regressor.trainable_variables)
+        return self.track(logs)
+
+    def test_step(self, data):
+        return self.track(self._loss(data, training=False)[1])
+
+
+def build_quality_trainer(config: QualityConfig) -> QualityTrainer:
+    from gan_style.models.quality_regressor import build_quality_regressor
+
+    channels = 1 if config.domain == "digits" else 3
+    regressor = build_quality_regressor(channels, config.stride, config.width, name=f"quality_{config.domain}")
+    trainer = QualityTrainer(regressor, config.stride, config.rank_weight, seed=config.seed)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.05)
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule))
+    return trainer
+
+
+def clean_images(domain: str, split: str, num: int, seed: int, crop_size: int = 64, data_dir=None):
+    """Clean images float32 in [-1, 1]: MNIST digits (N, 28, 28, 1) or bundled-photo crops (N, S, S, 3).
+
+    split: "train" or "validation" (digits: the held-out MNIST split; RGB: the held-out pictures).
+    """
+    from gan_style import data
+
+    if domain == "digits":
+        arrays = data.load_arrays("mnist", "train" if split == "train" else "test", data_dir)
+        images = arrays.images[..., None].astype(np.float32) / 127.5 - 1.0
+        order = np.random.default_rng(seed).permutation(len(images))
+        return images[order[:num]] if num else images[order], arrays.source
+    pictures = data.bundled_images("train" if split == "train" else "validation")
+    return data.random_crops(pictures, crop_size, num, seed), "bundled: " + ", ".join(pictures)
+
+
+def training_dataset(config: QualityConfig, failures: np.ndarray | None):
+    """Endless tf.data pipeline of (images, masks, abnormal, mask_known) batches."""
+    from gan_style.artifacts import ArtifactBatcher
+
+    num = 0 if config.domain == "digits" else 4000
+    images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size)
+    batcher = ArtifactBatcher(config.train_kinds(), config.domain, failures=failures,
+                              failure_fraction=config.failure_fraction)
+    ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed).repeat()
+    ds = ds.batch(config.batch_size, drop_remainder=True).enumerate()
+    ds = ds.map(lambda i, x: batcher.tf(x, i + 1_000_003 * config.seed), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE), source
+
+
+def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "", verbose: int = 2) -> dict:
+    """Train, choose the threshold on clean validation images, evaluate, write `out_dir`
+    (`regressor.keras` + MANIFEST.json with threshold and metrics). Returns the manifest."""
+    from gan_style import checkpoints
+    from gan_style.evaluate import evaluate_quality
+    from gan_style.failures import early_dcgan_samples
+
+    start = time.time()
+    keras.utils.set_random_seed(config.seed)
+    failures = None
+    if config.domain == "digits" and config.failure_fraction > 0:
+        failures = early_dcgan_samples(config.num_failures, seed=config.seed + 1)
+    dataset, source = training_dataset(config, failures)
+    trainer = build_quality_trainer(config)
+    epochs = 10
+    trainer.fit(dataset, epochs=epochs, steps_per_epoch=config.steps // epochs, verbose=verbose)
+    regressor = trainer.regressor
+    report = evaluate_quality(regressor, config)
+    out_dir = Path(out_dir)
+    checkpoints.save_model(regressor, out_dir / "regressor.keras")
+    return checkpoints.write_manifest(
+        out_dir, ["regressor.keras"],
+        command=command, data_source=source, seed=config.seed, steps=config.steps,
+        wall_time_s=round(time.time() - start, 1), config=dataclasses.asdict(config),
+        threshold=report["threshold"], stride=config.stride, metrics=report,
+    )

@@ -1,0 +1,40 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_style import artifacts, data
+from gan_style.trainers.quality import QualityConfig, build_quality_trainer
+
+
+def _fixed_batch():
+    images = data.load_arrays("mnist", "test").images[:8, ..., None].astype(np.float32) / 127.5 - 1.0
+    batcher = artifacts.ArtifactBatcher(["local_noise", "checkerboard"], clean_fraction=0.5)
+    return tuple(tf.constant(t) for t in batcher.numpy(images, seed=1))
+
+
+def test_loss_goes_down_on_eight_examples():
+    trainer = build_quality_trainer(QualityConfig(width=8, steps=100, learning_rate=3e-3))
+    batch = _fixed_batch()
+    first = float(trainer.train_step(batch)["loss"])
+    for _ in range(80):
+        trainer.train_step(batch)
+    for tracker in trainer.trackers.values():
+        tracker.reset_state()
+    last = trainer.test_step(batch)
+    assert float(last["loss"]) < 0.5 * first, (first, float(last["loss"]))
+    assert set(last) == {"loss", "region", "global", "rank"}
+
+
+def test_only_regressor_weights_train_and_all_of_them_move():
+    trainer = build_quality_trainer(QualityConfig(width=8))
+    before = [w.numpy().copy() for w in trainer.regressor.trainable_weights]
+    trainer.train_step(_fixed_batch())
+    moved = [not np.array_equal(b, w.numpy()) for b, w in zip(before, trainer.regressor.trainable_weights, strict=True)]
+    assert all(moved)
+
+
+def test_config_validates_domain_and_defaults_held_out_kinds():
+    assert QualityConfig(domain="rgb").held_out_kinds == ("tearing", "blocking")
+    assert "tearing" not in QualityConfig(domain="rgb").train_kinds()
+    with pytest.raises(ValueError, match="got 'audio'"):
+        QualityConfig(domain="audio")
