@@ -8,10 +8,10 @@ FASHION_DIR := /usr/share/datasets/fashion-mnist
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install data demo test lint train-mnist train-classifier train bench clean
+.PHONY: help install data demo test lint train-mnist train-classifier train-quality train bench clean
 
 help:
-	@echo "make demo | test | lint | train-mnist | train-classifier | bench | clean"
+	@echo "make demo | test | lint | train-mnist | train-classifier | train-quality | bench | clean"
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,9 +49,16 @@ train-classifier: install
 train-mnist: install
 	@test -f checkpoints/mnist_classifier/MANIFEST.json || $(MAKE) train-classifier
 	rm -rf runs/dcgan_mnist
-	$(PY) -m gan_style.train dcgan --out checkpoints/dcgan_mnist --work-dir runs/dcgan_mnist $(DCGAN_FLAGS)
+	$(PY) -m gan_style.train dcgan --out checkpoints/dcgan_mnist --work-dir runs/dcgan_mnist \
+	  --precision mixed_bfloat16 --time-limit 14 $(DCGAN_FLAGS)
 
-train: train-classifier train-mnist
+# Quality regressors for both domains (digits: simulated artifacts + early-GAN samples; RGB:
+# artifacts on crops of the bundled photos). Threshold chosen for <= 5% false positives.
+train-quality: install
+	$(PY) -m gan_style.train quality --domain digits --out checkpoints/quality_digits $(QUALITY_FLAGS)
+	$(PY) -m gan_style.train quality --domain rgb --out checkpoints/quality_rgb $(QUALITY_FLAGS)
+
+train: train-classifier train-mnist train-quality
 
 bench: install
 	$(PY) -m bench.run

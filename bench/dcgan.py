@@ -81,6 +81,30 @@ def training_steps(batch_sizes=(64, 128), repeats: int = 5, inner: int = 5, base
     return rows
 
 
+def epoch_time(base_filters: int = 64, max_steps: int | None = None) -> dict:
+    """Seconds for one epoch of `fit` over the MNIST train split with the shipped recipe (bf16)."""
+    import time
+
+    import keras
+
+    from gan_style import data
+    from gan_style.trainers.dcgan import DCGANConfig, build_dcgan_trainer
+
+    config = DCGANConfig(base_filters=base_filters, precision="mixed_bfloat16")
+    keras.mixed_precision.set_global_policy(config.precision)
+    trainer = build_dcgan_trainer(config)
+    keras.mixed_precision.set_global_policy("float32")
+    train = data.load_arrays("mnist", "train")
+    dataset = data.make_dataset(train, config.batch_size)
+    steps = max_steps or len(train) // config.batch_size
+    trainer.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0)  # warm-up: tracing
+    start = time.perf_counter()
+    trainer.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    seconds = time.perf_counter() - start
+    return {"images": steps * config.batch_size, "steps": steps, "batch": config.batch_size,
+            "seconds": seconds, "source": train.source}
+
+
 def generation(num: int = 5000, batch_size: int = 500, repeats: int = 5) -> list[dict]:
     """Samples/s of the shipped generator: `predict` vs a direct tf.function call."""
     import tensorflow as tf

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import dcgan
+from bench import dcgan, quality
 from bench.harness import machine, run_isolated
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,10 +32,12 @@ def run(tiny: bool) -> dict:
     runtime.quiet_tensorflow()
     started = time.time()
     if tiny:
-        size = {"base_filters": 8, "batch_sizes": (8,), "repeats": 1, "inner": 1, "scaling": (1, 2), "gen": 100}
+        size = {"base_filters": 8, "batch_sizes": (8,), "repeats": 1, "inner": 1, "scaling": (1, 2), "gen": 100,
+                "qc": {"digits": (8, 28), "rgb": (2, 64)}, "sides": (64, 128), "qc_width": 8}
     else:
         size = {"base_filters": 64, "batch_sizes": (64, 128), "repeats": 5, "inner": 5,
-                "scaling": tuple(2**k for k in range(10)), "gen": 5000}
+                "scaling": tuple(2**k for k in range(10)), "gen": 5000,
+                "qc": {"digits": (256, 28), "rgb": (16, 256)}, "sides": (64, 128, 256, 512, 1024), "qc_width": None}
     results = {
         "machine": machine(),
         "date": datetime.date.today().isoformat(),
@@ -44,6 +46,7 @@ def run(tiny: bool) -> dict:
         "dcgan_training": dcgan.training_steps(
             size["batch_sizes"], size["repeats"], size["inner"], size["base_filters"]
         ),
+        "dcgan_epoch": dcgan.epoch_time(size["base_filters"], max_steps=4 if tiny else None),
         "dcgan_generation": dcgan.generation(
             num=size["gen"], batch_size=min(500, size["gen"]), repeats=size["repeats"]
         ),
@@ -53,6 +56,11 @@ def run(tiny: bool) -> dict:
             for b in size["scaling"]
         ],
     }
+    results["qc_assess"] = quality.assess_throughput(size["qc"], size["repeats"], size["qc_width"])
+    results["qc_side_scaling"] = [
+        run_isolated("bench.quality", {"side": s, "width": size["qc_width"], "repeats": size["repeats"]})
+        for s in size["sides"]
+    ]
     results["wall_time_s"] = round(time.time() - started, 1)
     return results
 
@@ -81,7 +89,8 @@ def plot_scaling(results: dict, path: Path) -> None:
 def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     head = "| " + " | ".join(title for title, _, _ in columns) + " |"
     rule = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(format(row.get(key, ""), fmt) for _, key, fmt in columns) + " |" for row in rows]
+    body = ["| " + " | ".join(format(row[key], fmt) if key in row else "" for _, key, fmt in columns) + " |"
+            for row in rows]
     return "\n".join([head, rule, *body])
 
 
@@ -100,6 +109,9 @@ def render_markdown(result_files: list[Path], base: Path) -> str:
                   _table(r["dcgan_training"], [("batch", "batch", "d"), ("variant", "variant", "s"),
                                                ("ms/step", "ms_per_step", ".1f"), ("images/s", "images_per_s", ".0f"),
                                                ("speed-up vs seed loop", "speedup_vs_seed", ".2f")]), "",
+                  f"One epoch of `fit` on MNIST ({r['dcgan_epoch']['source']}; shipped recipe, bf16, "
+                  f"batch {r['dcgan_epoch']['batch']}): **{r['dcgan_epoch']['seconds']:.1f} s** for "
+                  f"{r['dcgan_epoch']['steps']} steps.", "",
                   "### DCGAN generation (shipped generator)", "",
                   _table(r["dcgan_generation"], [("variant", "variant", "s"), ("batch", "batch", "d"),
                                                  ("samples/s", "samples_per_s", ".0f")]), "",
@@ -108,8 +120,44 @@ def render_markdown(result_files: list[Path], base: Path) -> str:
                          [("batch", "batch", "d"), ("ms/step", "ms_per_step", ".1f"),
                           ("peak RSS MiB", "peak_rss_mb", ".0f")]),
                   "", f"![scaling]({os.path.relpath(file.with_suffix('.png'), base)})", "",
+                  "### QC assessment throughput (quality regressor: score map + global score)", "",
+                  _table(r.get("qc_assess", []), [("domain", "domain", "s"), ("batch", "batch", "d"),
+                                                  ("side px", "side", "d"), ("mode", "mode", "s"),
+                                                  ("images/s", "images_per_s", ".1f"),
+                                                  ("speed-up vs eager", "speedup_vs_eager", ".2f")]), "",
+                  "### QC assessment vs image side (RGB, one image, one fresh process per point)", "",
+                  _table([p for p in r.get("qc_side_scaling", []) if "error" not in p],
+                         [("side px", "side", "d"), ("ms/image", "ms_per_image", ".1f"),
+                          ("peak RSS MiB", "peak_rss_mb", ".0f")]), "",
                   "Peers: " + ", ".join(f"{PEERS[k]}: **{v}**" for k, v in r["peers"].items()), ""]
-    return "\n".join(parts)
+    return "\n".join(parts + quality_section())
+
+
+def quality_section() -> list[str]:
+    """The quality regressors' numbers, as measured when `make train-quality` wrote them."""
+    rows = []
+    for manifest_file in sorted((ROOT / "checkpoints").glob("quality_*/MANIFEST.json")):
+        m = json.loads(manifest_file.read_text())["metrics"]
+        for name in ("seen", "held_out"):
+            r = m[name]
+            rows.append({"domain": m["domain"], "set": f"{name}: {', '.join(r['kinds'])}", "auroc": r["auroc"],
+                         "detect": r["detection_rate"], "iou": r["pixel_iou"], "f1": r["pixel_f1"],
+                         "var": r["floor_auroc"]["local_variance"], "lap": r["floor_auroc"]["laplacian_energy"],
+                         "fpr": m["false_positive_rate"], "t": m["threshold"]})
+        if "early_gan_samples" in m:
+            r = m["early_gan_samples"]
+            rows.append({"domain": m["domain"], "set": "real early-epoch GAN samples", "auroc": r["auroc"],
+                         "detect": r["detection_rate"], "fpr": m["false_positive_rate"], "t": m["threshold"]})
+    if not rows:
+        return []
+    columns = [("domain", "domain", "s"), ("abnormal set", "set", "s"), ("AUROC", "auroc", ".3f"),
+               ("detected at t", "detect", ".3f"), ("FPR at t", "fpr", ".3f"), ("t", "t", ".3f"),
+               ("pixel IoU", "iou", ".3f"), ("pixel F1", "f1", ".3f"),
+               ("floor: local-variance AUROC", "var", ".3f"), ("floor: Laplacian AUROC", "lap", ".3f")]
+    return ["", "## Quality regressors (from `checkpoints/quality_*/MANIFEST.json`, `make train-quality`)", "",
+            "Validation images never trained on; the threshold t is chosen on one half of the clean ones",
+            "(<= 5% false positives), every number measured on the other half.", "",
+            _table(rows, columns), ""]
 
 
 def main(argv: list[str] | None = None) -> int:

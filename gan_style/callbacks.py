@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -35,6 +36,22 @@ class NetworkCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         checkpoints.save_model(self.model.sync_ema(), self.out_dir / "generator.keras")
         checkpoints.save_model(self.model.discriminator, self.out_dir / "discriminator.keras")
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stop training at the end of the first epoch that ends past `minutes` of training (a budget
+    on a machine whose speed varies); `stopped_epoch` is then that epoch's index (0-based)."""
+
+    def __init__(self, minutes: float):
+        super().__init__()
+        self.seconds, self.stopped_epoch = 60.0 * minutes, None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.perf_counter() - self.start > self.seconds:
+            self.model.stop_training, self.stopped_epoch = True, epoch
 
 
 class LossCurves(keras.callbacks.Callback):

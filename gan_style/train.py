@@ -28,6 +28,9 @@ def _config(config_cls, args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from gan_style import runtime
+
+    runtime.quiet_tensorflow()  # before anything imports TensorFlow
     from gan_style.trainers.classifier import ClassifierConfig
 
     parser = argparse.ArgumentParser(prog="python -m gan_style.train", description=__doc__.splitlines()[0])
@@ -37,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     dcgan.add_argument("--work-dir", default="runs/dcgan_mnist", help="backups, logs, per-epoch grids")
     dcgan.add_argument("--steps-per-epoch", type=int, default=None)
     dcgan.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"])
+    dcgan.add_argument("--time-limit", type=float, default=None, metavar="MINUTES",
+                       help="stop after the first epoch that ends past this many minutes of training")
     dcgan.add_argument("--no-evaluate", action="store_true", help="skip the classifier metrics")
     classifier = sub.add_parser("classifier", help="MNIST evaluation classifier -> checkpoints/mnist_classifier")
     classifier.add_argument("--out", default="checkpoints/mnist_classifier")
@@ -47,10 +52,6 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--data-dir", help="folder with MNIST IDX files")
         p.add_argument("--download", action="store_true", help="let tensorflow-datasets download MNIST")
         p.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2])
-    # DCGAN flags come from its config dataclass, imported lazily (it imports TensorFlow).
-    from gan_style import runtime
-
-    runtime.quiet_tensorflow()
     from gan_style.trainers.dcgan import DCGANConfig
     from gan_style.trainers.quality import QualityConfig
 
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             config = _config(DCGANConfig, args)
             manifest = train_dcgan(
                 config, args.out, args.work_dir, data_dir=args.data_dir, download=args.download,
-                strategy=args.strategy, steps_per_epoch=args.steps_per_epoch,
+                strategy=args.strategy, steps_per_epoch=args.steps_per_epoch, time_limit_minutes=args.time_limit,
                 evaluate=not args.no_evaluate, command=command, verbose=args.verbose,
             )
         elif args.what == "quality":

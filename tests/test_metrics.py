@@ -82,3 +82,15 @@ def test_threshold_for_fpr_flags_at_most_the_allowed_fraction():
     scores = np.random.default_rng(0).uniform(0, 1, 1000)
     t = metrics.threshold_for_fpr(scores, 0.05)
     assert np.mean(scores < t) <= 0.05 and np.mean(scores < t) >= 0.045
+
+
+def test_frechet_distance_with_singular_covariances_is_finite_and_silent():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    a = np.concatenate([rng.normal(size=(200, 3)), np.zeros((200, 2))], axis=1)  # two dead features
+    b = np.concatenate([rng.normal(1.0, 1.0, size=(200, 3)), np.zeros((200, 2))], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = metrics.frechet_distance(*metrics.feature_statistics(a), *metrics.feature_statistics(b))
+    assert np.isfinite(value) and value == pytest.approx(3.0, rel=0.3)  # ~ |mu1 - mu2|^2 = 3

@@ -19,20 +19,24 @@ from gan_style.trainers.base import AdversarialTrainer
 
 @dataclass
 class DCGANConfig:
-    """Hyperparameters of a DCGAN run; written into every checkpoint's manifest."""
+    """Hyperparameters of a DCGAN run; written into every checkpoint's manifest.
+
+    Networks default to the seed's architecture; training defaults to the shipped recipe (EMA
+    generator, DiffAugment translation, batch 32: more updates per second on a small CPU).
+    """
 
     latent_dim: int = 100
     base_filters: int = 64
     batchnorm: bool = True
-    d_dropout: float = 0.3
-    batch_size: int = 64
+    d_dropout: float = 0.0
+    batch_size: int = 32
     g_learning_rate: float = 2e-4
     d_learning_rate: float = 2e-4
     beta_1: float = 0.5
     label_smoothing: float = 0.0
     ema_decay: float = 0.999
-    augment: str = "translation,cutout"
-    epochs: int = 100
+    augment: str = "translation"
+    epochs: int = 120
     seed: int = 0
     jit_compile: bool = False
     precision: str = "float32"
@@ -141,6 +145,7 @@ def train_dcgan(
     download: bool = False,
     strategy: str = "default",
     steps_per_epoch: int | None = None,
+    time_limit_minutes: float | None = None,
     evaluate: bool = True,
     command: str = "",
     verbose: int = 2,
@@ -148,7 +153,9 @@ def train_dcgan(
     """Train on MNIST (train split), then write to `out_dir`: `generator.keras` (the EMA
     generator when `ema_decay` > 0), `discriminator.keras`, `samples.png`, `loss_curves.png` and
     MANIFEST.json with the evaluation metrics. `work_dir` holds backups (a killed run resumes),
-    per-epoch grids, CSV and TensorBoard logs. Returns the manifest."""
+    per-epoch grids, CSV and TensorBoard logs. With `time_limit_minutes`, training stops after the
+    first epoch that ends past the limit; the manifest records the epochs actually run. Returns
+    the manifest."""
     from gan_style import callbacks, checkpoints, data, runtime, viz
     from gan_style.evaluate import evaluate_dcgan
     from gan_style.generate import sample_images
@@ -161,23 +168,27 @@ def train_dcgan(
     with runtime.get_strategy(strategy).scope():
         trainer = build_dcgan_trainer(config)
     work_dir, out_dir = Path(work_dir), Path(out_dir)
+    extra = [callbacks.TimeLimit(time_limit_minutes)] if time_limit_minutes else []
     history = trainer.fit(
         dataset, epochs=config.epochs, steps_per_epoch=steps_per_epoch, verbose=verbose,
-        callbacks=callbacks.gan_callbacks(work_dir, config.latent_dim),
+        callbacks=callbacks.gan_callbacks(work_dir, config.latent_dim) + extra,
     )
+    epochs_run = len(history.history["d_loss"])
     generator = trainer.sync_ema()
     checkpoints.save_model(generator, out_dir / "generator.keras")
     checkpoints.save_model(trainer.discriminator, out_dir / "discriminator.keras")
     viz.save_grid(out_dir / "samples.png", sample_images(generator, 100, seed=config.seed), cols=10)
     viz.plot_loss_curves(history.history, out_dir / "loss_curves.png", "DCGAN on MNIST")
-    steps = config.epochs * (steps_per_epoch or len(train) // config.batch_size)
+    steps = epochs_run * (steps_per_epoch or len(train) // config.batch_size)
     wall = time.time() - start
     metrics = evaluate_dcgan(generator, data_dir=data_dir) if evaluate else {}
     return checkpoints.write_manifest(
         out_dir, ["generator.keras", "discriminator.keras"],
-        command=command, data_source=train.source, seed=config.seed, epochs=config.epochs,
+        command=command, data_source=train.source, seed=config.seed, epochs=epochs_run,
         steps=steps, wall_time_s=round(wall, 1),
-        budget=f"{config.epochs} epochs x {steps // config.epochs} steps of batch {config.batch_size}",
+        budget=(f"{epochs_run} of {config.epochs} epochs x {steps // max(epochs_run, 1)} steps of batch "
+                f"{config.batch_size}" + (f"; time limit {time_limit_minutes} min" if time_limit_minutes else "")
+                + ("; stopped by the time limit" if epochs_run < config.epochs else "")),
         device=_device_name(), config=config.to_dict(), metrics=metrics,
     )
 

@@ -26,6 +26,9 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     assert {"train_step (eager)", "train_step (function)", "train_step (xla)", "train_step (bf16)"} <= variants
     assert all(row["ms_per_step"] > 0 for row in results["dcgan_training"])
     assert [p["batch"] for p in results["dcgan_scaling"]] == [1, 2]
+    assert {r["mode"] for r in results["qc_assess"]} == {"eager", "tf.function"}
+    assert [p["side"] for p in results["qc_side_scaling"]] == [64, 128]
+    assert all("error" not in p for p in results["qc_side_scaling"])
     assert all("error" not in p and p["peak_rss_mb"] > 0 for p in results["dcgan_scaling"])
     assert set(results["peers"].values()) <= {"installed", "missing"}
     assert results_file.with_suffix(".png").stat().st_size > 0

@@ -35,3 +35,24 @@ def test_keras_save_load_round_trip(tmp_path):
     restored = keras.saving.load_model(tmp_path / "q.keras")
     for key, value in model(x).items():
         np.testing.assert_allclose(np.asarray(restored(x)[key]), np.asarray(value), rtol=1e-6)
+
+
+@pytest.mark.parametrize("domain", ["digits", "rgb"])
+def test_shipped_regressor_scores_fall_as_corruption_grows(domain):
+    from gan_style import artifacts, checkpoints
+    from gan_style.trainers.quality import QualityConfig, clean_images
+
+    manifest = checkpoints.verify(f"quality_{domain}")
+    config = QualityConfig.from_dict(manifest["config"])
+    model = checkpoints.load_model(f"quality_{domain}", "regressor.keras")
+    images, _ = clean_images(domain, "validation", 48, seed=5, crop_size=config.crop_size)
+    means = [float(model.predict(images, verbose=0)["global_score"].mean())]
+    for strength in (0.3, 0.6, 1.0):
+        rng = np.random.default_rng(11)  # the same draws at every strength
+        corrupted = np.stack([
+            artifacts.corrupt(x, config.train_kinds()[i % len(config.train_kinds())], rng, strength, domain)[0]
+            for i, x in enumerate(images)
+        ])
+        means.append(float(model.predict(corrupted, verbose=0)["global_score"].mean()))
+    assert all(np.diff(means) < 0), means
+    assert 0.0 < manifest["threshold"] < 1.0 and manifest["metrics"]["false_positive_rate"] <= 0.1
