@@ -56,7 +56,7 @@ train-mnist: install
 # artifacts on crops of the bundled photos). Threshold chosen for <= 5% false positives.
 train-quality: install
 	$(PY) -m gan_style.train quality --domain digits --out checkpoints/quality_digits $(QUALITY_FLAGS)
-	$(PY) -m gan_style.train quality --domain rgb --out checkpoints/quality_rgb $(QUALITY_FLAGS)
+	$(PY) -m gan_style.train quality --domain rgb --out checkpoints/quality_rgb --batch-size 32 --steps 2000 $(QUALITY_FLAGS)
 
 train: train-classifier train-mnist train-quality
 

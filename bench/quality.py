@@ -60,3 +60,22 @@ def side_point(args: dict) -> dict:
 
 if __name__ == "__main__":
     print(json.dumps(side_point(json.loads(sys.argv[1]))))
+
+
+def evaluate_shipped(tiny: bool) -> dict:
+    """`evaluate_quality` on each shipped regressor (tiny: RGB only, 16 images, no real failures)."""
+    from gan_style import checkpoints
+    from gan_style.evaluate import evaluate_quality
+    from gan_style.trainers.quality import QualityConfig
+
+    reports = {}
+    for domain in ("rgb",) if tiny else ("digits", "rgb"):
+        name = f"quality_{domain}"
+        try:
+            config = QualityConfig.from_dict(checkpoints.verify(name)["config"])
+        except checkpoints.CheckpointError as exc:
+            reports[domain] = {"domain": domain, "error": str(exc)}
+            continue
+        model = checkpoints.load_model(name, "regressor.keras")
+        reports[domain] = evaluate_quality(model, config, num=16 if tiny else 1000, real_failures=not tiny)
+    return reports

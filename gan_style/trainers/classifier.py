@@ -57,7 +57,7 @@ def train_classifier(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    model.fit(ds, epochs=config.epochs, validation_data=test_ds, verbose=verbose)
+    model.fit(ds, epochs=config.epochs, validation_data=test_ds, verbose=verbose, shuffle=False)
     _, accuracy = model.evaluate(test_ds, verbose=0)
     out_dir = Path(out_dir)
     checkpoints.save_model(model, out_dir / "classifier.keras")

@@ -170,7 +170,7 @@ def train_dcgan(
     work_dir, out_dir = Path(work_dir), Path(out_dir)
     extra = [callbacks.TimeLimit(time_limit_minutes)] if time_limit_minutes else []
     history = trainer.fit(
-        dataset, epochs=config.epochs, steps_per_epoch=steps_per_epoch, verbose=verbose,
+        dataset, epochs=config.epochs, steps_per_epoch=steps_per_epoch, verbose=verbose, shuffle=False,
         callbacks=callbacks.gan_callbacks(work_dir, config.latent_dim) + extra,
     )
     epochs_run = len(history.history["d_loss"])

@@ -146,7 +146,7 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
     dataset, source = training_dataset(config, failures)
     trainer = build_quality_trainer(config)
     epochs = 10
-    trainer.fit(dataset, epochs=epochs, steps_per_epoch=config.steps // epochs, verbose=verbose)
+    trainer.fit(dataset, epochs=epochs, steps_per_epoch=config.steps // epochs, verbose=verbose, shuffle=False)
     regressor = trainer.regressor
     report = evaluate_quality(regressor, config)
     out_dir = Path(out_dir)

@@ -33,4 +33,5 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     assert set(results["peers"].values()) <= {"installed", "missing"}
     assert results_file.with_suffix(".png").stat().st_size > 0
     text = markdown.read_text()
-    assert "seed loop" in text and "Scaling with batch size" in text
+    assert "seed loop" in text and "Scaling with batch size" in text and "Quality regressors" in text
+    assert "auroc" in results["quality"]["rgb"]["seen"]
