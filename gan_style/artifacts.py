@@ -238,6 +238,7 @@ def corrupt_batch(images: np.ndarray, kinds: list[str], seed: int, domain: str =
     """Corrupt a random subset of `images` (B, H, W, C) with random `kinds`.
 
     Returns (images, masks (B, H, W) float32, abnormal (B,) float32, kind index (B,) int; -1 clean).
+    `abnormal` is graded: 0 clean, 0.5 + strength / 2 for an artifact of that strength.
     """
     rng = np.random.default_rng(seed)
     out, masks = images.astype(np.float32).copy(), np.zeros(images.shape[:3], np.float32)
@@ -246,9 +247,10 @@ def corrupt_batch(images: np.ndarray, kinds: list[str], seed: int, domain: str =
         if rng.random() < clean_fraction:
             continue
         k = int(rng.integers(len(kinds)))
-        out[i], mask = corrupt(images[i], kinds[k], rng, float(rng.uniform(*strength_range)), domain)
+        strength = float(rng.uniform(*strength_range))
+        out[i], mask = corrupt(images[i], kinds[k], rng, strength, domain)
         if mask.any():
-            masks[i], labels[i], kind_ids[i] = mask, 1.0, k
+            masks[i], labels[i], kind_ids[i] = mask, 0.5 + 0.5 * strength, k
     return out, masks, labels, kind_ids
 
 
@@ -257,7 +259,7 @@ class ArtifactBatcher:
 
     A random half (`clean_fraction`) stays clean; the rest gets one artifact of `kinds`, or, with
     probability `failure_fraction`, is replaced by a real failure from `failures` (N, H, W, C)
-    (e.g. early-epoch GAN samples): abnormal, but with no pixel mask (`mask_known` = 0).
+    (e.g. early-epoch GAN samples): abnormal (1.0), but with no pixel mask (`mask_known` = 0).
     """
 
     def __init__(self, kinds: list[str], domain: str = "digits", clean_fraction: float = 0.5,
@@ -278,7 +280,7 @@ class ArtifactBatcher:
             for i in np.flatnonzero(labels > 0):
                 if rng.random() < self.failure_fraction:
                     out[i] = self.failures[rng.integers(len(self.failures))]
-                    masks[i], known[i] = 0.0, 0.0
+                    masks[i], known[i], labels[i] = 0.0, 0.0, 1.0
         return out, masks, labels, known
 
     def tf(self, images, seed):

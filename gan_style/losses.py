@@ -44,16 +44,18 @@ def region_targets(masks, stride: int):
     return ops.max_pool(masks, pool_size=stride, strides=stride, padding="same")
 
 
-def pairwise_ranking_loss(scores, abnormal, margin: float = 0.3):
-    """Mean over (clean i, abnormal j) pairs in the batch of max(0, margin - (s_i - s_j)).
+def pairwise_ranking_loss(scores, badness, margin: float = 0.3, min_gap: float = 0.05):
+    """Mean over pairs (i, j) with b_j > b_i + min_gap of max(0, margin * (b_j - b_i) - (s_i - s_j)).
 
-    scores (B,) in [0, 1] (1 = clean); abnormal (B,) in {0, 1}. Zero when a batch has no pair.
+    scores (B,) in [0, 1] (1 = clean); badness (B,) in [0, 1] (0 = clean). Each image must score
+    above every worse one by a margin that grows with how much worse it is; with binary badness
+    this is "every clean image above every abnormal one by `margin`". Zero with no pair.
     """
     scores = ops.reshape(ops.cast(scores, "float32"), (-1,))
-    abnormal = ops.reshape(ops.cast(abnormal, "float32"), (-1,))
-    clean = 1.0 - abnormal
-    gaps = ops.relu(margin - (scores[:, None] - scores[None, :]))  # [i, j]: clean i above abnormal j
-    pairs = clean[:, None] * abnormal[None, :]
+    badness = ops.reshape(ops.cast(badness, "float32"), (-1,))
+    worse = badness[None, :] - badness[:, None]  # [i, j]: how much worse j is than i
+    pairs = ops.cast(worse > min_gap, "float32")
+    gaps = ops.relu(margin * worse - (scores[:, None] - scores[None, :]))
     return ops.sum(gaps * pairs) / ops.maximum(ops.sum(pairs), 1.0)
 
 
@@ -62,7 +64,8 @@ def quality_loss(outputs, masks, abnormal, mask_known, stride: int,
     """Quality-regressor loss: per-region BCE against the masks (only where masks are known),
     BCE of the global head against image labels, and a ranking loss on the global score.
 
-    outputs: the regressor's dict; masks (B, H, W); abnormal, mask_known (B,) in {0, 1}.
+    outputs: the regressor's dict; masks (B, H, W); mask_known (B,) in {0, 1}; abnormal (B,) in
+    [0, 1], the graded target of the global head and the ranking (0 = clean).
     Returns (total, {"region": ..., "global": ..., "rank": ...}).
     """
     targets = region_targets(masks, stride)

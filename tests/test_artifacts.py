@@ -57,10 +57,12 @@ def test_batcher_inside_tf_data(digits):
     images, masks, abnormal, known = next(iter(ds))
     assert images.shape == (12, 28, 28, 1) and masks.shape == (12, 28, 28) and abnormal.shape == (12,)
     images, masks, abnormal, known = (t.numpy() for t in (images, masks, abnormal, known))
+    assert np.all((abnormal == 0) | ((abnormal >= 0.5) & (abnormal <= 1.0)))  # graded by strength
     clean = abnormal == 0
     np.testing.assert_array_equal(images[clean], digits[clean])  # clean ones untouched
     assert not masks[clean].any()
-    replaced = (abnormal == 1) & (known == 0)
+    replaced = known == 0
     assert np.all(images[replaced] == 0.5) and not masks[replaced].any()  # real failures: no mask
-    synthetic = (abnormal == 1) & (known == 1)
+    assert np.all(abnormal[replaced] == 1.0)
+    synthetic = (abnormal > 0) & (known == 1)
     assert all(masks[i].any() for i in np.flatnonzero(synthetic))

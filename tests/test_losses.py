@@ -65,3 +65,12 @@ def test_pairwise_ranking_loss_hand_computed():
     # margin 0.5: (0,1) -> 0, (0,2) -> 0.1; mean over 2 pairs = 0.05
     assert float(losses.pairwise_ranking_loss(scores, abnormal, margin=0.5)) == pytest.approx(0.05, abs=1e-6)
     assert float(losses.pairwise_ranking_loss(scores, np.zeros(3, np.float32))) == 0.0
+
+
+def test_graded_ranking_loss_orders_by_badness():
+    scores = np.array([0.8, 0.6, 0.7], np.float32)
+    badness = np.array([0.0, 0.6, 1.0], np.float32)
+    # pairs: (0,1) need 0.3*0.6=0.18, have 0.2 -> 0; (0,2) need 0.3, have 0.1 -> 0.2;
+    # (1,2) need 0.3*0.4=0.12, have -0.1 -> 0.22; mean over 3 pairs
+    expected = (0.0 + 0.2 + 0.22) / 3
+    assert float(losses.pairwise_ranking_loss(scores, badness, margin=0.3)) == pytest.approx(expected, abs=1e-6)

@@ -81,11 +81,15 @@ class AdversarialTrainer(TrackedModel):
         self.built = True
 
     def compile(self, d_optimizer, g_optimizer, loss_fn=None, **kwargs):
-        """Two optimizers, each updating only its own network; `loss_fn(targets, logits)` optional."""
-        super().compile(**kwargs)
+        """Two optimizers, each updating only its own network; `loss_fn(targets, logits)` optional.
+
+        The generator's optimizer doubles as the model's `optimizer` (Keras would otherwise add an
+        unused RMSprop that BackupAndRestore builds over every weight).
+        """
         if keras.mixed_precision.global_policy().name == "mixed_float16":
             d_optimizer = keras.optimizers.LossScaleOptimizer(d_optimizer)
             g_optimizer = keras.optimizers.LossScaleOptimizer(g_optimizer)
+        super().compile(optimizer=g_optimizer, **kwargs)
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
         # Built here, inside the caller's strategy scope: otherwise MirroredStrategy fails in fit
         # with "You must feed a value for placeholder tensor" (see DESIGN.md, pitfalls).
