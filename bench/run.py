@@ -95,42 +95,50 @@ def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     return "\n".join([head, rule, *body])
 
 
+SECTIONS = [  # (results key, title, columns (header, key, format)); a file shows the ones it has
+    ("dcgan_training", "DCGAN training step (seed networks, 64/128 filters; no EMA or augmentation unless named)",
+     [("batch", "batch", "d"), ("variant", "variant", "s"), ("ms/step", "ms_per_step", ".1f"),
+      ("images/s", "images_per_s", ".0f"), ("speed-up vs seed loop", "speedup_vs_seed", ".2f")]),
+    ("dcgan_generation", "DCGAN generation (shipped generator)",
+     [("variant", "variant", "s"), ("batch", "batch", "d"), ("samples/s", "samples_per_s", ".0f")]),
+    ("dcgan_scaling", "Scaling with batch size (our train_step, tf.function; one fresh process per point)",
+     [("batch", "batch", "d"), ("ms/step", "ms_per_step", ".1f"), ("peak RSS MiB", "peak_rss_mb", ".0f")]),
+    ("qc_assess", "QC assessment throughput (quality regressor: score map + global score)",
+     [("domain", "domain", "s"), ("batch", "batch", "d"), ("side px", "side", "d"), ("mode", "mode", "s"),
+      ("images/s", "images_per_s", ".1f"), ("speed-up vs eager", "speedup_vs_eager", ".2f")]),
+    ("qc_side_scaling", "QC assessment vs image side (RGB, one image)",
+     [("side px", "side", "d"), ("ms/image", "ms_per_image", ".2f"), ("peak RSS MiB", "peak_rss_mb", ".0f"),
+      ("peak GPU MiB, process so far", "peak_device_mb", ".0f")]),
+]
+
+
 def render_markdown(result_files: list[Path], base: Path) -> str:
     """BENCHMARKS.md text for `result_files`, with links relative to `base` (its folder)."""
     parts = ["# Benchmarks", "",
              "Written by `make bench` (`bench/run.py`) from every file in `bench/results/`: medians over",
-             "repeats, warm-up excluded, every variant measured in the same run on the same inputs.", ""]
+             "repeats, warm-up excluded, every variant measured in the same run on the same inputs.",
+             "GPU files come from `bench/gpu_jax.py` on the lent GPU machine, which has no TensorFlow:",
+             "they measure inference under Keras 3's JAX backend only.", ""]
     for file in result_files:
         r = json.loads(file.read_text())
         m = r["machine"]
+        software = m.get("backend") or f"TensorFlow {m['tensorflow']}, Keras {m['keras']}"
         parts += [f"## {m['name']} — {r['date']} (`{os.path.relpath(file, base)}`)", "",
-                  f"{m['cpu']}, {m['cores']} cores, GPU: {m['gpu'] or 'none'}; TensorFlow {m['tensorflow']}, "
-                  f"Keras {m['keras']}; whole run {r['wall_time_s']} s.", "",
-                  "### DCGAN training step (seed architecture, 64/128 filters; no EMA/augmentation unless named)", "",
-                  _table(r["dcgan_training"], [("batch", "batch", "d"), ("variant", "variant", "s"),
-                                               ("ms/step", "ms_per_step", ".1f"), ("images/s", "images_per_s", ".0f"),
-                                               ("speed-up vs seed loop", "speedup_vs_seed", ".2f")]), "",
-                  f"One epoch of `fit` on MNIST ({r['dcgan_epoch']['source']}; shipped recipe, bf16, "
-                  f"batch {r['dcgan_epoch']['batch']}): **{r['dcgan_epoch']['seconds']:.1f} s** for "
-                  f"{r['dcgan_epoch']['steps']} steps.", "",
-                  "### DCGAN generation (shipped generator)", "",
-                  _table(r["dcgan_generation"], [("variant", "variant", "s"), ("batch", "batch", "d"),
-                                                 ("samples/s", "samples_per_s", ".0f")]), "",
-                  "### Scaling with batch size (our train_step, tf.function; one fresh process per point)", "",
-                  _table([p for p in r["dcgan_scaling"] if "error" not in p],
-                         [("batch", "batch", "d"), ("ms/step", "ms_per_step", ".1f"),
-                          ("peak RSS MiB", "peak_rss_mb", ".0f")]),
-                  "", f"![scaling]({os.path.relpath(file.with_suffix('.png'), base)})", "",
-                  "### QC assessment throughput (quality regressor: score map + global score)", "",
-                  _table(r.get("qc_assess", []), [("domain", "domain", "s"), ("batch", "batch", "d"),
-                                                  ("side px", "side", "d"), ("mode", "mode", "s"),
-                                                  ("images/s", "images_per_s", ".1f"),
-                                                  ("speed-up vs eager", "speedup_vs_eager", ".2f")]), "",
-                  "### QC assessment vs image side (RGB, one image, one fresh process per point)", "",
-                  _table([p for p in r.get("qc_side_scaling", []) if "error" not in p],
-                         [("side px", "side", "d"), ("ms/image", "ms_per_image", ".1f"),
-                          ("peak RSS MiB", "peak_rss_mb", ".0f")]), "",
-                  "Peers: " + ", ".join(f"{PEERS[k]}: **{v}**" for k, v in r["peers"].items()), ""]
+                  f"{m['cpu']}, {m['cores']} cores, GPU: {m['gpu'] or 'none'}; {software}; "
+                  f"whole run {r.get('wall_time_s', '?')} s." + (f" {r['note']}." if r.get("note") else ""), ""]
+        if "dcgan_epoch" in r:
+            e = r["dcgan_epoch"]
+            parts += [f"One epoch of `fit` on MNIST ({e['source']}; shipped recipe, bf16, batch {e['batch']}): "
+                      f"**{e['seconds']:.1f} s** for {e['steps']} steps.", ""]
+        for key, title, columns in SECTIONS:
+            rows = [row for row in r.get(key, []) if "error" not in row]
+            if rows:
+                columns = [c for c in columns if any(c[1] in row for row in rows)]
+                parts += [f"### {title}", "", _table(rows, columns), ""]
+        if "dcgan_scaling" in r:
+            parts += [f"![scaling]({os.path.relpath(file.with_suffix('.png'), base)})", ""]
+        if r.get("peers"):
+            parts += ["Peers: " + ", ".join(f"{PEERS[k]}: **{v}**" for k, v in r["peers"].items()), ""]
         parts += quality_section(r.get("quality", {}))
     return "\n".join(parts)
 
