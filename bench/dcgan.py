@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-from bench.harness import peak_rss_mb, time_call
+from bench.harness import measure_memory, time_call
 
 
 def _networks(base_filters: int):
@@ -97,9 +97,9 @@ def epoch_time(base_filters: int = 64, max_steps: int | None = None) -> dict:
     train = data.load_arrays("mnist", "train")
     dataset = data.make_dataset(train, config.batch_size)
     steps = max_steps or len(train) // config.batch_size
-    trainer.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0)  # warm-up: tracing
+    trainer.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)  # warm-up: tracing
     start = time.perf_counter()
-    trainer.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    trainer.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
     seconds = time.perf_counter() - start
     return {"images": steps * config.batch_size, "steps": steps, "batch": config.batch_size,
             "seconds": seconds, "source": train.source}
@@ -131,8 +131,9 @@ def scaling_point(args: dict) -> dict:
 
     runtime.quiet_tensorflow()
     step = ours_step(args["batch"], "function", args.get("base_filters", 64))
+    memory = measure_memory(step)  # first: before warm-up fills the allocator
     timing = time_call(step, repeats=args.get("repeats", 3), warmup=2, inner=args.get("inner", 3))
-    return {"batch": args["batch"], "ms_per_step": 1000 * timing["median_s"], "peak_rss_mb": peak_rss_mb()}
+    return {"batch": args["batch"], "ms_per_step": 1000 * timing["median_s"], **memory}
 
 
 if __name__ == "__main__":

@@ -31,6 +31,32 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as handle:
+        line = next(line for line in handle if line.startswith(field + ":"))
+    return int(line.split()[1]) / 1024.0
+
+
+def measure_memory(fn: Callable[[], object]) -> dict:
+    """Peak memory of the first call of `fn` above what the process held before it, in MiB.
+
+    Start-up (TensorFlow's import alone peaks near 1.6 GiB) would hide the work's own peak, so the
+    kernel's high-water mark is reset (/proc/self/clear_refs, Linux) just before the call:
+    `above_baseline_mb` = the peak during the call - the resident size before it. Call this before
+    any warm-up (allocators keep what a first call took); it includes tracing, constant in size.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        baseline = _status_mb("VmRSS")
+        fn()
+        peak = _status_mb("VmHWM")
+        return {"peak_rss_mb": peak, "above_baseline_mb": max(0.0, peak - baseline)}
+    except OSError:  # not Linux, or not allowed: the whole-process peak is all there is
+        fn()
+        return {"peak_rss_mb": peak_rss_mb(), "above_baseline_mb": None}
+
+
 def run_isolated(module: str, args: dict, timeout: int = 600) -> dict:
     """Run `python -m module '<json args>'` in a fresh process; it prints one JSON line last."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}

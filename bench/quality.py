@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-from bench.harness import peak_rss_mb, time_call
+from bench.harness import measure_memory, time_call
 
 
 def _regressor(domain: str, width: int | None):
@@ -54,8 +54,9 @@ def side_point(args: dict) -> dict:
     model = _regressor("rgb", args.get("width"))
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (1, args["side"], args["side"], 3)).astype("float32"))
     fn = tf.function(lambda images: model(images, training=False))
+    memory = measure_memory(lambda: fn(x))  # first: before warm-up fills the allocator
     timing = time_call(lambda: fn(x), repeats=args.get("repeats", 3), warmup=1)
-    return {"side": args["side"], "ms_per_image": 1000 * timing["median_s"], "peak_rss_mb": peak_rss_mb()}
+    return {"side": args["side"], "ms_per_image": 1000 * timing["median_s"], **memory}
 
 
 if __name__ == "__main__":

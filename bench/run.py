@@ -79,8 +79,8 @@ def plot_scaling(results: dict, path: Path) -> None:
     left.loglog(batch, [points[-1]["ms_per_step"] * b / batch[-1] for b in batch], "--", base=2, label="linear")
     left.set(xlabel="batch size", ylabel="ms / step", title="DCGAN train_step time")
     left.legend()
-    right.semilogx(batch, [p["peak_rss_mb"] for p in points], "o-", base=2)
-    right.set(xlabel="batch size", ylabel="peak RSS (MiB)", title="DCGAN train_step memory")
+    right.semilogx(batch, [p.get("above_baseline_mb") or 0.0 for p in points], "o-", base=2)
+    right.set(xlabel="batch size", ylabel="peak above baseline (MiB)", title="DCGAN train_step memory")
     fig.suptitle(results["machine"]["name"])
     fig.tight_layout()
     fig.savefig(path)
@@ -102,14 +102,32 @@ SECTIONS = [  # (results key, title, columns (header, key, format)); a file show
     ("dcgan_generation", "DCGAN generation (shipped generator)",
      [("variant", "variant", "s"), ("batch", "batch", "d"), ("samples/s", "samples_per_s", ".0f")]),
     ("dcgan_scaling", "Scaling with batch size (our train_step, tf.function; one fresh process per point)",
-     [("batch", "batch", "d"), ("ms/step", "ms_per_step", ".1f"), ("peak RSS MiB", "peak_rss_mb", ".0f")]),
+     [("batch", "batch", "d"), ("ms/step", "ms_per_step", ".1f"), ("peak RSS MiB", "peak_rss_mb", ".0f"),
+      ("peak above baseline MiB", "above_baseline_mb", ".1f")]),
     ("qc_assess", "QC assessment throughput (quality regressor: score map + global score)",
      [("domain", "domain", "s"), ("batch", "batch", "d"), ("side px", "side", "d"), ("mode", "mode", "s"),
       ("images/s", "images_per_s", ".1f"), ("speed-up vs eager", "speedup_vs_eager", ".2f")]),
     ("qc_side_scaling", "QC assessment vs image side (RGB, one image)",
      [("side px", "side", "d"), ("ms/image", "ms_per_image", ".2f"), ("peak RSS MiB", "peak_rss_mb", ".0f"),
+      ("peak above baseline MiB", "above_baseline_mb", ".1f"),
       ("peak GPU MiB, process so far", "peak_device_mb", ".0f")]),
 ]
+
+
+def linearity(rows: list[dict], size_key: str, time_key: str, per: str) -> str:
+    """Where time starts doubling with the size: the first size from which every doubling costs
+    >= 1.8x, and the fixed cost below it (the smallest size's time)."""
+    rows = sorted((r for r in rows if "error" not in r), key=lambda r: r[size_key])
+    if len(rows) < 3:
+        return ""
+    ratios = [b[time_key] / a[time_key] for a, b in zip(rows, rows[1:], strict=False)]
+    start = next((i for i in range(len(ratios)) if all(r >= 1.8 for r in ratios[i:])), None)
+    if start is None:
+        listed = ", ".join(f"{r:.2f}" for r in ratios)
+        return f"Time never settles into doubling with {size_key} here (ratios {listed})."
+    return (f"Time per {per} grows linearly from {size_key} {rows[start][size_key]} on (each doubling x"
+            f"{min(ratios[start:]):.2f}-{max(ratios[start:]):.2f}); below it a fixed cost of about "
+            f"{rows[0][time_key]:.1f} ms (dispatch, optimizer or per-call overhead) dominates.")
 
 
 def render_markdown(result_files: list[Path], base: Path) -> str:
@@ -135,6 +153,11 @@ def render_markdown(result_files: list[Path], base: Path) -> str:
             if rows:
                 columns = [c for c in columns if any(c[1] in row for row in rows)]
                 parts += [f"### {title}", "", _table(rows, columns), ""]
+                if key == "dcgan_scaling":
+                    parts += [linearity(rows, "batch", "ms_per_step", "step"), ""]
+                elif key == "qc_side_scaling":
+                    parts += [linearity(rows, "side", "ms_per_image", "image") +
+                              " Pixels grow 4x per doubling of the side, so linear in pixels means x4 per row.", ""]
         if "dcgan_scaling" in r:
             parts += [f"![scaling]({os.path.relpath(file.with_suffix('.png'), base)})", ""]
         if r.get("peers"):
