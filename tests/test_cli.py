@@ -60,3 +60,17 @@ def test_evaluate_dcgan_reports_metrics_and_floor(tmp_path):
     generated = report["generated"]
     assert 1.0 <= generated["classifier_score"] <= 10.0 and generated["fid"] >= real["fid"] * 0.5
     assert "classifier_score" in result.stdout and "real halves" in result.stdout
+
+
+@pytest.mark.slow
+def test_evaluate_quality_rgb_report(tmp_path):
+    out = tmp_path / "quality.json"
+    result = run("gan_style.evaluate", "quality", "--domain", "rgb", "--num", "60", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())["rgb"]
+    assert 0.0 < report["threshold"] < 1.0 and report["clean_images"] == 30
+    for name in ("seen", "held_out"):
+        assert 0.0 <= report[name]["auroc"] <= 1.0 and 0.0 <= report[name]["pixel_iou"] <= 1.0
+        assert set(report[name]["floor_auroc"]) == {"local_variance", "laplacian_energy"}
+    assert report["seen"]["auroc"] > report["seen"]["floor_auroc"]["laplacian_energy"]  # beats the floor
+    assert "quality (rgb)" in result.stdout and result.stderr.strip() == ""
