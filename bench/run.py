@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench import dcgan, quality
 from bench.harness import machine, run_isolated
+from gan_style import io
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = {  # import name -> what it is compared with (issues 3, 5)
@@ -83,7 +84,8 @@ def plot_scaling(results: dict, path: Path) -> None:
     right.set(xlabel="batch size", ylabel="peak above baseline (MiB)", title="DCGAN train_step memory")
     fig.suptitle(results["machine"]["name"])
     fig.tight_layout()
-    fig.savefig(path)
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
 
 
@@ -206,11 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{results['machine']['name']}-{results['date']}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
+    io.write_text(path, json.dumps(results, indent=2) + "\n")
     plot_scaling(results, path.with_suffix(".png"))
     markdown = Path(args.markdown)
     files = [path] if args.tiny else sorted(out_dir.glob("*.json"))  # a tiny run stands alone
-    markdown.write_text(render_markdown(files, markdown.parent))
+    io.write_text(markdown, render_markdown(files, markdown.parent))
     print(f"wrote {path} and {args.markdown}")
     return 0
 

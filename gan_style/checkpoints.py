@@ -11,11 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from gan_style.io import write_text
+from gan_style.io import atomic_path, write_text
 
 MANIFEST = "MANIFEST.json"
 
@@ -52,15 +50,8 @@ def save_model(model, file: str | os.PathLike) -> Path:
         clean.set_weights(model.get_weights())
         model = clean
     file = Path(file)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = tempfile.mkdtemp(prefix=".save-", dir=file.parent)
-    try:
-        tmp = Path(tmp_dir) / file.name
+    with atomic_path(file, mode=0o644) as tmp:
         model.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, file)
-    finally:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
     return file
 
 

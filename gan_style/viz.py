@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_style.io import to_uint8, write_png
+from gan_style.io import atomic_path, to_uint8, write_png
 
 
 def image_grid(images: np.ndarray, cols: int | None = None, pad: int = 2) -> np.ndarray:
@@ -48,9 +48,9 @@ def plot_loss_curves(history: dict[str, list[float]], path: str | os.PathLike, t
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp)
+    finally:
+        plt.close(fig)
     return path

@@ -42,3 +42,16 @@ def test_image_grid_layout():
     grid = viz.image_grid(images, cols=2, pad=1)
     assert grid.shape == (2 * 4 + 1, 2 * 4 + 1, 1)
     assert grid[1:4, 5:8].min() == 255 and grid[1:4, 1:4].max() == 0
+
+
+def test_atomic_path_publishes_on_success_and_cleans_up_on_error(tmp_path):
+    target = tmp_path / "plot.png"
+    with io.atomic_path(target, mode=0o640) as tmp:
+        assert tmp.name == "plot.png" and tmp.parent != tmp_path  # real name, private folder
+        tmp.write_bytes(b"first")
+    assert target.read_bytes() == b"first" and (target.stat().st_mode & 0o777) == 0o640
+    with pytest.raises(RuntimeError), io.atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("crash mid-write")
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in tmp_path.iterdir()] == ["plot.png"]
