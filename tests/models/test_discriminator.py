@@ -31,3 +31,14 @@ def test_keras_save_load_round_trip(tmp_path):
     discriminator.save(tmp_path / "d.keras")
     restored = keras.saving.load_model(tmp_path / "d.keras")
     np.testing.assert_array_equal(discriminator(x).numpy(), restored(x).numpy())
+
+
+def test_patchgan_returns_one_logit_map_per_scale_for_any_size():
+    from gan_style.models.discriminator import build_patchgan_discriminator
+
+    model = build_patchgan_discriminator(3, base_filters=8, num_layers=3, num_scales=2)
+    for size in ((64, 64), (48, 80)):
+        maps = model(np.zeros((2, *size, 3), np.float32))
+        assert [tuple(m.shape) for m in maps] == [(2, size[0] // 8, size[1] // 8, 1),
+                                                  (2, size[0] // 16, size[1] // 16, 1)]
+        assert all(m.dtype == "float32" for m in maps)
