@@ -76,3 +76,77 @@ def quality_loss(outputs, masks, abnormal, mask_known, stride: int,
     rank = pairwise_ranking_loss(outputs["global_score"], abnormal)
     total = region + global_ + rank_weight * rank
     return total, {"region": region, "global": global_, "rank": rank}
+
+
+# ---------------------------------------------------------------------------------------------
+# style transfer (features are encoder activations (B, h, w, C), float32)
+
+
+def content_loss(output_features, target_features):
+    """Mean squared error between relu4_1 features of the output and the fused target."""
+    diff = ops.cast(output_features, "float32") - ops.cast(target_features, "float32")
+    return ops.mean(ops.square(diff))
+
+
+def style_loss(output_features: dict, style_features: dict, levels=("relu1_1", "relu2_1", "relu3_1", "relu4_1")):
+    """Sum over levels of ||mean(o) - mean(s)||^2 + ||std(o) - std(s)||^2 (per channel, averaged)
+    (AdaIN paper, eq. 3): matching feature statistics, not Gram matrices."""
+    from gan_style.models.fusion_generator import mean_std
+
+    total = 0.0
+    for level in levels:
+        o_mean, o_std = mean_std(output_features[level])
+        s_mean, s_std = mean_std(style_features[level])
+        total = total + ops.mean(ops.square(o_mean - s_mean)) + ops.mean(ops.square(o_std - s_std))
+    return total
+
+
+def total_variation(images):
+    """Mean absolute difference between neighbouring pixels (B, H, W, C): penalises noise."""
+    images = ops.cast(images, "float32")
+    dy = ops.mean(ops.abs(images[:, 1:] - images[:, :-1]))
+    dx = ops.mean(ops.abs(images[:, :, 1:] - images[:, :, :-1]))
+    return dx + dy
+
+
+def patch_discriminator_loss(real_logits: list, fake_logits: list):
+    """Loss_D of a multi-scale PatchGAN: the DCGAN loss on every patch, averaged over scales."""
+    parts = [dcgan_discriminator_loss(r, f)[0] for r, f in zip(real_logits, fake_logits, strict=True)]
+    return sum(parts) / len(parts)
+
+
+def patch_generator_loss(fake_logits: list):
+    """Non-saturating Loss_G of a multi-scale PatchGAN, averaged over patches and scales."""
+    return sum(dcgan_generator_loss(f) for f in fake_logits) / len(fake_logits)
+
+
+# ---------------------------------------------------------------------------------------------
+# repair
+
+
+def masked_l1(predicted, target, mask):
+    """L1 inside and outside the mask: (hole, valid), each the mean over its own pixels.
+
+    predicted, target (B, H, W, C); mask (B, H, W, 1) in {0, 1}, 1 = hole."""
+    mask = ops.cast(mask, "float32")
+    error = ops.abs(ops.cast(predicted, "float32") - ops.cast(target, "float32"))
+    channels = ops.cast(ops.shape(error)[-1], "float32")
+    hole = ops.sum(error * mask) / ops.maximum(ops.sum(mask) * channels, 1.0)
+    valid = ops.sum(error * (1.0 - mask)) / ops.maximum(ops.sum(1.0 - mask) * channels, 1.0)
+    return hole, valid
+
+
+def feature_losses(output_features: dict, target_features: dict, levels=("relu1_1", "relu2_1", "relu3_1")):
+    """Perceptual and style terms on encoder features, each level normalised by the target's mean
+    magnitude (scale-free): {"perceptual": sum_l |o_l - t_l| / |t_l|,
+    "style": sum_l (|mu(o_l) - mu(t_l)| + |sigma(o_l) - sigma(t_l)|) / |t_l|}."""
+    from gan_style.models.fusion_generator import mean_std
+
+    perceptual, style = 0.0, 0.0
+    for level in levels:
+        o, t = ops.cast(output_features[level], "float32"), ops.cast(target_features[level], "float32")
+        scale = ops.mean(ops.abs(t)) + 1e-3
+        perceptual = perceptual + ops.mean(ops.abs(o - t)) / scale
+        (o_mean, o_std), (t_mean, t_std) = mean_std(o), mean_std(t)
+        style = style + (ops.mean(ops.abs(o_mean - t_mean)) + ops.mean(ops.abs(o_std - t_std))) / scale
+    return {"perceptual": perceptual, "style": style}

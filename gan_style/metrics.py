@@ -143,3 +143,62 @@ def threshold_for_fpr(clean_scores: np.ndarray, max_fpr: float = 0.05) -> float:
     scores = np.sort(np.ravel(clean_scores))
     allowed = int(np.floor(max_fpr * len(scores)))  # how many clean images may be flagged
     return float(scores[allowed]) if allowed < len(scores) else float(scores[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+# style transfer: network-free measures (they do not favour our encoder)
+
+
+def random_patches(image: np.ndarray, size: int, num: int, rng: np.random.Generator) -> np.ndarray:
+    """`num` random size x size patches of `image` (H, W, C), flattened: (num, size * size * C)."""
+    h, w = image.shape[:2]
+    ys = rng.integers(0, h - size + 1, num)
+    xs = rng.integers(0, w - size + 1, num)
+    offsets = np.arange(size)
+    rows = (ys[:, None] + offsets)[:, :, None]
+    cols = (xs[:, None] + offsets)[:, None, :]
+    return image[rows, cols].reshape(num, -1)
+
+
+def sliced_wasserstein(a: np.ndarray, b: np.ndarray, num_projections: int = 128, seed: int = 0) -> float:
+    """Sliced Wasserstein-1 distance between point clouds a (N, D) and b (N, D): the W1 distance
+    of their 1-D projections on random unit directions, averaged over directions."""
+    rng = np.random.default_rng(seed)
+    directions = rng.normal(size=(a.shape[1], num_projections))
+    directions /= np.linalg.norm(directions, axis=0, keepdims=True)
+    pa, pb = np.sort(a @ directions, axis=0), np.sort(b @ directions, axis=0)
+    return float(np.mean(np.abs(pa - pb)))
+
+
+def patch_swd(output: np.ndarray, style: np.ndarray, patch: int = 7, num: int = 4096, seed: int = 0) -> float:
+    """Style match, network-free: sliced Wasserstein distance between random `patch` x `patch` RGB
+    patches of output and style image (uint8 or float images; compared in [0, 1] units). Lower is
+    closer in colour and local texture."""
+    rng = np.random.default_rng(seed)
+    scale = 255.0 if np.asarray(output).dtype == np.uint8 else 1.0
+    a = random_patches(np.asarray(output, np.float32) / scale, patch, num, rng)
+    b = random_patches(np.asarray(style, np.float32) / scale, patch, num, rng)
+    return sliced_wasserstein(a, b, seed=seed)
+
+
+def edge_ssim(content: np.ndarray, output: np.ndarray) -> float:
+    """Structure kept: SSIM between the Sobel edge magnitudes of content and output (same H, W),
+    both as grayscale in [0, 1]. 1 = the same edges."""
+    from skimage.filters import sobel
+    from skimage.metrics import structural_similarity
+
+    def edges(image):
+        image = np.asarray(image, np.float32)
+        image = image / 255.0 if image.max() > 1.0 else image
+        return sobel(image.mean(axis=-1))
+
+    a, b = edges(content), edges(output)
+    return float(structural_similarity(a, b, data_range=max(float(a.max()), float(b.max()), 1e-6)))
+
+
+def ssim(a: np.ndarray, b: np.ndarray, data_range: float = 2.0) -> float:
+    """SSIM of two images (H, W, C) with values spanning `data_range`."""
+    from skimage.metrics import structural_similarity
+
+    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    return float(structural_similarity(a, b, data_range=data_range, channel_axis=-1 if a.ndim == 3 else None))

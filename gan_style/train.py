@@ -48,13 +48,27 @@ def main(argv: list[str] | None = None) -> int:
     _add_fields(classifier, ClassifierConfig)
     quality = sub.add_parser("quality", help="quality regressor -> checkpoints/quality_<domain>")
     quality.add_argument("--out", help="default checkpoints/quality_<domain>")
-    for p in (dcgan, classifier, quality):
+    style = sub.add_parser("style", help="fusion-style decoder + PatchGAN -> checkpoints/fusion_style")
+    style.add_argument("--out", default="checkpoints/fusion_style")
+    style.add_argument("--content-dir", help="more content pictures (any PNG/JPEG/BMP/GIF)")
+    style.add_argument("--style-dir", help="more style pictures")
+    style.add_argument("--time-limit", type=float, default=None, metavar="MINUTES",
+                       help="stop after the first epoch that ends past this many minutes of training")
+    style.add_argument("--no-evaluate", action="store_true", help="skip the style metrics")
+    repair = sub.add_parser("repair", help="repair U-Net -> checkpoints/repair_<domain>")
+    repair.add_argument("--out", help="default checkpoints/repair_<domain>")
+    for p in (dcgan, classifier, quality, style, repair):
         p.add_argument("--data-dir", help="folder with MNIST IDX files")
         p.add_argument("--download", action="store_true", help="let tensorflow-datasets download MNIST")
         p.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2])
     from gan_style.trainers.dcgan import DCGANConfig
     from gan_style.trainers.quality import QualityConfig
+    from gan_style.trainers.repair import RepairConfig
+    from gan_style.trainers.style import StyleConfig
 
+    _add_fields(repair, RepairConfig)
+
+    _add_fields(style, StyleConfig)
     _add_fields(dcgan, DCGANConfig)
     _add_fields(quality, QualityConfig)
     args = parser.parse_args(argv)
@@ -77,6 +91,18 @@ def main(argv: list[str] | None = None) -> int:
             config = _config(QualityConfig, args)
             args.out = args.out or f"checkpoints/quality_{config.domain}"
             manifest = train_quality(config, args.out, command, args.verbose)
+        elif args.what == "repair":
+            from gan_style.trainers.repair import train_repair
+
+            config = _config(RepairConfig, args)
+            args.out = args.out or f"checkpoints/repair_{config.domain}"
+            manifest = train_repair(config, args.out, command, args.verbose)
+        elif args.what == "style":
+            from gan_style.trainers.style import train_style
+
+            config = _config(StyleConfig, args)
+            manifest = train_style(config, args.out, args.content_dir, args.style_dir, args.time_limit, command,
+                                   args.verbose, evaluate=not args.no_evaluate)
         else:
             from gan_style.trainers.classifier import train_classifier
 

@@ -94,3 +94,32 @@ def test_frechet_distance_with_singular_covariances_is_finite_and_silent():
         warnings.simplefilter("error")
         value = metrics.frechet_distance(*metrics.feature_statistics(a), *metrics.feature_statistics(b))
     assert np.isfinite(value) and value == pytest.approx(3.0, rel=0.3)  # ~ |mu1 - mu2|^2 = 3
+
+
+def test_patch_swd_is_zero_for_the_same_image_and_grows_with_colour_shift():
+    from gan_style import data
+    from gan_style.metrics import patch_swd
+
+    image = data.bundled_image("brick")[:128, :128]
+    shifted = np.clip(image.astype(int) + 40, 0, 255).astype(np.uint8)
+    more = np.clip(image.astype(int) + 100, 0, 255).astype(np.uint8)
+    same = patch_swd(image, image)
+    assert same < 0.01 < patch_swd(image, shifted) < patch_swd(image, more)
+
+
+def test_sliced_wasserstein_of_shifted_points_is_the_projected_shift():
+    from gan_style.metrics import sliced_wasserstein
+
+    points = np.random.default_rng(0).normal(size=(500, 1))
+    assert abs(sliced_wasserstein(points, points + 0.5, num_projections=4) - 0.5) < 1e-9  # 1-D: |shift|
+
+
+def test_edge_ssim_is_one_for_identical_edges_and_low_for_unrelated_images():
+    from gan_style import data
+    from gan_style.metrics import edge_ssim
+
+    a = data.bundled_image("astronaut")[:128, :128]
+    b = data.bundled_image("coffee")[:128, :128]
+    assert edge_ssim(a, a) > 0.999
+    assert edge_ssim(a, np.clip(a.astype(int) + 30, 0, 255).astype(np.uint8)) > 0.95  # same edges, brighter
+    assert edge_ssim(a, b) < 0.5

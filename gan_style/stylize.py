@@ -1,0 +1,102 @@
+"""`python -m gan_style.stylize CONTENT STYLE --out OUT.png`: render a content image in a style.
+
+CONTENT and STYLE are image files or directories; with directories every content x style pair is
+rendered into the folder `--out` as `<content>__<style>.png`. Exit status: 0 all written, 1 some
+inputs failed (one line each on stderr), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from gan_style.io import ImageError, list_images, read_image, write_png
+
+
+def _rgb(image: np.ndarray) -> np.ndarray:
+    return np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
+
+
+def _fit(image: np.ndarray, size: int | None) -> np.ndarray:
+    if size is None or max(image.shape[:2]) == size:
+        return image
+    from gan_style.style_eval import resize_long_side
+
+    return resize_long_side(image, size)
+
+
+def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: float = 1.0, fusion: str = "adain",
+                  size: int | None = 512, generator=None) -> list[str]:
+    """Render every (content, style) pair; returns the one-line errors (empty when all were written).
+
+    out is the output file for one pair, else a folder receiving `<content>__<style>.png`.
+    """
+    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.style_eval import ours
+
+    generator = generator or FusionGenerator.from_pretrained(fusion=fusion)
+    render = ours(generator, alpha, fusion)
+    errors, loaded = [], {}
+
+    def load(path):
+        if path not in loaded:
+            loaded[path] = _fit(_rgb(read_image(path)), size)
+        return loaded[path]
+
+    single = len(contents) == 1 and len(styles) == 1 and out.suffix.lower() == ".png"
+    for content in contents:
+        for style in styles:
+            try:
+                target = out if single else out / f"{content.stem}__{style.stem}.png"
+                if target.resolve() in (content.resolve(), style.resolve()):
+                    raise ImageError(f"{target}: is an input; refusing to overwrite it")
+                c_image, s_image = load(content), load(style)
+                if min(c_image.shape[:2]) < 16:
+                    raise ImageError(f"{content}: {c_image.shape[1]}x{c_image.shape[0]} is too small (min 16 px)")
+                write_png(target, render(c_image, s_image))
+            except ImageError as exc:
+                errors.append(str(exc))
+            except OSError as exc:
+                errors.append(f"{content} x {style}: cannot write output ({exc})")
+    return errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gan_style.stylize", description=__doc__.splitlines()[0])
+    parser.add_argument("content", help="content image or folder")
+    parser.add_argument("style", help="style image or folder")
+    parser.add_argument("--out", required=True, help="OUT.png for one pair, else a folder")
+    parser.add_argument("--alpha", type=float, default=1.0, help="in [0, 1] (default 1)")
+    parser.add_argument("--fusion", default="adain", choices=["adain", "linear"])
+    parser.add_argument("--size", type=int, default=512, help="longer side of the content in px (default 512)")
+    args = parser.parse_args(argv)
+    if not 0.0 <= args.alpha <= 1.0:
+        parser.error(f"--alpha must be in [0, 1], got {args.alpha}")
+    if args.size < 16:
+        parser.error(f"--size must be >= 16, got {args.size}")
+    contents, styles = list_images([args.content]), list_images([args.style])
+    if not contents or not styles:
+        parser.error("no images found in " + (args.content if not contents else args.style))
+
+    from gan_style import runtime
+
+    runtime.quiet_tensorflow()
+    from gan_style.checkpoints import CheckpointError
+
+    try:
+        errors = stylize_files(contents, styles, Path(args.out), args.alpha, args.fusion, args.size)
+    except CheckpointError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for message in errors:
+        print(f"error: {message}", file=sys.stderr)
+    written = len(contents) * len(styles) - len(errors)
+    print(f"wrote {written} of {len(contents) * len(styles)} image(s) to {args.out}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

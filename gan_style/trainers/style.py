@@ -1,0 +1,184 @@
+"""Fusion-style generator trainer: an AdaIN decoder on the frozen encoder, plus a PatchGAN."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_style import losses
+from gan_style.models.fusion_generator import FusionGenerator, adain, build_decoder
+from gan_style.trainers.base import AdversarialTrainer
+
+
+@dataclass
+class StyleConfig:
+    """Hyperparameters of a fusion-style run; written into the checkpoint's manifest."""
+
+    width: int = 32
+    encoder_weights: str = "hed"
+    crop_size: int = 128
+    batch_size: int = 8
+    steps: int = 2000
+    learning_rate: float = 1e-4
+    d_learning_rate: float = 1e-4
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 10.0
+    adversarial_weight: float = 50.0
+    discriminator_filters: int = 32
+    num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
+    precision: str = "float32"
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.crop_size % 8:
+            raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")
+
+
+class StyleTrainer(AdversarialTrainer):
+    """Trains `fusion_generator.decoder` (the only trainable part) with a PatchGAN on style crops.
+
+    Batches are (content, style), RGB in [-1, 1]. With t = AdaIN(E(c), E(s)) at relu4_1 and the
+    output o = Dec(t):
+        L_G = w_c * ||E(o)_4 - t||^2 + w_s * sum_l (||mu(E(o)_l) - mu(E(s)_l)||^2
+              + ||sigma(E(o)_l) - sigma(E(s)_l)||^2) + w_tv * TV(o) + w_adv * L_adv(D(o))
+        L_D = PatchGAN loss, style crops real, outputs fake.
+    """
+
+    tracked = ("loss", "content", "style", "tv", "adversarial", "d_loss")
+
+    def __init__(self, fusion_generator: FusionGenerator, discriminator, config: StyleConfig, **kwargs):
+        super().__init__(fusion_generator.decoder, discriminator, seed=config.seed, **kwargs)
+        self.fusion_generator, self.encoder = fusion_generator, fusion_generator.encoder
+        self.weights_ = {k: getattr(config, f"{k}_weight") for k in ("content", "style", "tv", "adversarial")}
+
+    def _forward(self, content, style, training):
+        style_features = self.encoder(style)
+        target = adain(self.encoder(content)["relu4_1"], style_features["relu4_1"])
+        output = self.generator(target, training=training)
+        output_features = self.encoder(output)
+        fake_logits = self.discriminator(output, training=training)
+        parts = {
+            "content": losses.content_loss(output_features["relu4_1"], target),
+            "style": losses.style_loss(output_features, style_features),
+            "tv": losses.total_variation(output),
+            "adversarial": losses.patch_generator_loss(fake_logits),
+        }
+        total = sum(self.weights_[k] * v for k, v in parts.items())
+        real_logits = self.discriminator(style, training=training)
+        d_loss = losses.patch_discriminator_loss(real_logits, fake_logits)
+        return total, parts, d_loss
+
+    def train_step(self, data):
+        content, style = data
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            total, parts, d_loss = self._forward(content, style, training=True)
+        self.minimize(g_tape, total, self.g_optimizer, self.generator.trainable_variables)
+        self.minimize(d_tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
+        return self.track({"loss": total, **parts, "d_loss": d_loss})
+
+    def test_step(self, data):
+        total, parts, d_loss = self._forward(*data, training=False)
+        return self.track({"loss": total, **parts, "d_loss": d_loss})
+
+
+def build_style_trainer(config: StyleConfig) -> StyleTrainer:
+    from gan_style.models.discriminator import build_patchgan_discriminator
+
+    generator = FusionGenerator(config.width, "adain", config.encoder_weights)
+    discriminator = build_patchgan_discriminator(3, config.discriminator_filters)
+    trainer = StyleTrainer(generator, discriminator, config)
+    trainer.compile(
+        d_optimizer=keras.optimizers.Adam(config.d_learning_rate, beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(config.learning_rate),
+    )
+    return trainer
+
+
+def folder_pictures(directory: str | Path | None) -> list[np.ndarray]:
+    """Every readable image of `directory` as uint8 RGB (unreadable ones are skipped with a warning)."""
+    import logging
+
+    from gan_style.io import ImageError, list_images, read_image
+
+    pictures = []
+    for file in list_images([directory]) if directory else []:
+        try:
+            image = read_image(file)
+        except ImageError as exc:
+            logging.getLogger(__name__).warning("skipped %s", exc)
+            continue
+        pictures.append(np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image)
+    return pictures
+
+
+def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
+    """Endless tf.data pipeline of (content, style) batches (B, S, S, 3) in [-1, 1], and its source.
+
+    Content: the bundled training photos (not the textures) + `content_dir`; style: every bundled
+    training picture + `style_dir`. Random crops at 4 scales and flips (`data.random_crops`);
+    style crops come from a wider scale range, so textures appear at several sizes.
+    """
+    from gan_style import data
+
+    bundled = data.bundled_images("train")
+    contents = [v for k, v in bundled.items() if k not in data.BUNDLED_TEXTURES] + folder_pictures(content_dir)
+    styles = list(bundled.values()) + folder_pictures(style_dir)
+    content = data.random_crops(contents, config.crop_size, config.num_crops, config.seed)
+    style = data.random_crops(styles, config.crop_size, config.num_crops, config.seed + 1, scales=(0.25, 1.0))
+    source = f"content: bundled {', '.join(k for k in bundled if k not in data.BUNDLED_TEXTURES)}"
+    source += f" + {content_dir}" if content_dir else ""
+    source += f"; style: bundled {', '.join(bundled)}" + (f" + {style_dir}" if style_dir else "")
+
+    def endless(array, seed):
+        return tf.data.Dataset.from_tensor_slices(array).shuffle(len(array), seed=seed).repeat()
+
+    ds = tf.data.Dataset.zip(endless(content, config.seed), endless(style, config.seed + 1))
+    return ds.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), source
+
+
+def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, style_dir=None,
+                time_limit_minutes: float | None = None, command: str = "", verbose: int = 2,
+                evaluate: bool = True) -> dict:
+    """Train, then write `out_dir`: decoder.keras, discriminator.keras, samples.png, loss_curves.png
+    and MANIFEST.json (with the style metrics on the held-out pairs). Returns the manifest."""
+    from gan_style import checkpoints, runtime
+    from gan_style.callbacks import LossCurves, TimeLimit
+
+    start = time.time()
+    runtime.configure(precision=config.precision)
+    keras.utils.set_random_seed(config.seed)
+    dataset, source = style_dataset(config, content_dir, style_dir)
+    trainer = build_style_trainer(config)
+    out_dir = Path(out_dir)
+    epochs = 20
+    callbacks = [LossCurves(out_dir / "loss_curves.png", "fusion-style decoder")]
+    if time_limit_minutes:
+        callbacks.append(TimeLimit(time_limit_minutes))
+    history = trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs),
+                          callbacks=callbacks, verbose=verbose)
+    steps = int(trainer.g_optimizer.iterations.numpy())
+    keras.mixed_precision.set_global_policy("float32")  # ship float32 networks whatever trained them
+    decoder = build_decoder(config.width)
+    decoder.set_weights(trainer.generator.get_weights())
+    checkpoints.save_model(decoder, out_dir / "decoder.keras")
+    checkpoints.save_model(trainer.discriminator, out_dir / "discriminator.keras")
+    metrics = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.history.items()}}
+    if evaluate:
+        from gan_style.evaluate import evaluate_style, style_pairs_grid
+
+        generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=decoder)
+        metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256,)))
+        style_pairs_grid(generator, out_dir / "samples.png")
+    files = ["decoder.keras", "discriminator.keras"]
+    return checkpoints.write_manifest(
+        out_dir, files, command=command, data_source=source, seed=config.seed, steps=steps,
+        epochs=len(history.history["loss"]), wall_time_s=round(time.time() - start, 1),
+        config=dataclasses.asdict(config), metrics=metrics,
+    )
