@@ -66,3 +66,88 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+DEFAULT_MAX_PIXELS = 40_000_000  # decompression-bomb guard: about a 6,300 x 6,300 image
+
+
+class ImageError(ValueError):
+    """An input image that cannot be used; the message is one line naming the file and why."""
+
+
+def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read PNG, JPEG, BMP or GIF (first frame) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB.
+
+    Grayscale and grayscale+alpha stay one channel; palette, RGBA (alpha dropped, composited on
+    nothing) and CMYK become RGB; 16-bit samples are scaled to 8 bits. Anything else, an empty,
+    truncated or corrupt file, or more than `max_pixels` pixels raises `ImageError` (one line).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    formats = ("PNG", "JPEG", "BMP", "GIF")
+    try:
+        if path.is_dir():
+            raise ImageError(f"{path}: is a directory")
+        if path.stat().st_size == 0:
+            raise ImageError(f"{path}: empty file")
+        with Image.open(path, formats=formats) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageError(f"{path}: {width}x{height} = {width * height} pixels is over the limit of "
+                                 f"{max_pixels} (decompression-bomb guard; raise it with --max-pixels)")
+            if width == 0 or height == 0:
+                raise ImageError(f"{path}: image has no pixels")
+            image.seek(0)
+            image.load()
+            array = _to_array(image)
+    except ImageError:
+        raise
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: not a PNG, JPEG, BMP or GIF image") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ImageError(f"{path}: unreadable image ({reason})") from None
+    return array
+
+
+def _to_array(image) -> np.ndarray:
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        wide = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") or wide.max() > 255 else 255.0
+        return np.clip(np.rint(wide / top * 255.0), 0, 255).astype(np.uint8)[..., None]
+    if mode in ("L", "LA", "1"):
+        return np.asarray(image.convert("L"), dtype=np.uint8)[..., None]
+    if mode in ("P", "PA") and _palette_is_gray(image):
+        return np.asarray(image.convert("L"), dtype=np.uint8)[..., None]
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def _palette_is_gray(image) -> bool:
+    rgb = np.asarray(image.convert("RGB"))
+    return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
+
+
+def list_images(inputs: list[str | os.PathLike]) -> list[Path]:
+    """Expand files, directories (their images, sorted, not recursive) and glob patterns. Files
+    named explicitly are kept whatever their suffix (reading them says what is wrong)."""
+    import glob
+
+    found: list[Path] = []
+    for item in inputs:
+        item = str(item)
+        path = Path(item)
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        elif any(c in item for c in "*?[") and not path.exists():
+            found += sorted(Path(p) for p in glob.glob(item) if Path(p).suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            found.append(path)
+    return found

@@ -55,3 +55,63 @@ def test_atomic_path_publishes_on_success_and_cleans_up_on_error(tmp_path):
         raise RuntimeError("crash mid-write")
     assert target.read_bytes() == b"first"
     assert [p.name for p in tmp_path.iterdir()] == ["plot.png"]
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def _save(path, array, **kwargs):
+    from PIL import Image
+
+    Image.fromarray(array).save(path, **kwargs)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "channels"),
+    [
+        ("gray.png", lambda: np.arange(64, dtype=np.uint8).reshape(8, 8), 1),
+        ("rgb.jpg", lambda: np.full((8, 8, 3), 90, np.uint8), 3),
+        ("rgb.bmp", lambda: np.full((8, 8, 3), 200, np.uint8), 3),
+        ("rgba.png", lambda: np.full((8, 8, 4), 120, np.uint8), 3),
+    ],
+)
+def test_read_image_formats(tmp_path, name, make, channels):
+    from gan_style.io import read_image
+
+    image = read_image(_save(tmp_path / name, make()))
+    assert image.dtype == np.uint8 and image.shape == (8, 8, channels)
+
+
+def test_read_image_16_bit_palette_and_gif_first_frame(tmp_path):
+    from PIL import Image
+
+    from gan_style.io import read_image
+
+    wide = (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000).astype(np.uint16)
+    Image.fromarray(wide).save(tmp_path / "wide.png")
+    image = read_image(tmp_path / "wide.png")
+    assert image.shape == (8, 8, 1) and image[-1, -1, 0] == round(63000 / 65535 * 255)
+    palette = Image.fromarray(np.full((8, 8, 3), (255, 0, 0), np.uint8)).convert("P")
+    palette.save(tmp_path / "palette.png")
+    assert tuple(read_image(tmp_path / "palette.png")[0, 0]) == (255, 0, 0)
+    frames = [Image.fromarray(np.full((8, 8), v, np.uint8)) for v in (10, 250)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    assert read_image(tmp_path / "anim.gif")[0, 0, 0] == 10
+
+
+def test_read_image_errors_are_one_line(tmp_path):
+    from gan_style.io import ImageError, read_image
+
+    png = _save(tmp_path / "ok.png", np.zeros((64, 64, 3), np.uint8))
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("not an image")
+    (tmp_path / "cut.png").write_bytes(png.read_bytes()[:60])
+    cases = {"empty.png": "empty", "text.png": "not a PNG", "cut.png": "unreadable", "missing.png": "no such file"}
+    for name, reason in cases.items():
+        with pytest.raises(ImageError, match=reason) as info:
+            read_image(tmp_path / name)
+        assert "\n" not in str(info.value) and name in str(info.value)
+    with pytest.raises(ImageError, match="over the limit"):
+        read_image(png, max_pixels=100)
