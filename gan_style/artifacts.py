@@ -292,3 +292,55 @@ class ArtifactBatcher:
                                  strict=True):
             tensor.set_shape(shape)
         return tuple(outs)
+
+
+# ---------------------------------------------------------------------------------------------
+# masks for training the repair network
+
+
+def free_form_mask(shape: tuple[int, int], rng: np.random.Generator, max_strokes: int = 3) -> np.ndarray:
+    """Random free-form strokes (Yu et al. 2019): thick random walks, (H, W) bool, never empty."""
+    h, w = shape
+    mask = np.zeros(shape, bool)
+    for _ in range(int(rng.integers(1, max_strokes + 1))):
+        y, x = rng.uniform(0, h), rng.uniform(0, w)
+        radius = rng.uniform(0.04, 0.1) * min(h, w)
+        for _ in range(int(rng.integers(2, 6))):
+            angle, length = rng.uniform(0, 2 * np.pi), rng.uniform(0.1, 0.4) * min(h, w)
+            for t in np.linspace(0, 1, max(2, int(length))):
+                mask |= _disk(shape, (y + t * length * np.sin(angle), x + t * length * np.cos(angle)), radius)
+            y = float(np.clip(y + length * np.sin(angle), 0, h - 1))
+            x = float(np.clip(x + length * np.cos(angle), 0, w - 1))
+    return mask
+
+
+def snap_to_cells(mask: np.ndarray, stride: int) -> np.ndarray:
+    """(H, W) bool -> every stride x stride cell that holds a True pixel becomes all True: the
+    shape of the masks the QC pipeline derives from a score map of that stride."""
+    h, w = mask.shape
+    cells = np.zeros((-(-h // stride), -(-w // stride)), bool)
+    ys, xs = np.nonzero(mask)
+    cells[ys // stride, xs // stride] = True
+    return np.repeat(np.repeat(cells, stride, 0), stride, 1)[:h, :w]
+
+
+def repair_masks(images: np.ndarray, domain: str, stride: int, seed: int) -> np.ndarray:
+    """Training holes for the repair network, (B, H, W) float32 in {0, 1}, none empty: per image
+    one of artifact masks snapped to the detector's cells (what the pipeline will ask to repair),
+    the same masks dilated by a pixel, or free-form strokes."""
+    rng = np.random.default_rng(seed)
+    kinds = list(ARTIFACTS[domain])
+    masks = np.zeros(images.shape[:3], np.float32)
+    for i, image in enumerate(images):
+        choice = rng.random()
+        mask = np.zeros(image.shape[:2], bool)
+        if choice < 0.7:
+            for _ in range(5):  # an artifact can miss (e.g. erasing where there is no ink)
+                mask = corrupt(image, kinds[rng.integers(len(kinds))], rng, float(rng.uniform(0.3, 1.0)), domain)[1]
+                if mask.any():
+                    break
+            mask = snap_to_cells(mask, stride) if choice < 0.45 else ndimage.binary_dilation(mask)
+        if not mask.any():
+            mask = free_form_mask(image.shape[:2], rng)
+        masks[i] = mask
+    return masks
