@@ -1,0 +1,62 @@
+"""QC pipeline: the compiled pass is traced once; accepted images are untouched; repair only
+changes flagged pixels; passes stop at max_passes."""
+
+import numpy as np
+import pytest
+
+from gan_style.models.quality_regressor import build_quality_regressor
+from gan_style.models.repair_unet import build_repair_unet
+from gan_style.qc import QCPipeline, detect_domain
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return QCPipeline(build_quality_regressor(1, 4, 4), build_repair_unet(1, 4, 2), threshold=0.5, max_passes=2)
+
+
+def _images(batch, size, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (batch, *size, 1)).astype(np.float32)
+
+
+def test_no_retrace_for_new_batch_sizes_or_image_sizes(pipeline):
+    for batch, size in ((1, (28, 28)), (5, (28, 28)), (3, (36, 20)), (8, (64, 64))):
+        result = pipeline.run(_images(batch, size), threshold=0.999)  # every image repaired
+        assert result.repaired.shape == (batch, *size, 1)
+    assert pipeline.assess.experimental_get_tracing_count() == 1
+    assert pipeline.repair_pass.experimental_get_tracing_count() == 1
+
+
+def test_clean_verdict_leaves_images_untouched(pipeline):
+    images = _images(4, (28, 28), seed=1)
+    result = pipeline.run(images, threshold=1e-6)
+    assert not result.abnormal.any() and result.accepted.all()
+    assert (result.passes == 0).all() and not result.masks.any()
+    np.testing.assert_array_equal(result.repaired, images)
+
+
+def test_repair_changes_only_flagged_pixels_and_stops_at_max_passes(pipeline):
+    images = _images(3, (28, 28), seed=2)
+    result = pipeline.run(images, threshold=0.999, max_passes=2)
+    assert result.abnormal.all() and (result.passes == 2).all()
+    untouched = ~result.masks
+    np.testing.assert_array_equal(result.repaired[untouched], images[untouched])
+    assert result.masks.any()
+    np.testing.assert_array_equal(pipeline.run(images, threshold=0.999, max_passes=0).repaired, images)
+    assert not pipeline.run(images, repair=False).masks.any()
+
+
+def test_regions_come_from_the_first_score_map(pipeline):
+    result = pipeline.run(_images(2, (28, 28), seed=3), threshold=0.999, repair=False)
+    regions = result.regions(0)
+    assert regions and all(set(r) == {"bbox", "area", "score"} for r in regions)
+    assert sum(r["area"] for r in regions) == 28 * 28  # every cell under 0.999: one region, all pixels
+
+
+def test_domain_detection_and_bad_arguments():
+    assert detect_domain(np.zeros((28, 28, 1))) == "digits"
+    assert detect_domain(np.zeros((28, 28, 3))) == "rgb"
+    assert detect_domain(np.zeros((32, 32, 1))) == "rgb"
+    with pytest.raises(ValueError, match="threshold"):
+        QCPipeline(None, None, threshold=1.5)
+    with pytest.raises(ValueError, match="domain"):
+        QCPipeline(None, None, threshold=0.5, domain="video")
