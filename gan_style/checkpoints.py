@@ -87,6 +87,10 @@ def load_model(name_or_dir: str | os.PathLike, file: str):
     """Verify the checkpoint, then load `file` from it with `keras.saving.load_model`."""
     import keras
 
+    # The modules that define custom layers register them on import; the loader needs them.
+    import gan_style.models.fusion_generator  # noqa: F401
+    import gan_style.models.repair_unet  # noqa: F401
+
     directory = _resolve(name_or_dir)
     verify(directory)
     return keras.saving.load_model(directory / file, compile=False)

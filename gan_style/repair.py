@@ -26,7 +26,7 @@ FIELDS = ("input", "domain", "score_before", "score_after", "abnormal", "regions
 
 def _entry(path: Path, **fields) -> dict:
     entry = dict.fromkeys(FIELDS)
-    entry.update(input=str(path), regions=[], passes=0, **fields)
+    entry.update({"input": str(path), "regions": [], "passes": 0, **fields})
     return entry
 
 
@@ -109,11 +109,12 @@ def _output_stems(paths: list[Path]) -> list[str]:
 
 
 def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", threshold: float | None = None,
-                 max_passes: int = 2, repair: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 max_passes: int | None = None, repair: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS,
                  batch_size: int = 64, pipelines: dict | None = None) -> list[dict]:
     """Run the QC pipeline on image files; returns the report (one dict per input, in order).
 
     pipelines: domain -> QCPipeline (default: `QCPipeline.from_pretrained`, loaded on first use).
+    max_passes: None = the pipeline's (`qc.MAX_PASSES` for shipped ones).
     """
     from gan_style.qc import QCPipeline
     from gan_style.regions import pixel_scores
@@ -128,7 +129,7 @@ def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", thresh
     for indices, batch_domain, batch in stream(paths, domain, batch_size, max_pixels, errors):
         try:
             if batch_domain not in pipelines:
-                pipelines[batch_domain] = QCPipeline.from_pretrained(batch_domain, max_passes, threshold)
+                pipelines[batch_domain] = QCPipeline.from_pretrained(batch_domain, threshold=threshold)
             pipeline = pipelines[batch_domain]
             result = pipeline.run(batch, repair=repair, max_passes=max_passes, threshold=threshold)
         except Exception as exc:  # a missing checkpoint, an image too small for the networks...
@@ -202,6 +203,11 @@ def _positive(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from gan_style import runtime
+
+    runtime.quiet_tensorflow()  # before anything imports TensorFlow
+    from gan_style.qc import MAX_PASSES
+
     parser = argparse.ArgumentParser(prog="python -m gan_style.repair", description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, directories or globs")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
@@ -209,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="auto: 28x28 single-channel -> digits, else rgb")
     parser.add_argument("--threshold", type=_threshold, default=None,
                         help="score under which a region is abnormal (default: the checkpoint's)")
-    parser.add_argument("--max-passes", type=_non_negative, default=2, help="repair passes (default 2)")
+    parser.add_argument("--max-passes", type=_non_negative, default=MAX_PASSES,
+                        help=f"repair passes (default {MAX_PASSES})")
     parser.add_argument("--no-repair", action="store_true", help="assess and locate only")
     parser.add_argument("--report", help="JSON report path (default DIR/report.json)")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
@@ -221,14 +228,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--out {out_dir} exists and is not a directory")
     if not list_images(args.inputs):
         parser.error("no input images found in " + " ".join(args.inputs))
-
-    from gan_style import runtime
-
-    runtime.quiet_tensorflow()
-    report = repair_files(args.inputs, out_dir, args.domain, args.threshold, args.max_passes,
-                          not args.no_repair, args.max_pixels, args.batch_size)
     report_path = Path(args.report) if args.report else out_dir / "report.json"
-    write_text(report_path, json.dumps(report, indent=2) + "\n")
+    try:
+        report = repair_files(args.inputs, out_dir, args.domain, args.threshold, args.max_passes,
+                              not args.no_repair, args.max_pixels, args.batch_size)
+        write_text(report_path, json.dumps(report, indent=2) + "\n")
+    except (OSError, RuntimeError, ValueError) as exc:  # e.g. the report's folder is not writable
+        print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        return 1
     failed = [entry for entry in report if entry["error"]]
     for entry in failed:
         print(f"error: {entry['error']}", file=sys.stderr)

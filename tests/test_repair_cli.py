@@ -113,7 +113,10 @@ def test_all_good_exit_zero_and_no_repair(inputs, tmp_path):
 def test_oversized_image_is_refused_and_usage_errors_exit_two(inputs, tmp_path):
     result = run(inputs / "photo.jpg", "--out", tmp_path, "--max-pixels", "1000")
     assert result.returncode == 1 and "over the limit" in result.stderr and "Traceback" not in result.stderr
-    assert run(tmp_path / "nothing-here", "--out", tmp_path).returncode == 2
+    (tmp_path / "empty-folder").mkdir()
+    assert run(tmp_path / "empty-folder", "--out", tmp_path).returncode == 2  # nothing to do: usage
+    missing = run(tmp_path / "missing.png", "--out", tmp_path / "o")
+    assert missing.returncode == 1 and missing.stderr == f"error: {tmp_path / 'missing.png'}: no such file\n"
     assert run(inputs / "digit.png", "--out", tmp_path, "--threshold", "1.5").returncode == 2
     assert run(inputs / "digit.png", "--out", tmp_path, "--max-passes", "-1").returncode == 2
     assert run(inputs / "digit.png").returncode == 2  # --out is required

@@ -1,0 +1,79 @@
+"""`python -m gan_style.stylize` on the shipped checkpoint: one pair, folders, bad inputs, exit codes;
+and the shipped model's style distance falls monotonically as alpha goes 0 -> 1."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "gan_style.stylize", *map(str, args)],
+                          capture_output=True, text=True, env=ENV, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def pictures(tmp_path_factory):
+    from gan_style import data
+
+    folder = tmp_path_factory.mktemp("pictures")
+    (folder / "contents").mkdir()
+    (folder / "styles").mkdir()
+    Image.fromarray(data.bundled_image("chelsea")[:90, :120]).save(folder / "contents" / "cat.jpg")
+    Image.fromarray(data.bundled_image("coffee")[:70, :50]).convert("L").save(folder / "contents" / "cup.png")
+    Image.fromarray(data.bundled_image("gravel")[:64, :64]).save(folder / "styles" / "gravel.png")
+    (folder / "styles" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    return folder
+
+
+@pytest.mark.slow
+def test_one_pair_and_folders(pictures, tmp_path):
+    result = run(pictures / "contents" / "cat.jpg", pictures / "styles" / "gravel.png", "--out", tmp_path / "o.png",
+                 "--size", "96", "--alpha", "0.8")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+    assert np.asarray(Image.open(tmp_path / "o.png")).shape == (72, 96, 3)  # content's aspect, long side 96
+    result = run(pictures / "contents", pictures / "styles", "--out", tmp_path / "grid", "--size", "64",
+                 "--fusion", "linear")
+    assert result.returncode == 1  # the broken style fails, the rest is written
+    assert sorted(p.name for p in (tmp_path / "grid").iterdir()) == ["cat__gravel.png", "cup__gravel.png"]
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 2 and all(e.startswith("error: ") and "broken.png" in e for e in errors)
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_errors_exit_two(pictures, tmp_path):
+    cat, gravel = pictures / "contents" / "cat.jpg", pictures / "styles" / "gravel.png"
+    assert run(cat, gravel, "--out", tmp_path / "o.png", "--alpha", "1.5").returncode == 2
+    assert run(cat, gravel, "--out", tmp_path / "o.png", "--fusion", "mean").returncode == 2
+    assert run(cat, gravel, "--out", tmp_path / "o.png", "--size", "8").returncode == 2
+    assert not (tmp_path / "o.png").exists()
+
+
+@pytest.mark.slow
+def test_missing_content_is_a_one_line_input_error(pictures, tmp_path):
+    result = run(tmp_path / "missing.png", pictures / "styles" / "gravel.png", "--out", tmp_path / "o.png")
+    assert result.returncode == 1 and result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'missing.png'}: no such file"]
+
+
+@pytest.mark.slow
+def test_shipped_style_distance_falls_monotonically_with_alpha():
+    from gan_style import data
+    from gan_style.losses import style_loss
+    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.style_eval import resize_long_side
+
+    generator = FusionGenerator.from_pretrained()
+    signed = lambda u8: u8.astype(np.float32)[None] / 127.5 - 1.0  # noqa: E731
+    content = signed(resize_long_side(data.bundled_image("chelsea"), 128))
+    style = signed(resize_long_side(data.bundled_image("gravel"), 128))
+    target = generator.encode(style)
+    distances = [float(style_loss(generator.encode(generator((content, style), alpha=a)), target))
+                 for a in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    assert all(b < a for a, b in zip(distances, distances[1:], strict=False)), distances
