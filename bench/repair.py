@@ -1,0 +1,102 @@
+"""QC repair: quality beside classical inpainting, whole-pipeline throughput (tf.function vs eager),
+and peak memory when a directory of images streams through the CLI's library function."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from bench.harness import measure_memory, time_call
+
+
+def _pipeline(domain: str, tiny: bool, compiled: bool = True):
+    from gan_style.qc import QCPipeline
+
+    if not tiny:
+        pipeline = QCPipeline.from_pretrained(domain)
+        if not compiled:
+            pipeline = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain,
+                                  compiled=False)
+        return pipeline
+    from gan_style.models.quality_regressor import build_quality_regressor
+    from gan_style.models.repair_unet import build_repair_unet
+
+    channels, stride = (1, 4) if domain == "digits" else (3, 8)
+    return QCPipeline(build_quality_regressor(channels, stride, 8), build_repair_unet(channels, 4, 2),
+                      0.5, domain, compiled=compiled)
+
+
+def quality(tiny: bool) -> dict:
+    """`evaluate_repair` with the baselines and the shipped pipeline, per domain."""
+    from gan_style import checkpoints
+    from gan_style.repair_eval import evaluate_repair
+
+    reports = {}
+    for domain in ("digits", "rgb"):
+        try:
+            pipeline = _pipeline(domain, tiny)
+        except checkpoints.CheckpointError as exc:
+            reports[domain] = {"domain": domain, "error": str(exc)}
+            continue
+        num = 16 if tiny else (500 if domain == "digits" else 160)
+        reports[domain] = evaluate_repair(pipeline.repairer, domain, num=num, pipeline=pipeline)
+    return reports
+
+
+def throughput(batches: dict, repeats: int = 3, tiny: bool = False) -> list[dict]:
+    """images/s of the whole pipeline (assess -> repair -> re-check, up to 4 passes) on a batch
+    where every image is abnormal (threshold 0.999: the worst case), tf.function vs eager."""
+    rows = []
+    for domain, (batch, side) in batches.items():
+        channels = 1 if domain == "digits" else 3
+        x = np.random.default_rng(0).uniform(-1, 1, (batch, side, side, channels)).astype("float32")
+        eager = None
+        for mode, compiled in (("eager", False), ("tf.function", True)):
+            pipeline = _pipeline(domain, tiny, compiled)
+            for stage, kwargs in (("assess", {"repair": False}), ("assess+repair", {"threshold": 0.999})):
+                timing = time_call(lambda p=pipeline, k=kwargs, x=x: p.run(x, **k), repeats=repeats, warmup=1)
+                row = {"domain": domain, "batch": batch, "side": side, "stage": stage, "mode": mode,
+                       "images_per_s": batch / timing["median_s"]}
+                if mode == "eager":
+                    eager = eager or {}
+                    eager[stage] = timing["median_s"]
+                else:
+                    row["speedup_vs_eager"] = eager[stage] / timing["median_s"]
+                rows.append(row)
+    return rows
+
+
+def directory_point(args: dict) -> dict:
+    """One isolated point: `repair_files` over a folder of `num` digit PNGs (real MNIST digits,
+    a third with a blob); peak memory above the start, seconds, images/s."""
+    from gan_style import runtime
+
+    runtime.quiet_tensorflow()
+    import time
+
+    from gan_style.io import to_uint8, write_png
+    from gan_style.repair import repair_files
+    from gan_style.trainers.quality import clean_images
+
+    pipelines = {"digits": _pipeline("digits", args.get("tiny", False))}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "in"
+        images, _ = clean_images("digits", "validation", 0, seed=0)
+        for i in range(args["num"]):
+            image = images[i % len(images)].copy()
+            if i % 3 == 0:
+                image[4:12, 4:12] = 1.0
+            write_png(folder / f"{i:06d}.png", to_uint8(image))
+        start = time.perf_counter()
+        memory = measure_memory(lambda: repair_files([folder], Path(tmp) / "out", pipelines=pipelines,
+                                                     batch_size=256))
+        seconds = time.perf_counter() - start
+    return {"images": args["num"], "seconds": round(seconds, 2), "images_per_s": args["num"] / seconds, **memory}
+
+
+if __name__ == "__main__":
+    print(json.dumps(directory_point(json.loads(sys.argv[1]))))

