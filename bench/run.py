@@ -119,8 +119,8 @@ def plot_scaling(results: dict, path: Path) -> None:
 def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     head = "| " + " | ".join(title for title, _, _ in columns) + " |"
     rule = "|" + "|".join("---" for _ in columns) + "|"
-    body = ["| " + " | ".join(format(row[key], fmt) if row.get(key) is not None else "" for _, key, fmt in columns) + " |"
-            for row in rows]
+    cell = lambda row, key, fmt: "" if row.get(key) is None else format(row[key], fmt)  # noqa: E731
+    body = ["| " + " | ".join(cell(row, key, fmt) for _, key, fmt in columns) + " |" for row in rows]
     return "\n".join([head, rule, *body])
 
 

@@ -3,7 +3,9 @@
     s, S = Q(x)                 global score (B,) and score map (B, h, w), in [0, 1], 1 = clean
     m = up(S < t)               abnormal pixels: every map cell under the threshold t, whole
     x <- x * (1 - m) + R(x, m) * m   repair only those pixels, then score again
-repeated while an image is still abnormal, up to `max_passes`; accepted = final s >= t.
+repeated while an image is still abnormal, up to `max_passes`; accepted = final s >= t. An image
+whose low score comes from the global head alone (no cell under t) has nothing to repair: it is
+reported abnormal with no regions and 0 passes.
 
 The hot path (one pass over a batch) is a `tf.function` with an input signature of unknown batch,
 height and width, traced once per pipeline: new batch sizes and image sizes never retrace it.
@@ -133,12 +135,18 @@ class QCPipeline:
         if not repair:
             return result
         current, current_map, t = images.copy(), score_map, tf.constant(threshold, tf.float32)
+        unlocated = np.zeros(len(images), bool)  # abnormal by the global head, no cell under t
         for _ in range(max_passes):
-            todo = np.flatnonzero(result.score_after < threshold)  # accepted images stay as they are
+            # accepted images stay as they are; so do those with nothing located to repair
+            todo = np.flatnonzero((result.score_after < threshold) & ~unlocated)
             if not len(todo):
                 break
             repaired, mask, after, after_map = (
                 x.numpy() for x in self.repair_pass(tf.constant(current[todo]), tf.constant(current_map[todo]), t))
+            located = (mask > 0).reshape(len(todo), -1).any(axis=1)
+            unlocated[todo[~located]] = True
+            todo, repaired, mask, after, after_map = (
+                todo[located], repaired[located], mask[located], after[located], after_map[located])
             current[todo], current_map = repaired, current_map.copy()
             current_map[todo] = after_map
             result.score_after[todo] = after

@@ -3,6 +3,7 @@ changes flagged pixels; passes stop at max_passes."""
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from gan_style.models.quality_regressor import build_quality_regressor
 from gan_style.models.repair_unet import build_repair_unet
@@ -60,3 +61,19 @@ def test_domain_detection_and_bad_arguments():
         QCPipeline(None, None, threshold=1.5)
     with pytest.raises(ValueError, match="domain"):
         QCPipeline(None, None, threshold=0.5, domain="video")
+
+
+def _head_only_abnormal(images, training=False):
+    """Scores by hand: every cell 0.9 (clean), the global head 0.1 (abnormal)."""
+    shape = tf.shape(images)
+    cells = [shape[0], (shape[1] + 3) // 4, (shape[2] + 3) // 4, 1]
+    return {"global_score": tf.fill([shape[0], 1], 0.1), "score_map": tf.fill(cells, 0.9)}
+
+
+def test_nothing_located_means_no_pass_and_no_change():
+    pipeline = QCPipeline(_head_only_abnormal, build_repair_unet(1, 4, 2), threshold=0.5)
+    images = _images(3, (28, 28), seed=4)
+    result = pipeline.run(images)
+    assert result.abnormal.all() and not result.accepted.any()
+    assert (result.passes == 0).all() and not result.masks.any() and result.regions(0) == []
+    np.testing.assert_array_equal(result.repaired, images)
