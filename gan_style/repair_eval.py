@@ -74,12 +74,14 @@ def cv2_inpainter(flag: str) -> Inpainter | None:
 
 
 def biharmonic_inpainter(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """`skimage.restoration.inpaint_biharmonic` per image (channels filled jointly)."""
+    """`skimage.restoration.inpaint_biharmonic` per image (channels filled jointly); an image
+    masked everywhere has no known pixel to solve from and is returned unchanged."""
     from skimage.restoration import inpaint_biharmonic
 
     out = []
     for image, mask in zip(images, masks, strict=True):
-        filled = inpaint_biharmonic(image, mask, channel_axis=-1) if mask.any() else image
+        # nothing to fill, or no known pixel to fill from (a wholly flagged image): left as it is
+        filled = inpaint_biharmonic(image, mask, channel_axis=-1) if mask.any() and not mask.all() else image
         out.append(np.where(mask[..., None], filled, image).astype(np.float32))
     return np.stack(out)
 

@@ -118,7 +118,8 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
     methods: name -> Method (or (generator, alpha, fusion)); None marks a peer that is missing.
     Returns {"pairs": [...], "methods": {name: {str(size): {"swd", "edge_ssim", "stat_distance",
     "seconds"}}} (means over pairs; seconds = median over pairs of each pair's median of
-    `repeats` runs after a warm-up), "missing": [...]}; with keep_outputs also "outputs".
+    `repeats` runs after a warm-up, or of the one first run when repeats = 0, tracing included),
+    "missing": [...]}; with keep_outputs also "outputs".
     """
     from gan_style import data
     from gan_style.losses import style_loss
@@ -142,7 +143,9 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
             for content_name, style_name in report["pairs"]:
                 content = resize_long_side(pictures[content_name], size)
                 style = resize_long_side(pictures[style_name], size)
+                start = time.perf_counter()
                 output = method(content, style)  # also the warm-up
+                first = time.perf_counter() - start
                 times = []
                 for _ in range(repeats):
                     start = time.perf_counter()
@@ -151,12 +154,11 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
                 stat = float(style_loss(encoder(_signed(output)), encoder(_signed(style))))
                 rows.append({"swd": patch_swd(output, style), "edge_ssim": edge_ssim(content, output),
                              "stat_distance": stat,
-                             "seconds": statistics.median(times) if times else None})
+                             "seconds": statistics.median(times) if times else first})
                 outputs[(name, size, content_name, style_name)] = output
             per_size[str(size)] = {key: round(float(np.mean([r[key] for r in rows])), 4)
                                    for key in ("swd", "edge_ssim", "stat_distance")}
-            per_size[str(size)]["seconds"] = (round(statistics.median(r["seconds"] for r in rows), 4)
-                                              if repeats else None)
+            per_size[str(size)]["seconds"] = round(statistics.median(r["seconds"] for r in rows), 4)
         report["methods"][name] = per_size
     if keep_outputs:
         report["outputs"] = outputs

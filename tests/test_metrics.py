@@ -123,3 +123,16 @@ def test_edge_ssim_is_one_for_identical_edges_and_low_for_unrelated_images():
     assert edge_ssim(a, a) > 0.999
     assert edge_ssim(a, np.clip(a.astype(int) + 30, 0, 255).astype(np.uint8)) > 0.95  # same edges, brighter
     assert edge_ssim(a, b) < 0.5
+
+
+def test_biharmonic_baseline_survives_empty_and_full_masks():
+    from gan_style.repair_eval import biharmonic_inpainter
+
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 16, 16, 1)).astype(np.float32)
+    masks = np.zeros((3, 16, 16), bool)
+    masks[1] = True
+    masks[2, 4:8, 4:8] = True
+    out = biharmonic_inpainter(images, masks)
+    np.testing.assert_array_equal(out[:2], images[:2])
+    np.testing.assert_array_equal(out[2][~masks[2]], images[2][~masks[2]])
+    assert not np.array_equal(out[2], images[2])
