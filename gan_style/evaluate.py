@@ -14,8 +14,6 @@ import sys
 
 import numpy as np
 
-from gan_style.style_eval import evaluate_style, style_pairs_grid  # noqa: F401  (the trainer's import)
-
 TARGETS = {"classifier_score": 9.0, "label_entropy": 2.25}
 
 

@@ -49,9 +49,18 @@ class QCResult:
     def accepted(self) -> np.ndarray:
         return self.score_after >= self.threshold
 
+    def located(self, index: int) -> tuple[np.ndarray, list[dict]]:
+        """(pixel mask (H, W) bool, regions) of image `index` from its first score map (see
+        `regions.extract_regions`); none for an image scored clean (its cells may dip under the
+        threshold only with the global head above it, which the pipeline does not repair)."""
+        shape = self.masks.shape[1:3]
+        if not self.abnormal[index]:
+            return np.zeros(shape, bool), []
+        return extract_regions(self.score_map[index], self.threshold, shape)
+
     def regions(self, index: int) -> list[dict]:
-        """Abnormal regions of image `index` from its first score map (see `regions.extract_regions`)."""
-        return extract_regions(self.score_map[index], self.threshold, self.masks.shape[1:3])[1]
+        """Abnormal regions of image `index`: [{"bbox", "area", "score"}], worst first."""
+        return self.located(index)[1]
 
 
 class QCPipeline:

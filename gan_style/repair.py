@@ -139,7 +139,7 @@ def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", thresh
         for j, i in enumerate(indices):
             path, stem = paths[i], stems[i]
             score_map = result.score_map[j]
-            mask, regions = _regions(result, j)
+            mask, regions = result.located(j)
             entry = _entry(
                 path, domain=batch_domain, score_before=round(float(result.score_before[j]), 4),
                 abnormal=bool(result.abnormal[j]), regions=regions, passes=int(result.passes[j]),
@@ -167,18 +167,6 @@ def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", thresh
     for i, message in errors.items():
         report[i] = _entry(paths[i], error=message)
     return [entry for entry in report if entry is not None]
-
-
-def _regions(result, index: int) -> tuple[np.ndarray, list[dict]]:
-    """(pixel mask (H, W) bool, regions) of the abnormal regions found at the first assessment;
-    none for an image scored clean (its cells may dip under the threshold only with the global head
-    above it, which the pipeline does not repair)."""
-    from gan_style.regions import extract_regions
-
-    shape = result.masks.shape[1:3]
-    if not result.abnormal[index]:
-        return np.zeros(shape, bool), []
-    return extract_regions(result.score_map[index], result.threshold, shape)
 
 
 def _threshold(text: str) -> float:

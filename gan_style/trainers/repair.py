@@ -63,7 +63,7 @@ class RepairTrainer(AdversarialTrainer):
 
     def _forward(self, data, training):
         clean, holes = data
-        masks = ops_expand(holes)
+        masks = tf.cast(holes, tf.float32)[..., None]  # (B, H, W) -> (B, H, W, 1)
         outputs = self.generator({"images": clean, "masks": masks}, training=training)
         repaired = outputs["repaired"]
         hole, valid = losses.masked_l1(outputs["prediction"], clean, masks)
@@ -93,11 +93,6 @@ class RepairTrainer(AdversarialTrainer):
     def test_step(self, data):
         total, parts, d_loss = self._forward(data, training=False)
         return self.track({"loss": total, **parts, **({"d_loss": d_loss} if d_loss is not None else {})})
-
-
-def ops_expand(holes):
-    """(B, H, W) holes -> (B, H, W, 1) float32 masks."""
-    return tf.cast(holes, tf.float32)[..., None]
 
 
 def build_repair_trainer(config: RepairConfig) -> RepairTrainer:

@@ -162,7 +162,7 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     if time_limit_minutes:
         callbacks.append(TimeLimit(time_limit_minutes))
     history = trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs),
-                          callbacks=callbacks, verbose=verbose)
+                          callbacks=callbacks, verbose=verbose, shuffle=False)
     steps = int(trainer.g_optimizer.iterations.numpy())
     keras.mixed_precision.set_global_policy("float32")  # ship float32 networks whatever trained them
     decoder = build_decoder(config.width)
@@ -171,7 +171,7 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     checkpoints.save_model(trainer.discriminator, out_dir / "discriminator.keras")
     metrics = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.history.items()}}
     if evaluate:
-        from gan_style.evaluate import evaluate_style, style_pairs_grid
+        from gan_style.style_eval import evaluate_style, style_pairs_grid
 
         generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=decoder)
         metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256,)))
