@@ -52,6 +52,14 @@ def unet_inpainter(repairer) -> Inpainter:
     return inpaint
 
 
+def coarse_fill_inpainter(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """The U-Net's own starting point alone (`CoarseFill`, no network): the ablation that shows
+    what training adds."""
+    from gan_style.models.repair_unet import CoarseFill
+
+    return np.asarray(CoarseFill()(images.astype(np.float32), masks[..., None].astype(np.float32)))
+
+
 def cv2_inpainter(flag: str) -> Inpainter | None:
     """`cv2.inpaint` with "telea" or "ns" (radius 3), or None when OpenCV is not installed."""
     try:
@@ -120,8 +128,8 @@ def evaluate_repair(repairer, domain: str, num: int = 200, seed: int = 2024, bas
     clean, corrupted, masks, kinds = validation_set(domain, num, seed)
     methods: dict[str, Inpainter | None] = {"ours": unet_inpainter(repairer)}
     if baselines:
-        methods.update({"cv2_telea": cv2_inpainter("telea"), "cv2_ns": cv2_inpainter("ns"),
-                        "biharmonic": biharmonic_inpainter})
+        methods.update({"coarse_fill_only": coarse_fill_inpainter, "cv2_telea": cv2_inpainter("telea"),
+                        "cv2_ns": cv2_inpainter("ns"), "biharmonic": biharmonic_inpainter})
     report = {"domain": domain, "images": len(clean), "kinds": sorted(set(kinds)),
               "true_masks": {}, "missing": [n for n, m in methods.items() if m is None]}
     for name, method in methods.items():

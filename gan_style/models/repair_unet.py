@@ -1,6 +1,12 @@
 """Repair U-Net (seed section 3.3.3): inpaint the abnormal regions of a generated image.
 
-    y = x * (1 - m) + G(x * (1 - m), m) * m          x (B, H, W, C) in [-1, 1], m (B, H, W, 1) in {0, 1}
+    f = F(x * (1 - m), m)                            coarse fill: push-pull + Laplace smoothing
+    y = x * (1 - m) + (f + G(f, m)) * m             x (B, H, W, C) in [-1, 1], m (B, H, W, 1) in {0, 1}
+
+The network starts from a classical fill and learns a residual on top of it (its last layer is
+zero-initialised, so an untrained U-Net already equals the fill). Measured on the RGB validation
+artifacts with true masks: the fill alone gains 9.2 dB of PSNR (biharmonic inpainting 8.9); a
+U-Net fed zeros in the holes reached 4.6 dB after the same training budget.
 
 Gated convolutions (Yu et al. 2019, "Free-Form Image Inpainting with Gated Convolution"): every
 layer learns a soft gate sigmoid(W_g * x) that decides, per pixel and channel, how much of its
@@ -13,6 +19,8 @@ from __future__ import annotations
 
 import keras
 from keras import layers, ops
+
+from gan_style.models.layers import ResizeLike
 
 
 @keras.saving.register_keras_serializable(package="gan_style")
@@ -44,16 +52,60 @@ class GatedConv2D(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="gan_style")
-class ResizeLike(layers.Layer):
-    """Resize x (B, h, w, C) to the H, W of `reference` (B, H, W, *) (nearest neighbour)."""
+class CoarseFill(layers.Layer):
+    """Fill the holes of x (B, H, W, C) where m (B, H, W, 1) is 1 from the valid pixels around them.
 
-    def call(self, x, reference):
+    Push-pull (Gortler et al. 1996) with a multigrid pull: average the valid pixels down a pyramid
+    of `levels` halvings (each level normalised by its share of valid pixels); then, coarsest
+    first, upsample bilinearly, keep each level's own values where it had valid support, and relax
+    the rest towards Laplace's equation with Jacobi steps (`coarse_iterations` per level,
+    `iterations` at full size), so smooth colour flows into the hole from every side. Linear in the
+    pixels, O(H W); valid pixels are returned bit for bit; holes wider than 2**levels pixels get
+    the mean colour around them; a wholly masked image gets zeros. Hole pixels of x are never read.
+    Measured on the RGB validation artifacts (true masks): 9.24 dB of PSNR gain, biharmonic
+    inpainting 8.86, the pull without Jacobi steps 8.24.
+    """
+
+    def __init__(self, levels: int = 10, iterations: int = 32, coarse_iterations: int = 16, **kwargs):
+        super().__init__(**kwargs)
+        self.levels, self.iterations, self.coarse_iterations = levels, iterations, coarse_iterations
+
+    @staticmethod
+    def _relax(filled, values, known, steps: int):
+        """`steps` Jacobi steps of Laplace's equation where `known` < 1, values kept where it is 1."""
         import tensorflow as tf
 
-        return tf.image.resize(x, tf.shape(reference)[1:3], method="nearest")
+        kernel = tf.constant([[0, 1, 0], [1, 0, 1], [0, 1, 0]], tf.float32)[:, :, None, None] / 4.0
+        kernel = tf.tile(kernel, [1, 1, filled.shape[-1], 1])
+        for _ in range(steps):
+            padded = tf.pad(filled, [[0, 0], [1, 1], [1, 1], [0, 0]], "SYMMETRIC")
+            filled = values * known + tf.nn.depthwise_conv2d(padded, kernel, [1, 1, 1, 1], "VALID") * (1.0 - known)
+        return filled
 
-    def compute_output_shape(self, x_shape, reference_shape):
-        return (x_shape[0], reference_shape[1], reference_shape[2], x_shape[3])
+    def call(self, x, m):
+        import tensorflow as tf
+
+        x, m = tf.cast(x, tf.float32), tf.cast(m, tf.float32)
+        valid = 1.0 - m
+        sums, weights = [x * valid], [valid]
+        for _ in range(self.levels):
+            sums.append(tf.nn.avg_pool2d(sums[-1], 2, 2, "SAME"))
+            weights.append(tf.nn.avg_pool2d(weights[-1], 2, 2, "SAME"))
+        filled = sums[-1] / tf.maximum(weights[-1], 1e-6)
+        for level in range(self.levels - 1, -1, -1):
+            values = sums[level] / tf.maximum(weights[level], 1e-6)
+            # a coarse cell with a quarter of its pixels valid is trusted as fully known
+            known = weights[level] if level == 0 else tf.minimum(4.0 * weights[level], 1.0)
+            filled = values * known + tf.image.resize(filled, tf.shape(values)[1:3], "bilinear") * (1.0 - known)
+            filled = self._relax(filled, values, known, self.iterations if level == 0 else self.coarse_iterations)
+        return x * valid + filled * m
+
+    def compute_output_shape(self, x_shape, m_shape):
+        return x_shape
+
+    def get_config(self):
+        return {**super().get_config(), "levels": self.levels, "iterations": self.iterations,
+                "coarse_iterations": self.coarse_iterations}
 
 
 @keras.saving.register_keras_serializable(package="gan_style")
@@ -70,16 +122,17 @@ def build_repair_unet(channels: int = 1, width: int = 32, depth: int = 2, name: 
     {"repaired": composited (B, H, W, C) in [-1, 1], "prediction": raw G output (B, H, W, C),
     unbounded; the composite clips it to [-1, 1]}.
 
-    U-Net of gated convolutions: `depth` stride-2 levels (channels w, 2w, ... up to 4w), a
-    bottleneck of dilated gated convolutions (rates 2, 4, 8) for context across the hole, and
-    resize + gated conv on the way up with skip connections. Any H and W.
+    The U-Net sees the coarse fill f and the mask and predicts f + a residual. Gated convolutions:
+    `depth` stride-2 levels (channels w, 2w, ... up to 4w), a bottleneck of dilated gated
+    convolutions (rates 2, 4, 8) for context across the hole, and resize + gated conv on the way
+    up with skip connections. Any H and W.
     """
     if depth < 1 or width < 1:
         raise ValueError(f"depth and width must be >= 1, got {depth}, {width}")
     images = keras.Input((None, None, channels), name="images")
     masks = keras.Input((None, None, 1), name="masks")
-    holes = layers.Multiply()([images, layers.Rescaling(-1.0, offset=1.0)(masks)])  # x * (1 - m)
-    x = GatedConv2D(width, 5)(layers.Concatenate()([holes, masks]))
+    filled = CoarseFill(dtype="float32", name="coarse_fill")(images, masks)
+    x = GatedConv2D(width, 5)(layers.Concatenate()([filled, masks]))
     skips, filters = [], width
     for _ in range(depth):
         skips.append(x)
@@ -95,7 +148,9 @@ def build_repair_unet(channels: int = 1, width: int = 32, depth: int = 2, name: 
         x = GatedConv2D(filters, 3)(x)
     # Linear, not tanh: the background of digits is exactly -1, which a tanh only reaches by
     # saturating, and a saturated output stops learning (measured: it collapsed to all -1).
-    prediction = layers.Conv2D(channels, 3, padding="same", dtype="float32", name="prediction")(x)
+    residual = layers.Conv2D(channels, 3, padding="same", kernel_initializer="zeros", dtype="float32",
+                             name="residual")(x)
+    prediction = layers.Add(dtype="float32", name="prediction")([filled, residual])
     repaired = Composite(dtype="float32", name="repaired")(images, prediction, masks)
     return keras.Model({"images": images, "masks": masks}, {"repaired": repaired, "prediction": prediction},
                        name=name)

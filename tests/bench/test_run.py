@@ -46,7 +46,8 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     assert all("error" not in p for p in results["style_memory"])
     for domain in ("digits", "rgb"):
         report = results["repair_quality"][domain]
-        assert {"ours", "cv2_telea", "cv2_ns", "biharmonic"} - set(report["missing"]) <= set(report["true_masks"])
+        methods = {"ours", "coarse_fill_only", "cv2_telea", "cv2_ns", "biharmonic"}
+        assert methods - set(report["missing"]) <= set(report["true_masks"])
         assert 0 <= report["fix_rate"] <= 1 if report["fix_rate"] is not None else True
     stages = {(r["stage"], r["mode"]) for r in results["qc_pipeline"]}
     assert stages == {(s, m) for s in ("assess", "assess+repair") for m in ("eager", "tf.function")}

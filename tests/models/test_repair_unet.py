@@ -51,3 +51,33 @@ def test_save_load_round_trip(unet, tmp_path):
 def test_bad_arguments_are_value_errors():
     with pytest.raises(ValueError, match="depth and width"):
         build_repair_unet(depth=0)
+
+
+def test_coarse_fill_recovers_smooth_images_and_never_reads_holes():
+    from gan_style.models.repair_unet import CoarseFill
+
+    fill = CoarseFill()
+    yy, xx = np.mgrid[0:40, 0:50].astype(np.float32)
+    ramp = np.stack([xx / 50, yy / 40, np.full_like(xx, 0.3)], -1)[None] * 2 - 1  # (1, 40, 50, 3)
+    mask = np.zeros((1, 40, 50, 1), np.float32)
+    mask[:, 10:25, 15:35] = 1
+    garbage = ramp.copy()
+    garbage[mask[..., 0] > 0] = 5.0
+    out = np.asarray(fill(garbage, mask))
+    np.testing.assert_array_equal(out[mask[..., 0] == 0], ramp[mask[..., 0] == 0])
+    hole = mask[0, ..., 0] > 0
+    error = np.abs(out[0][hole] - ramp[0][hole]).mean()
+    mean_colour_error = np.abs(ramp[0][~hole].mean(0) - ramp[0][hole]).mean()
+    assert error < 0.5 * mean_colour_error  # a plane is followed into the hole, not flattened
+    converged = np.asarray(CoarseFill(iterations=256)(garbage, mask))[0][hole]
+    assert np.abs(converged - ramp[0][hole]).max() < 0.01  # Laplace's solution on a plane is the plane
+    np.testing.assert_allclose(out[0][hole][:, 2], 2 * 0.3 - 1, atol=1e-5)  # a constant stays exact
+    assert np.all(np.asarray(fill(ramp, np.ones_like(mask))) == 0)  # nothing known: zeros
+
+
+def test_untrained_unet_returns_the_coarse_fill(unet):
+    from gan_style.models.repair_unet import CoarseFill
+
+    images, masks = _batch((32, 36), seed=3)
+    out = unet({"images": images, "masks": masks})["prediction"]
+    np.testing.assert_allclose(np.asarray(out), np.asarray(CoarseFill()(images, masks)), atol=1e-6)
