@@ -266,23 +266,28 @@ def quality_section(reports: dict) -> list[str]:
             r = m[name]
             rows.append({"domain": m["domain"], "set": f"{name}: {', '.join(r['kinds'])}", "auroc": r["auroc"],
                          "detect": r["detection_rate"], "iou": r["pixel_iou"], "f1": r["pixel_f1"],
-                         "riou": r["region_iou"],
+                         "ciou": r.get("cell_iou"), "riou": r["region_iou"],
                          "var": r["floor_auroc"]["local_variance"], "lap": r["floor_auroc"]["laplacian_energy"],
                          "fpr": m["false_positive_rate"], "t": m["threshold"]})
-        if "early_gan_samples" in m:
-            r = m["early_gan_samples"]
-            rows.append({"domain": m["domain"], "set": "real early-epoch GAN samples", "auroc": r["auroc"],
-                         "detect": r["detection_rate"], "fpr": m["false_positive_rate"], "t": m["threshold"]})
+        for key, label in (("early_gan_samples", "real early-epoch GAN samples"),
+                           ("early_decoder_outputs", "real under-trained decoder outputs")):
+            if key in m:
+                r = m[key]
+                rows.append({"domain": m["domain"], "set": label, "auroc": r["auroc"],
+                             "detect": r["detection_rate"], "fpr": m["false_positive_rate"], "t": m["threshold"]})
     if not rows:
         return []
     columns = [("domain", "domain", "s"), ("abnormal set", "set", "s"), ("AUROC", "auroc", ".3f"),
                ("detected at t", "detect", ".3f"), ("FPR at t", "fpr", ".3f"), ("t", "t", ".3f"),
-               ("pixel IoU", "iou", ".3f"), ("pixel F1", "f1", ".3f"), ("region IoU", "riou", ".3f"),
+               ("pixel IoU", "iou", ".3f"), ("pixel F1", "f1", ".3f"), ("cell-mask pixel IoU", "ciou", ".3f"),
+               ("region IoU", "riou", ".3f"),
                ("floor: local-variance AUROC", "var", ".3f"), ("floor: Laplacian AUROC", "lap", ".3f")]
     return ["### Quality regressors (`python -m gan_style.evaluate quality`, shipped checkpoints)", "",
             "Validation images never trained on; the threshold t is chosen on one half of the clean ones",
             "(<= 5% false positives), every number measured on the other half. Floors: trivial detectors",
-            "on the same images.", "", _table(rows, columns), ""]
+            "on the same images. Pixel IoU: flagged cells narrowed by the pixel head, against exactly the",
+            "changed pixels; cell-mask pixel IoU: the flagged cells alone (bounded by the map's stride).", "",
+            _table(rows, columns), ""]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 TARGETS = {"classifier_score": 9.0, "label_entropy": 2.25}
+FAILURE_SETS = {"digits": "early_gan_samples", "rgb": "early_decoder_outputs"}  # report key of real failures
 
 
 def evaluate_dcgan(generator, num: int = 5000, seed: int = 1, data_dir=None,
@@ -51,22 +52,25 @@ def trivial_scores(images: np.ndarray) -> dict[str, np.ndarray]:
 def _detection(regressor, clean, corrupted, masks, threshold, clean_scores) -> dict:
     """Image-, pixel- and region-level numbers for one set of corrupted images against clean ones.
 
-    Pixel IoU compares the flagged cells, upsampled, with exactly the changed pixels; region IoU
-    compares flagged cells with the cells that contain any changed pixel (the map's resolution).
+    Pixel IoU compares the pixel mask (pixels of flagged cells that the pixel head marks, p > 0.5)
+    with exactly the changed pixels, cell IoU the flagged cells upsampled with the same pixels (its
+    ceiling is the stride's); region IoU compares flagged cells with the cells that contain any
+    changed pixel (the map's resolution).
     """
     from gan_style import losses, metrics, regions
 
     out = regressor.predict(corrupted, batch_size=128, verbose=0)
     scores = out["global_score"][:, 0]
-    predicted = np.stack([regions.abnormal_mask(m[..., 0], threshold, corrupted.shape[1:3]) for m in out["score_map"]])
-    iou, f1 = metrics.mask_iou_f1(predicted, masks > 0)
+    cells = np.stack([regions.abnormal_mask(m[..., 0], threshold, corrupted.shape[1:3]) for m in out["score_map"]])
+    cell_iou, _ = metrics.mask_iou_f1(cells, masks > 0)
+    iou, f1 = metrics.mask_iou_f1(cells & (out["pixel_map"][..., 0] > 0.5), masks > 0)
     stride = -(-corrupted.shape[1] // out["score_map"].shape[1])
     true_cells = np.asarray(losses.region_targets(masks, stride))[..., 0] > 0
     region_iou, _ = metrics.mask_iou_f1(out["score_map"][..., 0] < threshold, true_cells)
     result = {
         "auroc": metrics.auroc(1 - scores, 1 - clean_scores),
         "detection_rate": float(np.mean(scores < threshold)),
-        "pixel_iou": iou, "pixel_f1": f1, "region_iou": region_iou, "images": len(corrupted),
+        "pixel_iou": iou, "pixel_f1": f1, "cell_iou": cell_iou, "region_iou": region_iou, "images": len(corrupted),
     }
     clean_trivial, corrupted_trivial = trivial_scores(clean), trivial_scores(corrupted)
     result["floor_auroc"] = {
@@ -80,8 +84,9 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
 
     Half of the clean validation images choose the threshold (largest with at most
     `config.max_fpr` of them flagged); the other half are the clean test set, corrupted once
-    with seen artifact types and once with held-out types. Digits also score real early-GAN
-    samples against real digits. Floor: trivial detectors on the same images.
+    with seen artifact types and once with held-out types. Real failures (early DCGAN samples,
+    early fusion-decoder outputs) are scored against the clean test images too. Floor: trivial
+    detectors on the same images.
     """
     from gan_style import metrics
     from gan_style.artifacts import corrupt
@@ -102,12 +107,13 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
         keep = masks.reshape(len(masks), -1).any(axis=1)  # an artifact that changed nothing is no artifact
         report[name] = _detection(regressor, test, corrupted[keep], masks[keep], threshold, clean_scores)
         report[name]["kinds"] = kinds
-    if config.domain == "digits" and real_failures:
-        from gan_style.failures import early_dcgan_samples
+    if real_failures:
+        from gan_style.failures import real_failures as collect
 
-        fakes = early_dcgan_samples(len(test), seed=config.seed + 7)  # another run than training's
+        # another run than training's; RGB contents come from the held-out photos
+        fakes = collect(config.domain, len(test), config.seed + 7, "validation", config.crop_size)
         fake_scores = predict(fakes)
-        report["early_gan_samples"] = {
+        report[FAILURE_SETS[config.domain]] = {
             "auroc": metrics.auroc(1 - fake_scores, 1 - clean_scores),
             "detection_rate": float(np.mean(fake_scores < threshold)), "images": len(fakes),
         }
@@ -117,16 +123,18 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
 def format_quality(report: dict) -> str:
     rows = [f"quality ({report['domain']}): threshold {report['threshold']:.3f}, "
             f"false-positive rate on {report['clean_images']} clean images {report['false_positive_rate']:.3f}",
-            f"{'':18s}{'AUROC':>8s}{'detect':>8s}{'px IoU':>8s}{'px F1':>7s}{'reg IoU':>8s}"
+            f"{'':18s}{'AUROC':>8s}{'detect':>8s}{'px IoU':>8s}{'px F1':>7s}{'cell IoU':>9s}{'reg IoU':>8s}"
             f"{'var AUROC':>11s}{'lap AUROC':>11s}"]
     for name in ("seen", "held_out"):
         r = report[name]
         rows.append(f"{name:18s}{r['auroc']:8.3f}{r['detection_rate']:8.3f}{r['pixel_iou']:8.3f}{r['pixel_f1']:7.3f}"
-                    f"{r['region_iou']:8.3f}{r['floor_auroc']['local_variance']:11.3f}"
+                    f"{r.get('cell_iou', float('nan')):9.3f}{r['region_iou']:8.3f}"
+                    f"{r['floor_auroc']['local_variance']:11.3f}"
                     f"{r['floor_auroc']['laplacian_energy']:11.3f}")
-    if "early_gan_samples" in report:
-        r = report["early_gan_samples"]
-        rows.append(f"{'early GAN samples':18s}{r['auroc']:8.3f}{r['detection_rate']:8.3f}")
+    for key in FAILURE_SETS.values():
+        if key in report:
+            r = report[key]
+            rows.append(f"{key.replace('_', ' '):18s}{r['auroc']:8.3f}{r['detection_rate']:8.3f}")
     return "\n".join(rows)
 
 

@@ -1,8 +1,10 @@
-"""Real generation failures, labelled low quality: samples of under-trained generators.
+"""Real generation failures, labelled low quality: outputs of under-trained generators.
 
-A DCGAN is trained from scratch for a few hundred steps and sampled at several early snapshots:
-these are the blotchy, half-formed digits a real run produces before it converges, the failures the
-quality regressor must recognise beyond the simulated artifacts.
+Digits: a DCGAN trained from scratch for a few hundred steps, sampled at early snapshots (the
+blotchy, half-formed digits a real run produces before it converges). RGB: a fusion-style decoder
+trained from scratch for a few hundred steps, stylising photo crops at early snapshots (the colour
+casts, washed-out structure and upsampling grids of an unconverged decoder). These are the failures
+the quality regressor must recognise beyond the simulated artifacts; they come without masks.
 """
 
 from __future__ import annotations
@@ -31,3 +33,41 @@ def early_dcgan_samples(num: int, snapshots: tuple[int, ...] = (100, 200, 400), 
         done = steps
         out.append(sample_images(trainer.generator, int(count), seed=seed * 100 + k))
     return np.concatenate(out)
+
+
+def early_decoder_outputs(num: int, snapshots: tuple[int, ...] = (40, 120, 300), seed: int = 0,
+                          size: int = 64, split: str = "train", batch_size: int = 8) -> np.ndarray:
+    """`num` stylised crops (num, size, size, 3) float32 in [-1, 1], split evenly over snapshots
+    of a fusion-style decoder trained from scratch (training pictures, AdaIN, alpha 1) for each
+    number of steps in `snapshots`; contents are crops of the `split` photos, styles of the
+    training pictures."""
+    import keras
+
+    from gan_style import data
+    from gan_style.trainers.style import StyleConfig, build_style_trainer, style_dataset
+
+    keras.utils.set_random_seed(seed)
+    config = StyleConfig(crop_size=size, batch_size=batch_size, num_crops=256, seed=seed)
+    trainer = build_style_trainer(config)
+    iterator = iter(style_dataset(config)[0])
+    photos = {k: v for k, v in data.bundled_images(split).items() if k not in data.BUNDLED_TEXTURES}
+    contents = data.random_crops(photos, size, num, seed + 1)
+    styles = data.random_crops(data.bundled_images("train"), size, num, seed + 2, scales=(0.25, 1.0))
+    done, out = 0, []
+    bounds = np.linspace(0, num, len(snapshots) + 1).astype(int)
+    for steps, start, stop in zip(snapshots, bounds[:-1], bounds[1:], strict=True):
+        for _ in range(steps - done):
+            trainer.train_on_batch(*next(iterator))  # x = content, y = style
+        done = steps
+        for first in range(start, stop, 64):
+            last = min(first + 64, stop)
+            out.append(np.asarray(trainer.fusion_generator((contents[first:last], styles[first:last]))))
+    return np.concatenate(out).astype(np.float32)
+
+
+def real_failures(domain: str, num: int, seed: int, split: str = "train", size: int = 64) -> np.ndarray:
+    """Real failures of the domain's generator: early DCGAN samples (digits, (num, 28, 28, 1)) or
+    early fusion-decoder outputs on crops of the `split` photos (RGB, (num, size, size, 3))."""
+    if domain == "digits":
+        return early_dcgan_samples(num, seed=seed)
+    return early_decoder_outputs(num, seed=seed, split=split, size=size)

@@ -60,22 +60,29 @@ def pairwise_ranking_loss(scores, badness, margin: float = 0.3, min_gap: float =
 
 
 def quality_loss(outputs, masks, abnormal, mask_known, stride: int,
-                 pos_weight: float = 3.0, rank_weight: float = 0.5):
+                 pos_weight: float = 3.0, rank_weight: float = 0.5, pixel_weight: float = 1.0):
     """Quality-regressor loss: per-region BCE against the masks (only where masks are known),
-    BCE of the global head against image labels, and a ranking loss on the global score.
+    per-pixel BCE of the pixel head (same weighting), BCE of the global head against image
+    labels, and a ranking loss on the global score.
 
     outputs: the regressor's dict; masks (B, H, W); mask_known (B,) in {0, 1}; abnormal (B,) in
     [0, 1], the graded target of the global head and the ranking (0 = clean).
-    Returns (total, {"region": ..., "global": ..., "rank": ...}).
+    Returns (total, {"region": ..., "pixel": ..., "global": ..., "rank": ...}).
     """
-    targets = region_targets(masks, stride)
-    weights = (1.0 + (pos_weight - 1.0) * targets) * ops.reshape(ops.cast(mask_known, "float32"), (-1, 1, 1, 1))
-    per_region = bce_from_logits(targets, outputs["region_logits"]) * weights
-    region = ops.sum(per_region) / ops.maximum(ops.sum(weights), 1.0)
+    known = ops.reshape(ops.cast(mask_known, "float32"), (-1, 1, 1, 1))
+
+    def weighted_bce(targets, logits):
+        weights = (1.0 + (pos_weight - 1.0) * targets) * known
+        return ops.sum(bce_from_logits(targets, logits) * weights) / ops.maximum(ops.sum(weights), 1.0)
+
+    region = weighted_bce(region_targets(masks, stride), outputs["region_logits"])
+    parts = {"region": region}
+    if "pixel_logits" in outputs:
+        parts["pixel"] = weighted_bce(ops.cast(masks, "float32")[..., None], outputs["pixel_logits"])
     global_ = ops.mean(bce_from_logits(ops.reshape(abnormal, (-1, 1)), outputs["global_logit"]))
     rank = pairwise_ranking_loss(outputs["global_score"], abnormal)
-    total = region + global_ + rank_weight * rank
-    return total, {"region": region, "global": global_, "rank": rank}
+    total = region + pixel_weight * parts.get("pixel", 0.0) + global_ + rank_weight * rank
+    return total, {**parts, "global": global_, "rank": rank}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,12 +131,14 @@ def patch_generator_loss(fake_logits: list):
 # repair
 
 
-def masked_l1(predicted, target, mask):
-    """L1 inside and outside the mask: (hole, valid), each the mean over its own pixels.
-
-    predicted, target (B, H, W, C); mask (B, H, W, 1) in {0, 1}, 1 = hole."""
+def masked_error(predicted, target, mask, norm: str = "l1"):
+    """L1 ("l1") or squared ("l2") error inside and outside the mask: (hole, valid), each the mean
+    over its own pixels. predicted, target (B, H, W, C); mask (B, H, W, 1) in {0, 1}, 1 = hole."""
+    if norm not in ("l1", "l2"):
+        raise ValueError(f"norm must be l1 or l2, got {norm!r}")
     mask = ops.cast(mask, "float32")
-    error = ops.abs(ops.cast(predicted, "float32") - ops.cast(target, "float32"))
+    error = ops.cast(predicted, "float32") - ops.cast(target, "float32")
+    error = ops.abs(error) if norm == "l1" else ops.square(error)
     channels = ops.cast(ops.shape(error)[-1], "float32")
     hole = ops.sum(error * mask) / ops.maximum(ops.sum(mask) * channels, 1.0)
     valid = ops.sum(error * (1.0 - mask)) / ops.maximum(ops.sum(1.0 - mask) * channels, 1.0)

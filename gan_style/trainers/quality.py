@@ -29,7 +29,7 @@ class QualityConfig:
     learning_rate: float = 1e-3
     crop_size: int = 64  # RGB training crops
     rank_weight: float = 0.5
-    failure_fraction: float = 0.15  # of abnormal training examples replaced by early-GAN samples
+    failure_fraction: float = 0.15  # of abnormal training examples replaced by real failures
     num_failures: int = 1500
     max_fpr: float = 0.05
     seed: int = 0
@@ -60,11 +60,12 @@ class QualityTrainer(TrackedModel):
     """Trains a quality regressor on batches (images, masks, abnormal, mask_known).
 
     Loss (`losses.quality_loss`): per-region BCE against the masks pooled to the regressor's
-    stride, BCE of the global head against the image label, and a pairwise ranking loss that puts
-    every clean image's global score above every abnormal one's by a margin.
+    stride, per-pixel BCE of the pixel head against the masks, BCE of the global head against the
+    image label, and a pairwise ranking loss that puts every clean image's global score above
+    every abnormal one's by a margin.
     """
 
-    tracked = ("loss", "region", "global", "rank")
+    tracked = ("loss", "region", "pixel", "global", "rank")
 
     def __init__(self, regressor, stride: int, rank_weight: float = 0.5, seed: int = 0, **kwargs):
         super().__init__(seed=seed, **kwargs)
@@ -136,13 +137,13 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
     (`regressor.keras` + MANIFEST.json with threshold and metrics). Returns the manifest."""
     from gan_style import checkpoints
     from gan_style.evaluate import evaluate_quality
-    from gan_style.failures import early_dcgan_samples
+    from gan_style.failures import real_failures
 
     start = time.time()
     keras.utils.set_random_seed(config.seed)
     failures = None
-    if config.domain == "digits" and config.failure_fraction > 0:
-        failures = early_dcgan_samples(config.num_failures, seed=config.seed + 1)
+    if config.failure_fraction > 0:
+        failures = real_failures(config.domain, config.num_failures, config.seed + 1, size=config.crop_size)
     dataset, source = training_dataset(config, failures)
     trainer = build_quality_trainer(config)
     epochs = 10

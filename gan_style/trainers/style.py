@@ -76,7 +76,7 @@ class StyleTrainer(AdversarialTrainer):
         return total, parts, d_loss
 
     def train_step(self, data):
-        content, style = data
+        content, style = data[:2]  # (content, style) from a dataset, (x, y, None) from train_on_batch
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
             total, parts, d_loss = self._forward(content, style, training=True)
         self.minimize(g_tape, total, self.g_optimizer, self.generator.trainable_variables)

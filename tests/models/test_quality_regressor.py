@@ -14,7 +14,8 @@ def test_score_ranges_and_map_shape_for_any_size(channels, stride, size):
     h, w = -(-size[0] // stride), -(-size[1] // stride)
     assert out["score_map"].shape == (2, h, w, 1) and out["region_logits"].shape == (2, h, w, 1)
     assert out["global_score"].shape == (2, 1)
-    for key in ("score_map", "global_score"):
+    assert out["pixel_map"].shape == out["pixel_logits"].shape == (2, *size, 1)
+    for key in ("score_map", "global_score", "pixel_map"):
         values = np.asarray(out[key])
         assert values.min() >= 0 and values.max() <= 1
     # the global score is never above the worst region nor above the head's clean probability

@@ -22,7 +22,7 @@ def test_loss_goes_down_on_eight_examples():
         tracker.reset_state()
     last = trainer.test_step(batch)
     assert float(last["loss"]) < 0.5 * first, (first, float(last["loss"]))
-    assert set(last) == {"loss", "region", "global", "rank"}
+    assert set(last) == {"loss", "region", "pixel", "global", "rank"}
 
 
 def test_only_regressor_weights_train_and_all_of_them_move():
