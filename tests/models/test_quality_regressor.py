@@ -47,13 +47,19 @@ def test_shipped_regressor_scores_fall_as_corruption_grows(domain):
     config = QualityConfig.from_dict(manifest["config"])
     model = checkpoints.load_model(f"quality_{domain}", "regressor.keras")
     images, _ = clean_images(domain, "validation", 48, seed=5, crop_size=config.crop_size)
-    means = [float(model.predict(images, verbose=0)["global_score"].mean())]
+    outputs = [model.predict(images, verbose=0)]
     for strength in (0.3, 0.6, 1.0):
         rng = np.random.default_rng(11)  # the same draws at every strength
         corrupted = np.stack([
             artifacts.corrupt(x, config.train_kinds()[i % len(config.train_kinds())], rng, strength, domain)[0]
             for i, x in enumerate(images)
         ])
-        means.append(float(model.predict(corrupted, verbose=0)["global_score"].mean()))
-    assert all(np.diff(means) < 0), means
+        outputs.append(model.predict(corrupted, verbose=0))
+    # the map says how much is abnormal: its mean falls at every step
+    maps = [float(o["score_map"].mean()) for o in outputs]
+    assert all(np.diff(maps) < 0), maps
+    # the global score is the worst region's (a minimum): it falls below the clean images' at the
+    # weakest strength and may saturate near 0 beyond it, so only the ends are ordered
+    scores = [float(o["global_score"].mean()) for o in outputs]
+    assert scores[0] > max(scores[1:]) and scores[3] < scores[1], scores
     assert 0.0 < manifest["threshold"] < 1.0 and manifest["metrics"]["false_positive_rate"] <= 0.1
