@@ -74,3 +74,17 @@ def test_graded_ranking_loss_orders_by_badness():
     # (1,2) need 0.3*0.4=0.12, have -0.1 -> 0.22; mean over 3 pairs
     expected = (0.0 + 0.2 + 0.22) / 3
     assert float(losses.pairwise_ranking_loss(scores, badness, margin=0.3)) == pytest.approx(expected, abs=1e-6)
+
+
+def test_masked_error_splits_hole_and_valid_means():
+    from gan_style.losses import masked_error
+
+    predicted = np.zeros((1, 2, 2, 2), np.float32)
+    target = np.array([[[[1, 1], [0, 0]], [[0.5, 0.5], [0, 0]]]], np.float32)  # errors 1, 0, 0.5, 0 per pixel
+    mask = np.array([[[[1], [1]], [[0], [0]]]], np.float32)  # hole: the first row
+    hole, valid = masked_error(predicted, target, mask)
+    assert float(hole) == pytest.approx(0.5) and float(valid) == pytest.approx(0.25)
+    hole, valid = masked_error(predicted, target, mask, "l2")
+    assert float(hole) == pytest.approx(0.5) and float(valid) == pytest.approx(0.125)
+    with pytest.raises(ValueError, match="got 'l3'"):
+        masked_error(predicted, target, mask, "l3")

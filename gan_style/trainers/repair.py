@@ -28,6 +28,7 @@ class RepairConfig:
     crop_size: int = 64  # RGB training crops
     hole_weight: float = 6.0
     valid_weight: float = 1.0
+    norm: str = "l1"  # of the hole/valid terms: "l1", or "l2" (what PSNR measures)
     perceptual_weight: float = 0.1  # RGB: encoder features of the composite vs the clean image
     style_weight: float = 0.1  # RGB: mean/std of those features
     adversarial_weight: float = 0.0  # > 0 adds a PatchGAN on the composites
@@ -47,7 +48,7 @@ class RepairConfig:
 class RepairTrainer(AdversarialTrainer):
     """Trains the repair U-Net on batches (clean images (B, H, W, C) in [-1, 1], holes (B, H, W)).
 
-        L = w_hole * L1_hole(G, x) + w_valid * L1_valid(G, x)         (raw prediction G, both parts)
+        L = w_hole * L_hole(G, x) + w_valid * L_valid(G, x)           (raw prediction G; L1 or L2)
             + w_perc * sum_l |phi_l(y) - phi_l(x)| / |phi_l(x)|       (RGB, y the composite)
             + w_style * sum_l (|mu(phi_l(y)) - mu(phi_l(x))| + |sigma(..) - sigma(..)|) / |phi_l(x)|
             + w_adv * L_adv(D(y))                                      (optional PatchGAN)
@@ -66,7 +67,7 @@ class RepairTrainer(AdversarialTrainer):
         masks = tf.cast(holes, tf.float32)[..., None]  # (B, H, W) -> (B, H, W, 1)
         outputs = self.generator({"images": clean, "masks": masks}, training=training)
         repaired = outputs["repaired"]
-        hole, valid = losses.masked_l1(outputs["prediction"], clean, masks)
+        hole, valid = losses.masked_error(outputs["prediction"], clean, masks, self.config.norm)
         parts = {"hole": hole, "valid": valid}
         if self.encoder is not None:
             parts.update(losses.feature_losses(self.encoder(repaired), self.encoder(clean)))
