@@ -18,6 +18,10 @@ from pathlib import Path
 from bench import dcgan, quality, repair, style
 from bench.harness import machine, run_isolated
 from gan_style import io
+from gan_style.failures import FAILURE_SETS
+
+FAILURE_LABELS = {"early_gan_samples": "real early-epoch GAN samples",
+                  "early_decoder_outputs": "real under-trained decoder outputs"}
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = {  # import name -> what it is compared with (issues 3, 5)
@@ -269,12 +273,11 @@ def quality_section(reports: dict) -> list[str]:
                          "ciou": r.get("cell_iou"), "riou": r["region_iou"],
                          "var": r["floor_auroc"]["local_variance"], "lap": r["floor_auroc"]["laplacian_energy"],
                          "fpr": m["false_positive_rate"], "t": m["threshold"]})
-        for key, label in (("early_gan_samples", "real early-epoch GAN samples"),
-                           ("early_decoder_outputs", "real under-trained decoder outputs")):
-            if key in m:
-                r = m[key]
-                rows.append({"domain": m["domain"], "set": label, "auroc": r["auroc"],
-                             "detect": r["detection_rate"], "fpr": m["false_positive_rate"], "t": m["threshold"]})
+        key = FAILURE_SETS.get(m["domain"])
+        if key in m:
+            r = m[key]
+            rows.append({"domain": m["domain"], "set": FAILURE_LABELS[key], "auroc": r["auroc"],
+                         "detect": r["detection_rate"], "fpr": m["false_positive_rate"], "t": m["threshold"]})
     if not rows:
         return []
     columns = [("domain", "domain", "s"), ("abnormal set", "set", "s"), ("AUROC", "auroc", ".3f"),

@@ -11,6 +11,22 @@ from __future__ import annotations
 
 import numpy as np
 
+# the report key under which `evaluate quality` scores each domain's real failures
+FAILURE_SETS = {"digits": "early_gan_samples", "rgb": "early_decoder_outputs"}
+
+
+def _at_snapshots(num: int, snapshots: tuple[int, ...], train_step, take) -> np.ndarray:
+    """Call `train_step()` until each step count in `snapshots` is reached; after each, `take(k,
+    start, stop)` gives outputs start..stop of `num` split evenly over the snapshots. Concatenated."""
+    bounds = np.linspace(0, num, len(snapshots) + 1).astype(int)
+    done, out = 0, []
+    for k, steps in enumerate(snapshots):
+        for _ in range(steps - done):
+            train_step()
+        done = steps
+        out.append(take(k, int(bounds[k]), int(bounds[k + 1])))
+    return np.concatenate(out).astype(np.float32)
+
 
 def early_dcgan_samples(num: int, snapshots: tuple[int, ...] = (100, 200, 400), seed: int = 0,
                         batch_size: int = 64, data_dir=None) -> np.ndarray:
@@ -25,14 +41,9 @@ def early_dcgan_samples(num: int, snapshots: tuple[int, ...] = (100, 200, 400), 
     keras.utils.set_random_seed(seed)
     trainer = build_dcgan_trainer(DCGANConfig(ema_decay=0.0, augment="", seed=seed, batch_size=batch_size))
     dataset = data.make_dataset(data.load_arrays("mnist", "train", data_dir), batch_size, seed=seed).repeat()
-    iterator, done, out = iter(dataset), 0, []
-    per_snapshot = np.diff(np.linspace(0, num, len(snapshots) + 1).astype(int))
-    for k, (steps, count) in enumerate(zip(snapshots, per_snapshot, strict=True)):
-        for _ in range(steps - done):
-            trainer.train_on_batch(next(iterator))
-        done = steps
-        out.append(sample_images(trainer.generator, int(count), seed=seed * 100 + k))
-    return np.concatenate(out)
+    iterator = iter(dataset)
+    return _at_snapshots(num, snapshots, lambda: trainer.train_on_batch(next(iterator)),
+                         lambda k, start, stop: sample_images(trainer.generator, stop - start, seed=seed * 100 + k))
 
 
 def early_decoder_outputs(num: int, snapshots: tuple[int, ...] = (40, 120, 300), seed: int = 0,
@@ -53,16 +64,13 @@ def early_decoder_outputs(num: int, snapshots: tuple[int, ...] = (40, 120, 300),
     photos = {k: v for k, v in data.bundled_images(split).items() if k not in data.BUNDLED_TEXTURES}
     contents = data.random_crops(photos, size, num, seed + 1)
     styles = data.random_crops(data.bundled_images("train"), size, num, seed + 2, scales=(0.25, 1.0))
-    done, out = 0, []
-    bounds = np.linspace(0, num, len(snapshots) + 1).astype(int)
-    for steps, start, stop in zip(snapshots, bounds[:-1], bounds[1:], strict=True):
-        for _ in range(steps - done):
-            trainer.train_on_batch(*next(iterator))  # x = content, y = style
-        done = steps
-        for first in range(start, stop, 64):
-            last = min(first + 64, stop)
-            out.append(np.asarray(trainer.fusion_generator((contents[first:last], styles[first:last]))))
-    return np.concatenate(out).astype(np.float32)
+
+    def stylise(k, start, stop):
+        chunks = [slice(i, min(i + 64, stop)) for i in range(start, stop, 64)]
+        return np.concatenate([np.asarray(trainer.fusion_generator((contents[c], styles[c]))) for c in chunks])
+
+    return _at_snapshots(num, snapshots, lambda: trainer.train_on_batch(*next(iterator)),  # x content, y style
+                         stylise)
 
 
 def real_failures(domain: str, num: int, seed: int, split: str = "train", size: int = 64) -> np.ndarray:
