@@ -13,14 +13,15 @@ from bench.harness import measure_memory, time_call
 
 
 def _regressor(domain: str, width: int | None):
-    """The shipped regressor, or a fresh one of `width` (tiny runs, or before training)."""
+    """What the QC pipeline runs to assess: the shipped regressor's scoring part (global score +
+    score map, no pixel head), or that of a fresh one of `width` (tiny runs, or before training)."""
+    from gan_style.models.quality_regressor import build_quality_regressor, scoring_model
+
     if width is None:
         from gan_style import checkpoints
 
-        return checkpoints.load_model(f"quality_{domain}", "regressor.keras")
-    from gan_style.models.quality_regressor import build_quality_regressor
-
-    return build_quality_regressor(1 if domain == "digits" else 3, 4 if domain == "digits" else 8, width)
+        return scoring_model(checkpoints.load_model(f"quality_{domain}", "regressor.keras"))
+    return scoring_model(build_quality_regressor(1 if domain == "digits" else 3, 4 if domain == "digits" else 8, width))
 
 
 def assess_throughput(batches: dict, repeats: int = 5, width: int | None = None) -> list[dict]:

@@ -79,7 +79,10 @@ class QCPipeline:
             raise ValueError(f"threshold must be in (0, 1), got {threshold}")
         if max_passes < 0:
             raise ValueError(f"max_passes must be >= 0, got {max_passes}")
+        from gan_style.models.quality_regressor import scoring_model
+
         self.regressor, self.repairer = regressor, repairer
+        self.scorer = scoring_model(regressor)  # the same in eager and compiled runs
         self.threshold, self.domain, self.max_passes = float(threshold), domain, max_passes
         self.channels = 1 if domain == "digits" else 3
         self.dilate = int(dilate)  # grow the repaired area by this many cells (defects straddle cells)
@@ -105,7 +108,7 @@ class QCPipeline:
 
     def _assess(self, images):
         """images (B, H, W, C) -> (global score (B,), score map (B, h, w))."""
-        outputs = self.regressor(images, training=False)
+        outputs = self.scorer(images, training=False)
         return outputs["global_score"][:, 0], outputs["score_map"][..., 0]
 
     def _repair_pass(self, images, score_map, threshold):

@@ -74,3 +74,11 @@ def build_quality_regressor(
         "pixel_map": layers.Activation("sigmoid", dtype="float32", name="pixel_map")(pixel_logits),
     }
     return keras.Model(images, outputs, name=name)
+
+
+def scoring_model(regressor: keras.Model) -> keras.Model:
+    """The regressor cut down to what the QC pipeline reads: images -> {"global_score" (B, 1),
+    "score_map" (B, h, w, 1)}. Shares the weights; skips the pixel head (about 40% of the work on
+    digits), in eager and compiled runs alike."""
+    outputs = {name: regressor.get_layer(name).output for name in ("global_score", "score_map")}
+    return keras.Model(regressor.inputs, outputs, name=f"{regressor.name}_scores")

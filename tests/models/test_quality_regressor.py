@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_style.models.quality_regressor import build_quality_regressor
+from gan_style.models.quality_regressor import build_quality_regressor, scoring_model
 
 
 @pytest.mark.parametrize("channels, stride, size", [(1, 4, (28, 28)), (1, 4, (40, 52)), (3, 8, (64, 64)),
@@ -36,6 +36,21 @@ def test_keras_save_load_round_trip(tmp_path):
     restored = keras.saving.load_model(tmp_path / "q.keras")
     for key, value in model(x).items():
         np.testing.assert_allclose(np.asarray(restored(x)[key]), np.asarray(value), rtol=1e-6)
+
+
+def test_scoring_model_shares_weights_and_matches_the_full_model(tmp_path):
+    model = build_quality_regressor(3, 8, width=8)
+    model.save(tmp_path / "q.keras")
+    restored = keras.saving.load_model(tmp_path / "q.keras")  # as the pipeline gets it
+    scorer = scoring_model(restored)
+    x = np.random.default_rng(2).uniform(-1, 1, (2, 40, 56, 3)).astype("float32")
+    full, scores = model(x), scorer(x)
+    assert set(scores) == {"global_score", "score_map"}
+    for key in scores:
+        np.testing.assert_allclose(np.asarray(scores[key]), np.asarray(full[key]), rtol=1e-6)
+    assert len(scorer.weights) < len(restored.weights)  # the pixel head is not in it
+    restored.get_layer("region_logits").bias.assign([5.0])  # shared, not copied
+    assert np.asarray(scorer(x)["score_map"]).max() < np.asarray(full["score_map"]).max()
 
 
 @pytest.mark.parametrize("domain", ["digits", "rgb"])
