@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -82,7 +83,8 @@ class QCPipeline:
         from gan_style.models.quality_regressor import scoring_model
 
         self.regressor, self.repairer = regressor, repairer
-        self.scorer = scoring_model(regressor)  # the same in eager and compiled runs
+        # the same work in eager and compiled runs; any callable images -> dict of the two also works
+        self.scorer = scoring_model(regressor) if isinstance(regressor, keras.Model) else regressor
         self.threshold, self.domain, self.max_passes = float(threshold), domain, max_passes
         self.channels = 1 if domain == "digits" else 3
         self.dilate = int(dilate)  # grow the repaired area by this many cells (defects straddle cells)
