@@ -70,8 +70,8 @@ train-style: install
 # the fill it starts from (8.67 vs 9.24 dB); lr 1e-3 with weights 0.1 lost 0.7, `--norm l2` 0.7.
 train-repair: install
 	$(PY) -m gan_style.train repair --domain digits --out checkpoints/repair_digits --width 16 --steps 1500 $(REPAIR_FLAGS)
-	$(PY) -m gan_style.train repair --domain rgb --out checkpoints/repair_rgb --batch-size 12 --steps 1000 \
-		--learning-rate 3e-4 --perceptual-weight 0.02 --style-weight 0.02 $(REPAIR_FLAGS)
+	$(PY) -m gan_style.train repair --domain rgb --out checkpoints/repair_rgb --width 16 --batch-size 12 \
+		--steps 3000 --learning-rate 1e-3 --norm l2 --vary --perceptual-weight 0 --style-weight 0 $(REPAIR_FLAGS)
 
 train: train-classifier train-mnist train-quality train-style train-repair
 

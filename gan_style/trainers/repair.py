@@ -1,4 +1,11 @@
-"""Repair U-Net trainer and its recipe for the two domains (digits, RGB)."""
+"""Repair U-Net trainer and its recipe for the two domains (digits, RGB).
+
+The shipped RGB recipe (Makefile `train-repair`) is chosen for PSNR on held-out photos: L2, no
+perceptual/style terms, `vary_photos`. Measured on 200 validation crops (true masks), the U-Net's
+residual on top of its coarse fill is worth nothing there (8.848 vs 8.851 dB of gain): the eleven
+training photos do not teach it more than the fill knows. Without `vary_photos` the residual cost
+0.9 dB; L1 with the perceptual/style terms at 0.02 cost 0.4 dB (the previous shipped model).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from gan_style import losses
@@ -29,6 +37,7 @@ class RepairConfig:
     hole_weight: float = 6.0
     valid_weight: float = 1.0
     norm: str = "l1"  # of the hole/valid terms: "l1", or "l2" (what PSNR measures)
+    vary: bool = False  # RGB: random quarter turns, channel orders and intensity maps (vary_photos)
     perceptual_weight: float = 0.1  # RGB: encoder features of the composite vs the clean image
     style_weight: float = 0.1  # RGB: mean/std of those features
     adversarial_weight: float = 0.0  # > 0 adds a PatchGAN on the composites
@@ -113,6 +122,17 @@ def build_repair_trainer(config: RepairConfig) -> RepairTrainer:
     return trainer
 
 
+def vary_photos(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """RGB crops (B, S, S, 3) in [-1, 1] -> the same crops with a random quarter turn, channel
+    order and affine intensity map a * x + b per image (|a| in [0.5, 1], either sign, b keeping
+    [-1, 1]). A Laplace fill is equivariant to all three; teaching the U-Net the same keeps its
+    residual from memorising the colours of the few training photos."""
+    out = np.rot90(batch, int(rng.integers(4)), axes=(1, 2))[..., rng.permutation(3)]
+    scale = rng.uniform(0.5, 1.0, (len(batch), 1, 1, 1)) * rng.choice([-1.0, 1.0], (len(batch), 1, 1, 1))
+    shift = rng.uniform(-1.0, 1.0, scale.shape) * (1.0 - np.abs(scale))
+    return np.ascontiguousarray(out * scale + shift, dtype=np.float32)
+
+
 def training_dataset(config: RepairConfig):
     """Endless tf.data pipeline of (clean images, holes) batches, and the data source."""
     from gan_style.artifacts import repair_masks
@@ -121,9 +141,14 @@ def training_dataset(config: RepairConfig):
     images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size)
     stride = STRIDES[config.domain]
 
+    def vary_and_hole(x, seed):
+        if config.vary:
+            x = vary_photos(x, np.random.default_rng(int(seed) + 17))
+        return x, repair_masks(x, config.domain, stride, int(seed))
+
     def with_holes(batch, seed):
-        holes = tf.numpy_function(lambda x, s: repair_masks(x, config.domain, stride, int(s)),
-                                  [batch, seed], tf.float32)
+        batch, holes = tf.numpy_function(vary_and_hole, [batch, seed], (tf.float32, tf.float32))
+        batch.set_shape((config.batch_size, *images.shape[1:]))
         holes.set_shape(batch.shape[:3])
         return batch, holes
 

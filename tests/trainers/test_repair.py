@@ -39,3 +39,23 @@ def test_repair_masks_are_never_empty_and_binary():
     assert masks.shape == (16, 28, 28) and set(np.unique(masks)) <= {0.0, 1.0}
     assert masks.reshape(16, -1).sum(axis=1).min() > 0
     assert tf.reduce_any(masks > 0)
+
+
+def test_varied_photos_stay_in_range_and_the_fill_is_equivariant_to_them():
+    from gan_style.models.repair_unet import CoarseFill
+    from gan_style.trainers.repair import vary_photos
+
+    images, _ = clean_images("rgb", "validation", 6, seed=3, crop_size=32)
+    varied = vary_photos(images, np.random.default_rng(0))
+    assert varied.shape == images.shape and varied.dtype == np.float32
+    assert varied.min() >= -1.0 and varied.max() <= 1.0
+    assert not np.allclose(varied, images)
+    ratio = varied.reshape(6, -1).std(axis=1) / images.reshape(6, -1).std(axis=1)
+    assert np.all((ratio > 0.5 - 1e-4) & (ratio < 1.0 + 1e-4))  # |a| in [0.5, 1]
+    mask = np.zeros((6, 32, 32, 1), np.float32)
+    mask[:, 10:22, 10:22] = 1.0  # invariant under quarter turns
+    fill = CoarseFill()
+    filled_then_varied = vary_photos(np.asarray(fill(images, mask)), np.random.default_rng(0))
+    varied_then_filled = np.asarray(fill(varied, mask))
+    np.testing.assert_allclose(varied_then_filled, filled_then_varied, atol=1e-4)
+    assert np.array_equal(varied, vary_photos(images, np.random.default_rng(0)))  # seeded
