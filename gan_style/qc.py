@@ -19,6 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gan_style.models.quality_regressor import scoring_model
 from gan_style.regions import extract_regions
 
 DOMAINS = ("digits", "rgb")
@@ -80,8 +81,6 @@ class QCPipeline:
             raise ValueError(f"threshold must be in (0, 1), got {threshold}")
         if max_passes < 0:
             raise ValueError(f"max_passes must be >= 0, got {max_passes}")
-        from gan_style.models.quality_regressor import scoring_model
-
         self.regressor, self.repairer = regressor, repairer
         # the same work in eager and compiled runs; any callable images -> dict of the two also works
         self.scorer = scoring_model(regressor) if isinstance(regressor, keras.Model) else regressor

@@ -47,6 +47,8 @@ class RepairConfig:
     def __post_init__(self):
         if self.domain not in STRIDES:
             raise ValueError(f"domain must be digits or rgb, got {self.domain!r}")
+        if self.vary and self.domain != "rgb":
+            raise ValueError("vary (turns, channel orders, intensity maps) is for RGB photos, not digits")
         if not self.depth:
             self.depth = 2 if self.domain == "digits" else 3
 

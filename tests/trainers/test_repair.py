@@ -59,3 +59,10 @@ def test_varied_photos_stay_in_range_and_the_fill_is_equivariant_to_them():
     varied_then_filled = np.asarray(fill(varied, mask))
     np.testing.assert_allclose(varied_then_filled, filled_then_varied, atol=1e-4)
     assert np.array_equal(varied, vary_photos(images, np.random.default_rng(0)))  # seeded
+
+
+def test_varying_digits_is_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="for RGB photos"):
+        RepairConfig(domain="digits", vary=True)
