@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from keras import ops
 
+from gan_style.models.layers import mean_std
+
 
 def bce_from_logits(targets, logits):
     """Element-wise binary cross-entropy of `targets` in [0, 1] against `logits`."""
@@ -35,6 +37,14 @@ def dcgan_generator_loss(fake_logits, loss_fn=None):
     """Non-saturating Loss_G = -E_z[log D(G(z))]  (instead of the seed's saturating log(1 - D))."""
     loss_fn = loss_fn or bce_from_logits
     return ops.mean(loss_fn(ops.ones_like(fake_logits), fake_logits))
+
+
+def r1_penalty(grads):
+    """R1 = E_x[||grad_x logit(x)||^2]: grads (B, ...) of the summed real logits w.r.t. the real
+    inputs -> scalar, the batch mean of each example's squared gradient norm. The trainer adds
+    (gamma / 2) * R1 to Loss_D, penalising D's slope on the data (Mescheder et al. 2018)."""
+    grads = ops.cast(grads, "float32")
+    return ops.mean(ops.sum(ops.reshape(ops.square(grads), (ops.shape(grads)[0], -1)), axis=1))
 
 
 def region_targets(masks, stride: int):
@@ -98,8 +108,6 @@ def content_loss(output_features, target_features):
 def style_loss(output_features: dict, style_features: dict, levels=("relu1_1", "relu2_1", "relu3_1", "relu4_1")):
     """Sum over levels of ||mean(o) - mean(s)||^2 + ||std(o) - std(s)||^2 (per channel, averaged)
     (AdaIN paper, eq. 3): matching feature statistics, not Gram matrices."""
-    from gan_style.models.fusion_generator import mean_std
-
     total = 0.0
     for level in levels:
         o_mean, o_std = mean_std(output_features[level])
@@ -149,8 +157,6 @@ def feature_losses(output_features: dict, target_features: dict, levels=("relu1_
     """Perceptual and style terms on encoder features, each level normalised by the target's mean
     magnitude (scale-free): {"perceptual": sum_l |o_l - t_l| / |t_l|,
     "style": sum_l (|mu(o_l) - mu(t_l)| + |sigma(o_l) - sigma(t_l)|) / |t_l|}."""
-    from gan_style.models.fusion_generator import mean_std
-
     perceptual, style = 0.0, 0.0
     for level in levels:
         o, t = ops.cast(output_features[level], "float32"), ops.cast(target_features[level], "float32")

@@ -18,20 +18,9 @@ import keras
 from keras import layers, ops
 
 from gan_style.models.encoder import build_encoder
+from gan_style.models.layers import EPSILON, mean_std
 
 FUSIONS = ("adain", "linear")
-EPSILON = 1e-5
-
-
-def mean_std(features, epsilon: float = EPSILON):
-    """Per-image, per-channel mean and std over H, W: (B, H, W, C) -> two (B, 1, 1, C) tensors.
-
-    The epsilon is inside the square root: std = sqrt(var + eps), finite gradients at var = 0.
-    """
-    features = ops.cast(features, "float32")
-    mean = ops.mean(features, axis=(1, 2), keepdims=True)
-    var = ops.mean(ops.square(features - mean), axis=(1, 2), keepdims=True)
-    return mean, ops.sqrt(var + epsilon)
 
 
 def adain(content, style, epsilon: float = EPSILON):

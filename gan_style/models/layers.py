@@ -1,9 +1,22 @@
-"""Small layers shared by several models."""
+"""Small layers and feature statistics shared by several models and losses."""
 
 from __future__ import annotations
 
 import keras
-from keras import layers
+from keras import layers, ops
+
+EPSILON = 1e-5
+
+
+def mean_std(features, epsilon: float = EPSILON):
+    """Per-image, per-channel mean and std over H, W: (B, H, W, C) -> two (B, 1, 1, C) tensors.
+
+    The epsilon is inside the square root: std = sqrt(var + eps), finite gradients at var = 0.
+    """
+    features = ops.cast(features, "float32")
+    mean = ops.mean(features, axis=(1, 2), keepdims=True)
+    var = ops.mean(ops.square(features - mean), axis=(1, 2), keepdims=True)
+    return mean, ops.sqrt(var + epsilon)
 
 
 @keras.saving.register_keras_serializable(package="gan_style")

@@ -71,6 +71,8 @@ class RepairTrainer(AdversarialTrainer):
     tracked = ("loss", "hole", "valid", "perceptual", "style", "adversarial", "d_loss")
 
     def __init__(self, repairer, discriminator, config: RepairConfig, encoder=None, **kwargs):
+        if config.adversarial_weight and discriminator is None:
+            raise ValueError("adversarial_weight > 0 needs a discriminator")
         super().__init__(repairer, discriminator, seed=config.seed, **kwargs)
         self.config, self.encoder = config, encoder
 
@@ -113,7 +115,9 @@ def build_repair_trainer(config: RepairConfig) -> RepairTrainer:
     from gan_style.models.repair_unet import build_repair_unet
 
     repairer = build_repair_unet(config.channels, config.width, config.depth, name=f"repair_{config.domain}")
-    discriminator = build_patchgan_discriminator(config.channels, 32, num_layers=2, num_scales=1)
+    discriminator = None
+    if config.adversarial_weight:
+        discriminator = build_patchgan_discriminator(config.channels, 32, num_layers=2, num_scales=1)
     encoder = None
     if config.domain == "rgb" and (config.perceptual_weight or config.style_weight):
         from gan_style.models.encoder import build_encoder
