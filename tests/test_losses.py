@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from gan_style import losses
 
@@ -88,3 +89,13 @@ def test_masked_error_splits_hole_and_valid_means():
     assert float(hole) == pytest.approx(0.5) and float(valid) == pytest.approx(0.125)
     with pytest.raises(ValueError, match="got 'l3'"):
         masked_error(predicted, target, mask, "l3")
+
+
+def test_r1_penalty_of_a_linear_discriminator_is_its_squared_weight_norm():
+    # logit(x) = <w, x>: the gradient w.r.t. x is w for every example, so R1 = ||w||^2.
+    w = tf.constant(np.arange(1.0, 7.0, dtype=np.float32).reshape(1, 2, 3, 1))
+    x = tf.constant(np.random.default_rng(0).normal(size=(4, 2, 3, 1)).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        logits = tf.reduce_sum(x * w, axis=(1, 2, 3))
+    assert float(losses.r1_penalty(tape.gradient(logits, x))) == pytest.approx(91.0)  # 1+4+...+36

@@ -34,6 +34,7 @@ class DCGANConfig:
     d_learning_rate: float = 2e-4
     beta_1: float = 0.5
     label_smoothing: float = 0.0
+    r1_gamma: float = 0.0
     ema_decay: float = 0.999
     augment: str = "translation"
     epochs: int = 120
@@ -51,11 +52,12 @@ class DCGANTrainer(AdversarialTrainer):
     Each step, with z ~ N(0, I) drawn from the model's SeedGenerator and A the differentiable
     augmentation of `augment_policy` (identity when empty):
       D step: minimise -E[log D(A(x))] - E[log(1 - D(A(G(z))))]   (one-sided smoothing optional)
+              + (r1_gamma / 2) E[||grad_x logit(A(x))||^2]        (R1, Mescheder et al. 2018; optional)
       G step: minimise -E[log D(A(G(z')))]                        (non-saturating)
     Tracked: d_loss, g_loss, d_real = E[D(x)], d_fake = E[D(G(z))] (probabilities, in [0, 1]).
     """
 
-    tracked = ("d_loss", "g_loss", "d_real", "d_fake")
+    tracked = ("d_loss", "g_loss", "d_real", "d_fake", "r1")
 
     def __init__(
         self,
@@ -64,12 +66,16 @@ class DCGANTrainer(AdversarialTrainer):
         *,
         latent_dim: int = 100,
         label_smoothing: float = 0.0,
+        r1_gamma: float = 0.0,
         augment_policy: str = "",
         **kwargs,
     ):
+        if r1_gamma < 0:
+            raise ValueError(f"r1_gamma must be >= 0, got {r1_gamma}")
         super().__init__(generator, discriminator, **kwargs)
         self.latent_dim = latent_dim
         self.label_smoothing = label_smoothing
+        self.r1_gamma = r1_gamma
         self.policy = augment.parse_policy(augment_policy)
 
     def _noise(self, batch_size):
@@ -79,20 +85,32 @@ class DCGANTrainer(AdversarialTrainer):
         images = augment.diff_augment(images, self.policy, self.seed_generator)
         return self.discriminator(images, training=training)
 
+    def _real_logits(self, real, training):
+        """D's logits on augmented reals and the R1 penalty (0 when r1_gamma is 0)."""
+        real = augment.diff_augment(real, self.policy, self.seed_generator)
+        if not (self.r1_gamma and training):
+            return self.discriminator(real, training=training), ops.zeros(())
+        with tf.GradientTape() as tape:
+            tape.watch(real)
+            logits = self.discriminator(real, training=training)
+        return logits, losses.r1_penalty(tape.gradient(logits, real))  # d(sum logits)/dx
+
     def _forward(self, real, training):
-        """Forward passes for both losses; returns (d_loss, g_loss, real_logits, fake_logits)."""
+        """Forward passes for both losses; returns (d_loss, g_loss, real_logits, fake_logits, r1)."""
         fake = self.generator(self._noise(ops.shape(real)[0]), training=training)
-        real_logits = self._discriminate(real, training)
+        real_logits, r1 = self._real_logits(real, training)
         fake_logits = self._discriminate(fake, training)
         d_loss, _ = losses.dcgan_discriminator_loss(
             real_logits, fake_logits, self.label_smoothing, loss_fn=self.loss_fn
         )
-        return d_loss, losses.dcgan_generator_loss(fake_logits, loss_fn=self.loss_fn), real_logits, fake_logits
+        d_loss = d_loss + 0.5 * self.r1_gamma * r1
+        g_loss = losses.dcgan_generator_loss(fake_logits, loss_fn=self.loss_fn)
+        return d_loss, g_loss, real_logits, fake_logits, r1
 
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
         with tf.GradientTape() as tape:
-            d_loss, _, real_logits, fake_logits = self._forward(real, training=True)
+            d_loss, _, real_logits, fake_logits, r1 = self._forward(real, training=True)
         self.minimize(tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
 
         with tf.GradientTape() as tape:
@@ -100,18 +118,19 @@ class DCGANTrainer(AdversarialTrainer):
             g_loss = losses.dcgan_generator_loss(self._discriminate(fake, True), loss_fn=self.loss_fn)
         self.minimize(tape, g_loss, self.g_optimizer, self.generator.trainable_variables)
         self.update_ema()
-        return self._report(d_loss, g_loss, real_logits, fake_logits)
+        return self._report(d_loss, g_loss, real_logits, fake_logits, r1)
 
     def test_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
         return self._report(*self._forward(real, training=False))
 
-    def _report(self, d_loss, g_loss, real_logits, fake_logits):
+    def _report(self, d_loss, g_loss, real_logits, fake_logits, r1):
         return self.track({
             "d_loss": d_loss,
             "g_loss": g_loss,
             "d_real": ops.mean(ops.sigmoid(real_logits)),
             "d_fake": ops.mean(ops.sigmoid(fake_logits)),
+            "r1": r1,
         })
 
 
@@ -124,6 +143,7 @@ def build_dcgan_trainer(config: DCGANConfig) -> DCGANTrainer:
         discriminator,
         latent_dim=config.latent_dim,
         label_smoothing=config.label_smoothing,
+        r1_gamma=config.r1_gamma,
         augment_policy=config.augment,
         ema_decay=config.ema_decay,
         seed=config.seed,
