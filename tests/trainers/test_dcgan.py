@@ -38,7 +38,7 @@ def test_each_optimizer_updates_only_its_own_network(frozen):
         assert not any(g_changed) and all(d_changed)
     else:
         assert not any(d_changed) and all(g_changed)
-    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert set(logs) == {"d_loss", "g_loss", "d_real", "d_fake", "r1"}
     assert 0.0 <= float(logs["d_real"]) <= 1.0 and 0.0 <= float(logs["d_fake"]) <= 1.0
 
 
@@ -141,7 +141,7 @@ def test_r1_penalty_is_reported_and_flattens_the_discriminator_on_reals():
     """With a large R1 weight D's slope on the real data shrinks over a few steps; without it the
     penalty is not computed (reported as 0)."""
     batch = tf.constant(_real_batch())
-    plain = build_dcgan_trainer(DCGANConfig(**TINY, ema_decay=0.0))
+    plain = build_dcgan_trainer(DCGANConfig(**TINY, ema_decay=0.0, r1_gamma=0.0))
     assert float(plain.train_step(batch)["r1"]) == 0.0
     trainer = build_dcgan_trainer(DCGANConfig(**TINY, ema_decay=0.0, r1_gamma=100.0, d_learning_rate=1e-3))
     first = float(trainer.train_step(batch)["r1"])
