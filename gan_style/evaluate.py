@@ -14,6 +14,8 @@ import sys
 
 import numpy as np
 
+from gan_style.failures import FAILURE_SETS
+
 TARGETS = {"classifier_score": 9.0, "label_entropy": 2.25}
 
 
@@ -107,7 +109,6 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
         report[name] = _detection(regressor, test, corrupted[keep], masks[keep], threshold, clean_scores)
         report[name]["kinds"] = kinds
     if real_failures:
-        from gan_style.failures import FAILURE_SETS
         from gan_style.failures import real_failures as collect
 
         # another run than training's; RGB contents come from the held-out photos
@@ -121,8 +122,6 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
 
 
 def format_quality(report: dict) -> str:
-    from gan_style.failures import FAILURE_SETS
-
     rows = [f"quality ({report['domain']}): threshold {report['threshold']:.3f}, "
             f"false-positive rate on {report['clean_images']} clean images {report['false_positive_rate']:.3f}",
             f"{'':18s}{'AUROC':>8s}{'detect':>8s}{'px IoU':>8s}{'px F1':>7s}{'cell IoU':>9s}{'reg IoU':>8s}"

@@ -55,7 +55,8 @@ class DCGANTrainer(AdversarialTrainer):
       D step: minimise -E[log D(A(x))] - E[log(1 - D(A(G(z))))]   (one-sided smoothing optional)
               + (r1_gamma / 2) E[||grad_x logit(A(x))||^2]        (R1, Mescheder et al. 2018; optional)
       G step: minimise -E[log D(A(G(z')))]                        (non-saturating)
-    Tracked: d_loss, g_loss, d_real = E[D(x)], d_fake = E[D(G(z))] (probabilities, in [0, 1]).
+    Tracked: d_loss, g_loss, d_real = E[D(x)], d_fake = E[D(G(z))] (probabilities, in [0, 1]),
+    r1 (the unweighted penalty; 0 when off).
     """
 
     tracked = ("d_loss", "g_loss", "d_real", "d_fake", "r1")
@@ -88,9 +89,9 @@ class DCGANTrainer(AdversarialTrainer):
 
     def _real_logits(self, real, training):
         """D's logits on augmented reals and the R1 penalty (0 when r1_gamma is 0)."""
-        real = augment.diff_augment(real, self.policy, self.seed_generator)
         if not (self.r1_gamma and training):
-            return self.discriminator(real, training=training), ops.zeros(())
+            return self._discriminate(real, training), ops.zeros(())
+        real = augment.diff_augment(real, self.policy, self.seed_generator)
         with tf.GradientTape() as tape:
             tape.watch(real)
             logits = self.discriminator(real, training=training)

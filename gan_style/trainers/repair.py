@@ -130,9 +130,9 @@ def build_repair_trainer(config: RepairConfig) -> RepairTrainer:
 
 
 def vary_photos(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """RGB crops (B, S, S, 3) in [-1, 1] -> the same crops with a random quarter turn, channel
-    order and affine intensity map a * x + b per image (|a| in [0.5, 1], either sign, b keeping
-    [-1, 1]). A Laplace fill is equivariant to all three; teaching the U-Net the same keeps its
+    """RGB crops (B, S, S, 3) in [-1, 1] -> the same crops with one random quarter turn and channel
+    order for the batch, and a random affine intensity map a * x + b per image (|a| in [0.5, 1],
+    either sign, b keeping [-1, 1]). A Laplace fill is equivariant to all three; teaching the U-Net the same keeps its
     residual from memorising the colours of the few training photos."""
     out = np.rot90(batch, int(rng.integers(4)), axes=(1, 2))[..., rng.permutation(3)]
     scale = rng.uniform(0.5, 1.0, (len(batch), 1, 1, 1)) * rng.choice([-1.0, 1.0], (len(batch), 1, 1, 1))

@@ -1,6 +1,7 @@
 """Repair trainer: on a tiny trained model, repaired holes are closer to the original than the input."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from gan_style.artifacts import ARTIFACTS, corrupt
@@ -62,7 +63,5 @@ def test_varied_photos_stay_in_range_and_the_fill_is_equivariant_to_them():
 
 
 def test_varying_digits_is_refused():
-    import pytest
-
     with pytest.raises(ValueError, match="for RGB photos"):
         RepairConfig(domain="digits", vary=True)
