@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_style.io import ImageError, list_images, read_image, write_png
+from gan_style.style_eval import STYLE_SIDE
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:
@@ -29,22 +30,23 @@ def _fit(image: np.ndarray, size: int | None) -> np.ndarray:
 
 
 def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: float = 1.0, fusion: str = "adain",
-                  size: int | None = 512, generator=None) -> list[str]:
+                  size: int | None = 512, generator=None, style_side: int | None = STYLE_SIDE) -> list[str]:
     """Render every (content, style) pair; returns the one-line errors (empty when all were written).
 
-    out is the output file for one pair, else a folder receiving `<content>__<style>.png`.
+    out is the output file for one pair, else a folder receiving `<content>__<style>.png`. The
+    content's longer side is `size` px; adain encodes the style at `style_side` px (None: `size`).
     """
     from gan_style.models.fusion_generator import FusionGenerator
     from gan_style.style_eval import ours
 
     generator = generator or FusionGenerator.from_pretrained(fusion=fusion)
-    render = ours(generator, alpha, fusion)
+    render = ours(generator, alpha, fusion, style_side)
     errors, loaded = [], {}
 
-    def load(path):
-        if path not in loaded:
-            loaded[path] = _fit(_rgb(read_image(path)), size)
-        return loaded[path]
+    def load(path, side):
+        if (path, side) not in loaded:
+            loaded[path, side] = _fit(_rgb(read_image(path)), side)
+        return loaded[path, side]
 
     single = len(contents) == 1 and len(styles) == 1 and out.suffix.lower() == ".png"
     for content in contents:
@@ -53,7 +55,7 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
                 target = out if single else out / f"{content.stem}__{style.stem}.png"
                 if target.resolve() in (content.resolve(), style.resolve()):
                     raise ImageError(f"{target}: is an input; refusing to overwrite it")
-                c_image, s_image = load(content), load(style)
+                c_image, s_image = load(content, size), load(style, style_side or size)
                 if min(c_image.shape[:2]) < 16:
                     raise ImageError(f"{content}: {c_image.shape[1]}x{c_image.shape[0]} is too small (min 16 px)")
                 write_png(target, render(c_image, s_image))
@@ -72,11 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alpha", type=float, default=1.0, help="in [0, 1] (default 1)")
     parser.add_argument("--fusion", default="adain", choices=["adain", "linear"])
     parser.add_argument("--size", type=int, default=512, help="longer side of the content in px (default 512)")
+    parser.add_argument("--style-size", type=int, default=STYLE_SIDE,
+                        help=f"longer side at which adain encodes the style, px (default {STYLE_SIDE}; 0: --size)")
     args = parser.parse_args(argv)
     if not 0.0 <= args.alpha <= 1.0:
         parser.error(f"--alpha must be in [0, 1], got {args.alpha}")
     if args.size < 16:
         parser.error(f"--size must be >= 16, got {args.size}")
+    if args.style_size != 0 and args.style_size < 16:
+        parser.error(f"--style-size must be 0 or >= 16, got {args.style_size}")
     contents, styles = list_images([args.content]), list_images([args.style])
     if not contents or not styles:
         parser.error("no images found in " + (args.content if not contents else args.style))
@@ -87,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     from gan_style.checkpoints import CheckpointError
 
     try:
-        errors = stylize_files(contents, styles, Path(args.out), args.alpha, args.fusion, args.size)
+        errors = stylize_files(contents, styles, Path(args.out), args.alpha, args.fusion, args.size,
+                              style_side=args.style_size or None)
     except CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -77,3 +77,19 @@ def test_shipped_style_distance_falls_monotonically_with_alpha():
     distances = [float(style_loss(generator.encode(generator((content, style), alpha=a)), target))
                  for a in (0.0, 0.25, 0.5, 0.75, 1.0)]
     assert all(b < a for a, b in zip(distances, distances[1:], strict=False)), distances
+
+
+def test_adain_encodes_the_style_at_style_side():
+    from gan_style import data
+    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.style_eval import ours, resize_long_side
+
+    generator = FusionGenerator(width=4)  # an untrained decoder: only the routing is checked
+    content = resize_long_side(data.bundled_image("chelsea"), 48)
+    style = resize_long_side(data.bundled_image("gravel"), 96)
+    at_32 = ours(generator, style_side=32)(content, style)
+    assert at_32.shape == content.shape
+    np.testing.assert_array_equal(at_32, ours(generator, style_side=None)(content, resize_long_side(style, 32)))
+    assert not np.array_equal(at_32, ours(generator, style_side=None)(content, style))
+    with pytest.raises(ValueError, match="style_side"):
+        ours(generator, style_side=8)

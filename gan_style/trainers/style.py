@@ -31,6 +31,7 @@ class StyleConfig:
     style_weight: float = 10.0
     tv_weight: float = 10.0
     adversarial_weight: float = 50.0
+    identity_weight: float = 0.0  # L1 of Dec(E(c)) vs c: the decoder must also reconstruct
     discriminator_filters: int = 32
     num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
     precision: str = "float32"
@@ -48,19 +49,23 @@ class StyleTrainer(AdversarialTrainer):
     output o = Dec(t):
         L_G = w_c * ||E(o)_4 - t||^2 + w_s * sum_l (||mu(E(o)_l) - mu(E(s)_l)||^2
               + ||sigma(E(o)_l) - sigma(E(s)_l)||^2) + w_tv * TV(o) + w_adv * L_adv(D(o))
+              + w_id * mean|Dec(E(c)_4) - c|
         L_D = PatchGAN loss, style crops real, outputs fake.
+    The identity term (Park & Lee 2019's identity loss, pixel part; AdaIN(E(c), E(c)) = E(c)) asks
+    the decoder to render the content back: it keeps edges that relu4_1 alone lets blur.
     """
 
-    tracked = ("loss", "content", "style", "tv", "adversarial", "d_loss")
+    tracked = ("loss", "content", "style", "tv", "adversarial", "identity", "d_loss")
 
     def __init__(self, fusion_generator: FusionGenerator, discriminator, config: StyleConfig, **kwargs):
         super().__init__(fusion_generator.decoder, discriminator, seed=config.seed, **kwargs)
         self.fusion_generator, self.encoder = fusion_generator, fusion_generator.encoder
-        self.weights_ = {k: getattr(config, f"{k}_weight") for k in ("content", "style", "tv", "adversarial")}
+        self.weights_ = {k: getattr(config, f"{k}_weight")
+                         for k in ("content", "style", "tv", "adversarial", "identity")}
 
     def _forward(self, content, style, training):
-        style_features = self.encoder(style)
-        target = adain(self.encoder(content)["relu4_1"], style_features["relu4_1"])
+        style_features, content_features = self.encoder(style), self.encoder(content)["relu4_1"]
+        target = adain(content_features, style_features["relu4_1"])
         output = self.generator(target, training=training)
         output_features = self.encoder(output)
         fake_logits = self.discriminator(output, training=training)
@@ -69,7 +74,11 @@ class StyleTrainer(AdversarialTrainer):
             "style": losses.style_loss(output_features, style_features),
             "tv": losses.total_variation(output),
             "adversarial": losses.patch_generator_loss(fake_logits),
+            "identity": tf.constant(0.0),
         }
+        if self.weights_["identity"]:
+            reconstruction = self.generator(content_features, training=training)
+            parts["identity"] = tf.reduce_mean(tf.abs(tf.cast(reconstruction, tf.float32) - content))
         total = sum(self.weights_[k] * v for k, v in parts.items())
         real_logits = self.discriminator(style, training=training)
         d_loss = losses.patch_discriminator_loss(real_logits, fake_logits)
