@@ -34,13 +34,15 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
     """Render every (content, style) pair; returns the one-line errors (empty when all were written).
 
     out is the output file for one pair, else a folder receiving `<content>__<style>.png`. The
-    content's longer side is `size` px; adain encodes the style at `style_side` px (None: `size`).
+    content's longer side is `size` px; adain encodes the style at `style_side` px (None: `size`),
+    linear always at `size`.
     """
     from gan_style.models.fusion_generator import FusionGenerator
     from gan_style.style_eval import ours
 
     generator = generator or FusionGenerator.from_pretrained(fusion=fusion)
     render = ours(generator, alpha, fusion, style_side)
+    style_size = style_side if fusion == "adain" and style_side else size  # linear: F_s sized as F_c
     errors, loaded = [], {}
 
     def load(path, side):
@@ -55,7 +57,7 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
                 target = out if single else out / f"{content.stem}__{style.stem}.png"
                 if target.resolve() in (content.resolve(), style.resolve()):
                     raise ImageError(f"{target}: is an input; refusing to overwrite it")
-                c_image, s_image = load(content, size), load(style, style_side or size)
+                c_image, s_image = load(content, size), load(style, style_size)
                 if min(c_image.shape[:2]) < 16:
                     raise ImageError(f"{content}: {c_image.shape[1]}x{c_image.shape[0]} is too small (min 16 px)")
                 write_png(target, render(c_image, s_image))

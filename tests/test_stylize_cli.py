@@ -94,3 +94,16 @@ def test_adain_encodes_the_style_at_style_side():
     assert not np.array_equal(at_32, ours(generator, style_side=None)(content, style))
     with pytest.raises(ValueError, match="style_side"):
         ours(generator, style_side=8)
+
+
+def test_linear_fusion_loads_the_style_at_the_content_size_whatever_style_side(pictures, tmp_path):
+    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.stylize import stylize_files
+
+    generator = FusionGenerator(width=4)  # untrained: only which style pixels reach it matters
+    cat, gravel = [pictures / "contents" / "cat.jpg"], [pictures / "styles" / "gravel.png"]
+    for side in (32, None):
+        assert stylize_files(cat, gravel, tmp_path / f"{side}.png", fusion="linear", alpha=0.5, size=96,
+                             generator=generator, style_side=side) == []
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "32.png")),
+                                  np.asarray(Image.open(tmp_path / "None.png")))
