@@ -136,10 +136,7 @@ def evaluate_repair(repairer, domain: str, num: int = 200, seed: int = 2024, bas
         if method is not None:
             report["true_masks"][name] = score_inpainting(method, clean, corrupted, masks)
     if pipeline is not None:
-        result = pipeline.run(corrupted, repair=False)
-        flagged = result.masks.copy()
-        for i in range(len(corrupted)):
-            flagged[i] = pipeline_mask(result, i)
+        flagged = pipeline_masks(pipeline, corrupted)
         report["predicted_masks"] = {
             name: score_inpainting(method, clean, corrupted, flagged)
             for name, method in methods.items() if method is not None
@@ -150,13 +147,16 @@ def evaluate_repair(repairer, domain: str, num: int = 200, seed: int = 2024, bas
     return report
 
 
-def pipeline_mask(result, index: int) -> np.ndarray:
-    """The cells the pipeline would repair in image `index` (nothing when the image is accepted)."""
-    from gan_style.regions import abnormal_mask
+def pipeline_masks(pipeline, images: np.ndarray) -> np.ndarray:
+    """The pixels the pipeline's first pass would repair, (B, H, W) bool (none in an image scored
+    clean)."""
+    import tensorflow as tf
 
-    if not result.abnormal[index]:
-        return np.zeros(result.masks.shape[1:3], bool)
-    return abnormal_mask(result.score_map[index], result.threshold, result.masks.shape[1:3])
+    result = pipeline.run(images, repair=False)
+    masks = pipeline.locate(tf.constant(images), tf.constant(result.score_map),
+                            tf.constant(result.threshold, tf.float32)).numpy() > 0
+    masks[~result.abnormal] = False
+    return masks
 
 
 def pipeline_numbers(pipeline, clean: np.ndarray, corrupted: np.ndarray) -> dict:

@@ -1,9 +1,11 @@
 """QC pipeline: the compiled pass is traced once; accepted images are untouched; repair only
 changes flagged pixels; passes stop at max_passes."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from keras import layers, ops
 
 from gan_style.models.quality_regressor import build_quality_regressor
 from gan_style.models.repair_unet import build_repair_unet
@@ -77,3 +79,35 @@ def test_nothing_located_means_no_pass_and_no_change():
     assert result.abnormal.all() and not result.accepted.any()
     assert (result.passes == 0).all() and not result.masks.any() and result.regions(0) == []
     np.testing.assert_array_equal(result.repaired, images)
+
+
+def _hand_regressor() -> keras.Model:
+    """Rules, no training: the pixel head marks pixels above 0.9; a 4x4 cell scores 0 when it
+    holds a marked pixel or is all black (under -0.99), else 1; the image scores its worst cell."""
+    images = keras.Input((None, None, 1))
+    pixel_map = layers.Lambda(lambda x: ops.cast(x > 0.9, "float32"), name="pixel_map")(images)
+    black = layers.Lambda(lambda x: ops.cast(x < -0.99, "float32"))(images)
+    bad = layers.Maximum()([layers.MaxPooling2D(4)(pixel_map),
+                            layers.Lambda(lambda b: ops.floor(b))(layers.AveragePooling2D(4)(black))])
+    score_map = layers.Lambda(lambda b: 1.0 - b, name="score_map")(bad)
+    global_score = layers.Lambda(lambda m: ops.min(m, axis=(1, 2)), name="global_score")(score_map)
+    return keras.Model(images, {"global_score": global_score, "score_map": score_map, "pixel_map": pixel_map})
+
+
+@pytest.mark.parametrize("area", ["pixels", "cells"])
+def test_repaired_area_is_the_marked_pixels_grown_or_the_whole_cells(area):
+    image = np.zeros((1, 28, 28, 1), np.float32)
+    image[0, 1, 1] = 1.0        # cell (0, 0): one marked pixel
+    image[0, 4:8, 0:4] = -1.0   # cell (1, 0): abnormal by its score, no pixel marked
+    pipeline = QCPipeline(_hand_regressor(), build_repair_unet(1, 4, 2), threshold=0.5, max_passes=1, area=area)
+    result = pipeline.run(image)
+    expected = np.zeros((28, 28), bool)
+    expected[4:8, 0:4] = True   # repaired whole in both modes
+    if area == "pixels":
+        expected[0:3, 0:3] = True   # the marked pixel grown by one pixel, inside its cell
+    else:
+        expected[0:4, 0:4] = True
+    np.testing.assert_array_equal(result.masks[0], expected)
+    np.testing.assert_array_equal(result.repaired[0][~expected], image[0][~expected])
+    with pytest.raises(ValueError, match="area"):
+        QCPipeline(_hand_regressor(), None, threshold=0.5, area="boxes")
