@@ -237,7 +237,8 @@ def repair_section(reports: dict) -> list[str]:
         if "fix_rate" in m:
             pipeline_rows.append({"domain": m["domain"], **{k: m[k] for k in (
                 "clean_psnr", "clean_psnr_median", "clean_at_least_45db", "clean_flagged", "corrupted_flagged",
-                "fix_rate", "mean_passes")}, "mask_iou": m["predicted_masks"]["mask_iou"]})
+                "fix_rate", "mean_passes")}, "mask_iou": m["predicted_masks"]["mask_iou"],
+                **{k: m.get(k) for k in ("corrupted_psnr_before", "corrupted_psnr_after")}})
     if not rows:
         return []
     columns = [("domain", "domain", "s"), ("masks", "masks", "s"), ("method", "method", "s"),
@@ -245,7 +246,8 @@ def repair_section(reports: dict) -> list[str]:
                ("PSNR gain dB", "psnr_gain", ".2f"), ("images", "images", "d")]
     text = ["### Repair quality (validation images with one simulated artifact each; `bench/repair.py`)", "",
             "Inside the mask, against the clean original; gain = over leaving the corrupted pixels.",
-            "Predicted masks: the cells the shipped regressor flags (what the pipeline repairs).", "",
+            "Predicted masks: the pixels the pipeline's first pass repairs (what the shipped regressor's",
+            "pixel head marks in the cells it flags, grown by a pixel).", "",
             _table(rows, columns), ""]
     if pipeline_rows:
         columns = [("domain", "domain", "s"), ("clean: mean PSNR out vs in (cap 100)", "clean_psnr", ".1f"),
@@ -253,9 +255,12 @@ def repair_section(reports: dict) -> list[str]:
                    ("clean: share >= 45 dB", "clean_at_least_45db", ".3f"),
                    ("clean flagged", "clean_flagged", ".3f"), ("corrupted flagged", "corrupted_flagged", ".3f"),
                    ("fix rate", "fix_rate", ".3f"), ("mean passes", "mean_passes", ".2f"),
-                   ("predicted-mask IoU", "mask_iou", ".3f")]
-        text += ["Whole pipeline (assess -> repair -> re-check, up to 4 passes): damage to clean images and the fix",
-                 "rate (abnormal images accepted after repair).", "", _table(pipeline_rows, columns), ""]
+                   ("predicted-mask IoU", "mask_iou", ".3f"),
+                   ("corrupted: PSNR to clean before", "corrupted_psnr_before", ".2f"),
+                   ("... after", "corrupted_psnr_after", ".2f")]
+        text += ["Whole pipeline (assess -> repair -> re-check, up to 4 passes): damage to clean images, the fix",
+                 "rate (abnormal images accepted after repair) and the corrupted images' whole-image PSNR to",
+                 "their clean originals before and after it.", "", _table(pipeline_rows, columns), ""]
     return text
 
 

@@ -160,13 +160,18 @@ def pipeline_masks(pipeline, images: np.ndarray) -> np.ndarray:
 
 
 def pipeline_numbers(pipeline, clean: np.ndarray, corrupted: np.ndarray) -> dict:
-    """Damage to clean images (PSNR output vs input) and fix rate (abnormal images accepted after
-    repair) of the whole pipeline."""
+    """Damage to clean images (PSNR output vs input), fix rate (abnormal images accepted after
+    repair) and whole-image PSNR of the corrupted images to their clean originals, before and after
+    the whole pipeline (PSNR capped at 100 dB)."""
     clean_run = pipeline.run(clean)
     damage = [min(metrics.psnr(o, i), 100.0) for o, i in zip(clean_run.repaired, clean, strict=True)]
     bad_run = pipeline.run(corrupted)
     abnormal = bad_run.abnormal
+    before = [min(metrics.psnr(x, c), 100.0) for x, c in zip(corrupted, clean, strict=True)]
+    after = [min(metrics.psnr(x, c), 100.0) for x, c in zip(bad_run.repaired, clean, strict=True)]
     return {
+        "corrupted_psnr_before": round(float(np.mean(before)), 2),
+        "corrupted_psnr_after": round(float(np.mean(after)), 2),
         "clean_psnr": round(float(np.mean(damage)), 2),
         "clean_psnr_median": round(float(np.median(damage)), 2),
         "clean_at_least_45db": round(float(np.mean(np.asarray(damage) >= 45.0)), 4),

@@ -10,6 +10,7 @@ from keras import layers, ops
 from gan_style.models.quality_regressor import build_quality_regressor
 from gan_style.models.repair_unet import build_repair_unet
 from gan_style.qc import QCPipeline, detect_domain
+from gan_style.repair_eval import pipeline_masks
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +109,7 @@ def test_repaired_area_is_the_marked_pixels_grown_or_the_whole_cells(area):
     else:
         expected[0:4, 0:4] = True
     np.testing.assert_array_equal(result.masks[0], expected)
+    np.testing.assert_array_equal(pipeline_masks(pipeline, image)[0], expected)  # the bench's predicted masks
     np.testing.assert_array_equal(result.repaired[0][~expected], image[0][~expected])
     with pytest.raises(ValueError, match="area"):
         QCPipeline(_hand_regressor(), None, threshold=0.5, area="boxes")

@@ -49,6 +49,7 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
         methods = {"ours", "coarse_fill_only", "cv2_telea", "cv2_ns", "biharmonic"}
         assert methods - set(report["missing"]) <= set(report["true_masks"])
         assert 0 <= report["fix_rate"] <= 1 if report["fix_rate"] is not None else True
+        assert 0 < report["corrupted_psnr_before"] < 100 and 0 < report["corrupted_psnr_after"] <= 100
     stages = {(r["stage"], r["mode"]) for r in results["qc_pipeline"]}
     assert stages == {(s, m) for s in ("assess", "assess+repair") for m in ("eager", "tf.function")}
     assert [p["images"] for p in results["qc_directory"]] == [20, 60]
