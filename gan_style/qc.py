@@ -96,13 +96,16 @@ class QCPipeline:
         self.threshold, self.domain, self.max_passes = float(threshold), domain, max_passes
         self.channels = 1 if domain == "digits" else 3
         self.area, self.grow = area, int(grow)
-        self.assess, self.locate, self.repair_pass = self._assess, self._locate, self._repair_pass  # eager
+        # pixel marks need the full regressor (its pixel head); whole cells need none
+        self.uses_marks = area == "pixels" and isinstance(regressor, keras.Model)
+        self.assess, self.marks, self.repair_pass = self._assess, self._marks, self._repair_pass  # eager
         if compiled:
             spec = tf.TensorSpec((None, None, None, self.channels), tf.float32)
-            pass_spec = [spec, tf.TensorSpec((None, None, None), tf.float32), tf.TensorSpec((), tf.float32)]
+            maps = tf.TensorSpec((None, None, None), tf.float32)
             self.assess = tf.function(self._assess, input_signature=[spec])
-            self.locate = tf.function(self._locate, input_signature=pass_spec)
-            self.repair_pass = tf.function(self._repair_pass, input_signature=pass_spec)
+            self.marks = tf.function(self._marks, input_signature=[spec])
+            self.repair_pass = tf.function(self._repair_pass, input_signature=[
+                spec, maps, maps, tf.TensorSpec((), tf.float32)])
 
     @classmethod
     def from_pretrained(cls, domain: str, max_passes: int = MAX_PASSES, threshold: float | None = None,
@@ -122,35 +125,46 @@ class QCPipeline:
         outputs = self.scorer(images, training=False)
         return outputs["global_score"][:, 0], outputs["score_map"][..., 0]
 
-    def _locate(self, images, score_map, threshold):
+    def _marks(self, images):
+        """images (B, H, W, C) -> the pixel head's marks (B, H, W) float32 in {0, 1} (p > 0.5);
+        zeros when the repair area is whole cells."""
+        if not self.uses_marks:
+            return tf.zeros(tf.shape(images)[:3])
+        return tf.cast(self.regressor(images, training=False)["pixel_map"][..., 0] > 0.5, tf.float32)
+
+    def _assess_with_marks(self, images):
+        """`_assess` and `_marks` from one forward pass of the regressor."""
+        if not self.uses_marks:
+            return (*self._assess(images), self._marks(images))
+        outputs = self.regressor(images, training=False)
+        marks = tf.cast(outputs["pixel_map"][..., 0] > 0.5, tf.float32)
+        return outputs["global_score"][:, 0], outputs["score_map"][..., 0], marks
+
+    def locate(self, score_map, marks, threshold, size):
         """The pixels a pass repairs, (B, H, W) float32 in {0, 1}: in the cells of `score_map`
-        (B, h, w) under `threshold`, those the pixel head marks, grown by `grow` pixels (whole
-        cells with `area="cells"`, or when the regressor has no pixel head)."""
-        size = tf.shape(images)[1:3]
+        (B, h, w) under `threshold`, the `marks` (B, H, W) grown by `grow` pixels; a flagged cell
+        with no mark is repaired whole (as every flagged cell is with `area="cells"`)."""
         cells = self.cell_mask(score_map, threshold, size)
-        if self.area == "cells" or not isinstance(self.regressor, keras.Model):
+        if not self.uses_marks:
             return cells
-        marked = tf.cast(self.regressor(images, training=False)["pixel_map"][..., 0] > 0.5, tf.float32)
         if self.grow:
-            marked = tf.nn.max_pool2d(marked[..., None], 2 * self.grow + 1, 1, "SAME")[..., 0]
-        marked *= cells
-        # a flagged cell in which the head marks no pixel is repaired whole
+            marks = tf.nn.max_pool2d(marks[..., None], 2 * self.grow + 1, 1, "SAME")[..., 0]
+        marks = marks * cells
         cells_hw = tf.shape(score_map)[1:3]
         stride = (size + cells_hw - 1) // cells_hw
-        padded = tf.pad(marked, [[0, 0], [0, cells_hw[0] * stride[0] - size[0]],
-                                 [0, cells_hw[1] * stride[1] - size[1]]])
+        padded = tf.pad(marks, [[0, 0], [0, cells_hw[0] * stride[0] - size[0]],
+                                [0, cells_hw[1] * stride[1] - size[1]]])
         blocks = tf.reshape(padded, [-1, cells_hw[0], stride[0], cells_hw[1], stride[1]])
         any_marked = tf.reduce_max(blocks, axis=[2, 4])
-        empty = self.cell_mask(any_marked, 0.5, size) * cells
-        return tf.maximum(marked, empty)
+        return tf.maximum(marks, self.cell_mask(any_marked, 0.5, size) * cells)
 
-    def _repair_pass(self, images, score_map, threshold):
-        """One pass on images with their score maps (B, h, w): repair the pixels `_locate` picks,
-        score again. -> (images, mask (B, H, W) float32, score after, map after)."""
-        mask = self._locate(images, score_map, threshold)
+    def _repair_pass(self, images, score_map, marks, threshold):
+        """One pass on images with their score maps (B, h, w) and marks (B, H, W): repair the
+        pixels `locate` picks, score again. -> (images, mask (B, H, W) float32, score after, map
+        after, marks after)."""
+        mask = self.locate(score_map, marks, threshold, tf.shape(images)[1:3])
         repaired = self.repairer({"images": images, "masks": mask[..., None]}, training=False)["repaired"]
-        after, after_map = self._assess(repaired)
-        return repaired, mask, after, after_map
+        return (repaired, mask, *self._assess_with_marks(repaired))
 
     @staticmethod
     def cell_mask(score_map, threshold, size):
@@ -178,20 +192,25 @@ class QCPipeline:
         if not repair:
             return result
         current, current_map, t = images.copy(), score_map, tf.constant(threshold, tf.float32)
+        current_marks = np.zeros(images.shape[:3], np.float32)
+        first = np.flatnonzero(score < threshold)
+        if len(first) and max_passes and self.uses_marks:
+            current_marks[first] = self.marks(tf.constant(images[first])).numpy()
         unlocated = np.zeros(len(images), bool)  # abnormal by the global head, no cell under t
         for _ in range(max_passes):
             # accepted images stay as they are; so do those with nothing located to repair
             todo = np.flatnonzero((result.score_after < threshold) & ~unlocated)
             if not len(todo):
                 break
-            repaired, mask, after, after_map = (
-                x.numpy() for x in self.repair_pass(tf.constant(current[todo]), tf.constant(current_map[todo]), t))
+            repaired, mask, after, after_map, after_marks = (x.numpy() for x in self.repair_pass(
+                tf.constant(current[todo]), tf.constant(current_map[todo]), tf.constant(current_marks[todo]), t))
             located = (mask > 0).reshape(len(todo), -1).any(axis=1)
             unlocated[todo[~located]] = True
-            todo, repaired, mask, after, after_map = (
-                todo[located], repaired[located], mask[located], after[located], after_map[located])
+            todo, repaired, mask, after, after_map, after_marks = (
+                todo[located], repaired[located], mask[located], after[located], after_map[located],
+                after_marks[located])
             current[todo], current_map = repaired, current_map.copy()
-            current_map[todo] = after_map
+            current_map[todo], current_marks[todo] = after_map, after_marks
             result.score_after[todo] = after
             result.masks[todo] |= mask > 0
             result.passes[todo] += 1

@@ -153,8 +153,9 @@ def pipeline_masks(pipeline, images: np.ndarray) -> np.ndarray:
     import tensorflow as tf
 
     result = pipeline.run(images, repair=False)
-    masks = pipeline.locate(tf.constant(images), tf.constant(result.score_map),
-                            tf.constant(result.threshold, tf.float32)).numpy() > 0
+    x = tf.constant(images)
+    masks = pipeline.locate(tf.constant(result.score_map), pipeline.marks(x),
+                            tf.constant(result.threshold, tf.float32), tf.shape(x)[1:3]).numpy() > 0
     masks[~result.abnormal] = False
     return masks
 

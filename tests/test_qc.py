@@ -28,6 +28,7 @@ def test_no_retrace_for_new_batch_sizes_or_image_sizes(pipeline):
         assert result.repaired.shape == (batch, *size, 1)
     assert pipeline.assess.experimental_get_tracing_count() == 1
     assert pipeline.repair_pass.experimental_get_tracing_count() == 1
+    assert pipeline.marks.experimental_get_tracing_count() == 1
 
 
 def test_clean_verdict_leaves_images_untouched(pipeline):
