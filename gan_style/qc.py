@@ -33,6 +33,11 @@ AREAS = ("pixels", "cells")
 MAX_PASSES = 4  # digits validation artifacts: fix rate 73% after 1 pass, 86% after 2, 92% after 4, 93% after 8
 
 
+def _cell_stride(size, cells_hw):
+    """Pixels per map cell along (H, W): ceil(size / cells), as the regressor's strided convs give."""
+    return (size + cells_hw - 1) // cells_hw
+
+
 def detect_domain(image: np.ndarray) -> str:
     """`auto` domain: a 28x28 single-channel image is a digit, anything else RGB."""
     return "digits" if image.shape[:2] == (28, 28) and image.shape[-1] == 1 else "rgb"
@@ -125,22 +130,20 @@ class QCPipeline:
         outputs = self.scorer(images, training=False)
         return outputs["global_score"][:, 0], outputs["score_map"][..., 0]
 
-    def _marks(self, images):
-        """images (B, H, W, C) -> the pixel head's marks (B, H, W) float32 in {0, 1} (p > 0.5);
-        zeros when the repair area is whole cells."""
-        if not self.uses_marks:
-            return tf.zeros(tf.shape(images)[:3])
-        return tf.cast(self.regressor(images, training=False)["pixel_map"][..., 0] > 0.5, tf.float32)
-
     def _assess_with_marks(self, images):
-        """`_assess` and `_marks` from one forward pass of the regressor."""
+        """`_assess` plus the pixel head's marks (B, H, W) float32 in {0, 1} (p > 0.5), from one
+        forward pass of the regressor; the marks are zeros when the repair area is whole cells."""
         if not self.uses_marks:
-            return (*self._assess(images), self._marks(images))
+            return (*self._assess(images), tf.zeros(tf.shape(images)[:3]))
         outputs = self.regressor(images, training=False)
         marks = tf.cast(outputs["pixel_map"][..., 0] > 0.5, tf.float32)
         return outputs["global_score"][:, 0], outputs["score_map"][..., 0], marks
 
-    def locate(self, score_map, marks, threshold, size):
+    def _marks(self, images):
+        """images (B, H, W, C) -> the marks of `_assess_with_marks`."""
+        return self._assess_with_marks(images)[2]
+
+    def _locate(self, score_map, marks, threshold, size):
         """The pixels a pass repairs, (B, H, W) float32 in {0, 1}: in the cells of `score_map`
         (B, h, w) under `threshold`, the `marks` (B, H, W) grown by `grow` pixels; a flagged cell
         with no mark is repaired whole (as every flagged cell is with `area="cells"`)."""
@@ -151,7 +154,7 @@ class QCPipeline:
             marks = tf.nn.max_pool2d(marks[..., None], 2 * self.grow + 1, 1, "SAME")[..., 0]
         marks = marks * cells
         cells_hw = tf.shape(score_map)[1:3]
-        stride = (size + cells_hw - 1) // cells_hw
+        stride = _cell_stride(size, cells_hw)
         padded = tf.pad(marks, [[0, 0], [0, cells_hw[0] * stride[0] - size[0]],
                                 [0, cells_hw[1] * stride[1] - size[1]]])
         blocks = tf.reshape(padded, [-1, cells_hw[0], stride[0], cells_hw[1], stride[1]])
@@ -160,9 +163,9 @@ class QCPipeline:
 
     def _repair_pass(self, images, score_map, marks, threshold):
         """One pass on images with their score maps (B, h, w) and marks (B, H, W): repair the
-        pixels `locate` picks, score again. -> (images, mask (B, H, W) float32, score after, map
+        pixels `_locate` picks, score again. -> (images, mask (B, H, W) float32, score after, map
         after, marks after)."""
-        mask = self.locate(score_map, marks, threshold, tf.shape(images)[1:3])
+        mask = self._locate(score_map, marks, threshold, tf.shape(images)[1:3])
         repaired = self.repairer({"images": images, "masks": mask[..., None]}, training=False)["repaired"]
         return (repaired, mask, *self._assess_with_marks(repaired))
 
@@ -171,9 +174,8 @@ class QCPipeline:
         """Map (B, h, w) -> pixel mask (B, H, W) float32: each cell's flag (score under
         `threshold`) copied to its s x s pixels, s = ceil(H / h)."""
         flags = tf.cast(score_map < threshold, tf.float32)
-        stride_y = (size[0] + tf.shape(flags)[1] - 1) // tf.shape(flags)[1]
-        stride_x = (size[1] + tf.shape(flags)[2] - 1) // tf.shape(flags)[2]
-        up = tf.repeat(tf.repeat(flags, stride_y, axis=1), stride_x, axis=2)
+        stride = _cell_stride(size, tf.shape(flags)[1:3])
+        up = tf.repeat(tf.repeat(flags, stride[0], axis=1), stride[1], axis=2)
         return up[:, : size[0], : size[1]]
 
     # -- the loop --------------------------------------------------------------------------

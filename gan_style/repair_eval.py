@@ -148,16 +148,9 @@ def evaluate_repair(repairer, domain: str, num: int = 200, seed: int = 2024, bas
 
 
 def pipeline_masks(pipeline, images: np.ndarray) -> np.ndarray:
-    """The pixels the pipeline's first pass would repair, (B, H, W) bool (none in an image scored
+    """The pixels the pipeline's first pass repairs, (B, H, W) bool (none in an image scored
     clean)."""
-    import tensorflow as tf
-
-    result = pipeline.run(images, repair=False)
-    x = tf.constant(images)
-    masks = pipeline.locate(tf.constant(result.score_map), pipeline.marks(x),
-                            tf.constant(result.threshold, tf.float32), tf.shape(x)[1:3]).numpy() > 0
-    masks[~result.abnormal] = False
-    return masks
+    return pipeline.run(images, max_passes=1).masks
 
 
 def pipeline_numbers(pipeline, clean: np.ndarray, corrupted: np.ndarray) -> dict:
