@@ -62,7 +62,7 @@ train-quality: install
 # a 2-core CPU (about 0.8 s/step at 128 px, batch 8: about 1,500 of the 2,000 steps).
 train-style: install
 	$(PY) -m gan_style.train style --out checkpoints/fusion_style --precision mixed_bfloat16 \
-	  --steps 2000 --time-limit 22 $(STYLE_FLAGS)
+	  --steps 2000 --time-limit 22 --skips 3 $(STYLE_FLAGS)
 
 # Repair U-Nets (gated convolutions, a residual on a push-pull/Laplace fill) on simulated-artifact
 # and free-form holes; the manifests carry repair quality on validation images (true masks). RGB:

@@ -74,10 +74,10 @@ def breakdown(side: int = 512, repeats: int = 3, width: int | None = None) -> di
 
     generator = _generator(width)
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (1, side, side, 3)).astype("float32"))
-    encode = tf.function(lambda images: generator.encoder(images)["relu4_1"])
+    encode = tf.function(lambda images: generator.encoder(images))
     features = encode(x)
-    fused = adain(features, features)
-    decode = tf.function(lambda f: generator.decoder(f, training=False))
+    fused = {level: adain(features[level], features[level]) for level in generator.levels}
+    decode = tf.function(lambda f: generator.decode(f))
     whole = tf.function(lambda c, s: generator((c, s), alpha=1.0))
     times = {
         "encoder_s": 2 * time_call(lambda: encode(x), repeats=repeats, warmup=1)["median_s"],  # content + style

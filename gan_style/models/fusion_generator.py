@@ -6,6 +6,12 @@
             AdaIN(x, y) = std(y) * (x - mean(x)) / std(x) + mean(y)   (per image and channel)
     output = D(F), cropped back to the content's size, in [-1, 1].
 
+With `skips = k` the decoder also takes the same fusion of the k levels under relu4_1 (relu3_1,
+relu2_1, relu1_1), added at their scale (U-Net-like skips): relu4_1 is 1/8 of the image, too
+coarse to keep edges, while the fused lower levels carry the content's structure with the style's
+channel statistics. Each skip is added through a zero-initialised 1x1 convolution, so training
+starts from the plain decoder.
+
 Note the opposite roles of alpha: `linear` alpha = 1 is the content alone, `adain` alpha = 1 is
 full stylisation (see docs/ERRATA.md for why the literal blend ghosts and AdaIN does not).
 """
@@ -71,33 +77,63 @@ class ReflectionPadding2D(layers.Layer):
         return {**super().get_config(), "padding": self.padding}
 
 
-def build_decoder(width: int = 32, name: str = "fusion_decoder") -> keras.Model:
+SKIP_LEVELS = ("relu3_1", "relu2_1", "relu1_1")  # in decoding order
+CHANNELS = {"relu1_1": 64, "relu2_1": 128, "relu3_1": 256, "relu4_1": 512}
+SKIP_SCALE = 0.1  # fused VGG activations have stds of 10-40 (Caffe scale): brought to about 1-4
+
+
+def fused_levels(skips: int) -> tuple[str, ...]:
+    """The encoder levels a decoder with `skips` skips takes: relu4_1, then the first `skips` of
+    relu3_1, relu2_1, relu1_1."""
+    if not 0 <= skips <= len(SKIP_LEVELS):
+        raise ValueError(f"skips must be in [0, {len(SKIP_LEVELS)}], got {skips}")
+    return ("relu4_1", *SKIP_LEVELS[:skips])
+
+
+def build_decoder(width: int = 32, skips: int = 0, name: str = "fusion_decoder") -> keras.Model:
     """relu4_1-level features (B, h, w, 512) -> image (B, 8h, 8w, 3) in about [-1, 1] (linear output).
 
     Mirrors the encoder: 3x3 reflect-padded convolutions with ReLU, nearest-neighbour x2 upsampling
     (no transposed convolutions: they checkerboard), no normalisation. Channels 4w, 2w, w per scale
-    (the AdaIN paper's decoder is w = 64; w = 32 is 4x lighter).
+    (the AdaIN paper's decoder is w = 64; w = 32 is 4x lighter). With `skips` > 0 the input is a
+    dict {level: (B, h_l, w_l, C_l)} of `fused_levels(skips)`; each lower level, through a 1x1
+    convolution initialised to zero, is added right after the upsampling that reaches its scale.
     """
     if width < 1:
         raise ValueError(f"width must be >= 1, got {width}")
+    levels = fused_levels(skips)
 
     def conv(x, filters, activation="relu"):
         x = ReflectionPadding2D(1)(x)
         return layers.Conv2D(filters, 3, activation=activation)(x)
 
-    features = keras.Input((None, None, 512), name="features")
-    x = conv(features, 4 * width)                                 # relu4_1 level
-    x = layers.UpSampling2D(2, interpolation="nearest")(x)
+    if skips:
+        inputs = {level: keras.Input((None, None, CHANNELS[level]), name=level) for level in levels}
+    else:
+        inputs = keras.Input((None, None, 512), name="features")
+
+    def up(x, level):
+        x = layers.UpSampling2D(2, interpolation="nearest")(x)
+        if level not in levels[1:]:
+            return x
+        # a zero-initialised 1x1 projection of the scaled skip, added: training starts from the
+        # plain decoder (concatenating raw VGG activations instead collapsed it to dead ReLUs)
+        skip = layers.Rescaling(SKIP_SCALE)(inputs[level])
+        skip = layers.Conv2D(x.shape[-1], 1, use_bias=False, kernel_initializer="zeros", name=f"skip_{level}")(skip)
+        return layers.Add()([x, skip])
+
+    x = conv(inputs["relu4_1"] if skips else inputs, 4 * width)  # relu4_1 level
+    x = up(x, "relu3_1")
     for _ in range(3):
         x = conv(x, 4 * width)                                    # relu3 level
     x = conv(x, 2 * width)
-    x = layers.UpSampling2D(2, interpolation="nearest")(x)
+    x = up(x, "relu2_1")
     x = conv(x, 2 * width)                                        # relu2 level
     x = conv(x, width)
-    x = layers.UpSampling2D(2, interpolation="nearest")(x)
+    x = up(x, "relu1_1")
     x = conv(x, width)                                            # relu1 level
     images = layers.Activation("linear", dtype="float32")(conv(x, 3, activation=None))
-    return keras.Model(features, images, name=name)
+    return keras.Model(inputs, images, name=name)
 
 
 @keras.saving.register_keras_serializable(package="gan_style")
@@ -112,13 +148,18 @@ class FusionGenerator(keras.Model):
     """
 
     def __init__(self, width: int = 32, fusion: str = "adain", encoder_weights: str | None = "hed",
-                 encoder=None, decoder=None, **kwargs):
+                 encoder=None, decoder=None, skips: int = 0, **kwargs):
         super().__init__(**kwargs)
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
         self.width, self.fusion, self.encoder_weights = width, fusion, encoder_weights
+        self.skips, self.levels = skips, fused_levels(skips)
         self.encoder = encoder or build_encoder(encoder_weights)
-        self.decoder = decoder or build_decoder(width)
+        self.decoder = decoder or build_decoder(width, skips)
+
+    def decode(self, fused: dict, training=False):
+        """Fused features {level: (B, h_l, w_l, C_l)} of `self.levels` -> images (B, 8h, 8w, 3)."""
+        return self.decoder(fused if self.skips else fused["relu4_1"], training=training)
 
     def encode(self, images) -> dict:
         """Encoder features of images in [-1, 1]: {relu1_1 .. relu4_1}."""
@@ -135,13 +176,14 @@ class FusionGenerator(keras.Model):
             import tensorflow as tf  # ops.image.resize wants static sizes; any-size input needs tf's
 
             style = tf.image.resize(style, tf.shape(padded)[1:3], method="bilinear", antialias=True)
-        fused = fuse(self.encoder(padded)["relu4_1"], self.encoder(style)["relu4_1"], alpha, fusion)
-        images = self.decoder(fused, training=training)[:, :height, :width, :]
+        content_features, style_features = self.encoder(padded), self.encoder(style)
+        fused = {level: fuse(content_features[level], style_features[level], alpha, fusion) for level in self.levels}
+        images = self.decode(fused, training=training)[:, :height, :width, :]
         return ops.clip(images, -1.0, 1.0)
 
     def get_config(self):
         return {**super().get_config(), "width": self.width, "fusion": self.fusion,
-                "encoder_weights": self.encoder_weights}
+                "encoder_weights": self.encoder_weights, "skips": self.skips}
 
     @classmethod
     def from_pretrained(cls, name: str = "fusion_style", fusion: str = "adain") -> FusionGenerator:
@@ -152,5 +194,5 @@ class FusionGenerator(keras.Model):
         manifest = checkpoints.verify(name)
         decoder = checkpoints.load_model(name, "decoder.keras")
         config = manifest.get("config", {})
-        return cls(width=config.get("width", 32), fusion=fusion,
-                   encoder_weights=config.get("encoder_weights", "hed"), decoder=decoder)
+        return cls(width=config.get("width", 32), fusion=fusion, encoder_weights=config.get("encoder_weights", "hed"),
+                   decoder=decoder, skips=config.get("skips", 0))

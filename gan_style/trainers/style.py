@@ -32,6 +32,7 @@ class StyleConfig:
     tv_weight: float = 10.0
     adversarial_weight: float = 50.0
     identity_weight: float = 0.0  # L1 of Dec(E(c)) vs c: the decoder must also reconstruct
+    skips: int = 0  # fused lower levels added into the decoder (relu3_1, relu2_1, relu1_1)
     discriminator_filters: int = 32
     num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
     precision: str = "float32"
@@ -46,7 +47,7 @@ class StyleTrainer(AdversarialTrainer):
     """Trains `fusion_generator.decoder` (the only trainable part) with a PatchGAN on style crops.
 
     Batches are (content, style), RGB in [-1, 1]. With t = AdaIN(E(c), E(s)) at relu4_1 and the
-    output o = Dec(t):
+    output o = Dec(t) (with skips, Dec also takes AdaIN(E(c)_l, E(s)_l) of the lower levels l):
         L_G = w_c * ||E(o)_4 - t||^2 + w_s * sum_l (||mu(E(o)_l) - mu(E(s)_l)||^2
               + ||sigma(E(o)_l) - sigma(E(s)_l)||^2) + w_tv * TV(o) + w_adv * L_adv(D(o))
               + w_id * mean|Dec(E(c)_4) - c|
@@ -64,9 +65,11 @@ class StyleTrainer(AdversarialTrainer):
                          for k in ("content", "style", "tv", "adversarial", "identity")}
 
     def _forward(self, content, style, training):
-        style_features, content_features = self.encoder(style), self.encoder(content)["relu4_1"]
-        target = adain(content_features, style_features["relu4_1"])
-        output = self.generator(target, training=training)
+        style_features, content_features = self.encoder(style), self.encoder(content)
+        levels = self.fusion_generator.levels
+        fused = {level: adain(content_features[level], style_features[level]) for level in levels}
+        target = fused["relu4_1"]
+        output = self.fusion_generator.decode(fused, training=training)
         output_features = self.encoder(output)
         fake_logits = self.discriminator(output, training=training)
         parts = {
@@ -77,7 +80,7 @@ class StyleTrainer(AdversarialTrainer):
             "identity": tf.constant(0.0),
         }
         if self.weights_["identity"]:
-            reconstruction = self.generator(content_features, training=training)
+            reconstruction = self.fusion_generator.decode({k: content_features[k] for k in levels}, training=training)
             parts["identity"] = tf.reduce_mean(tf.abs(tf.cast(reconstruction, tf.float32) - content))
         total = sum(self.weights_[k] * v for k, v in parts.items())
         real_logits = self.discriminator(style, training=training)
@@ -100,7 +103,7 @@ class StyleTrainer(AdversarialTrainer):
 def build_style_trainer(config: StyleConfig) -> StyleTrainer:
     from gan_style.models.discriminator import build_patchgan_discriminator
 
-    generator = FusionGenerator(config.width, "adain", config.encoder_weights)
+    generator = FusionGenerator(config.width, "adain", config.encoder_weights, skips=config.skips)
     discriminator = build_patchgan_discriminator(3, config.discriminator_filters)
     trainer = StyleTrainer(generator, discriminator, config)
     trainer.compile(
@@ -174,7 +177,7 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
                           callbacks=callbacks, verbose=verbose, shuffle=False)
     steps = int(trainer.g_optimizer.iterations.numpy())
     keras.mixed_precision.set_global_policy("float32")  # ship float32 networks whatever trained them
-    decoder = build_decoder(config.width)
+    decoder = build_decoder(config.width, config.skips)
     decoder.set_weights(trainer.generator.get_weights())
     checkpoints.save_model(decoder, out_dir / "decoder.keras")
     checkpoints.save_model(trainer.discriminator, out_dir / "discriminator.keras")
@@ -182,7 +185,7 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     if evaluate:
         from gan_style.style_eval import evaluate_style, style_pairs_grid
 
-        generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=decoder)
+        generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=decoder, skips=config.skips)
         metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256,)))
         style_pairs_grid(generator, out_dir / "samples.png")
     files = ["decoder.keras", "discriminator.keras"]

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_style.models.fusion_generator import FusionGenerator, adain, fuse, mean_std
+from gan_style.models.fusion_generator import FusionGenerator, adain, build_decoder, fuse, fused_levels, mean_std
 
 
 def _features(seed, shape=(2, 5, 6, 4)):
@@ -38,9 +38,35 @@ def test_alpha_outside_the_unit_interval_is_rejected(alpha):
         fuse(_features(0), _features(1), alpha)
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    return FusionGenerator(width=4, encoder_weights=None)
+@pytest.fixture(scope="module", params=[0, 2, 3], ids=lambda k: f"skips{k}")
+def tiny(request):
+    return FusionGenerator(width=4, encoder_weights=None, skips=request.param)
+
+
+def test_skip_decoder_takes_each_fused_level_at_its_scale():
+    decoder = build_decoder(width=4, skips=2)
+    assert {i.name: tuple(i.shape[1:]) for i in decoder.inputs} == {
+        "relu4_1": (None, None, 512), "relu3_1": (None, None, 256), "relu2_1": (None, None, 128)}
+    rng = np.random.default_rng(0)
+    fused = {"relu4_1": rng.uniform(0, 1, (1, 3, 4, 512)), "relu3_1": rng.uniform(0, 1, (1, 6, 8, 256)),
+             "relu2_1": rng.uniform(0, 1, (1, 12, 16, 128))}
+    fused = {k: v.astype(np.float32) for k, v in fused.items()}
+    out = np.asarray(decoder(fused))
+    assert out.shape == (1, 24, 32, 3)
+    # zero-initialised projections: an untrained skip decoder is the plain decoder
+    no_skip = {**fused, "relu2_1": fused["relu2_1"] * 0.0, "relu3_1": fused["relu3_1"] * 0.0}
+    np.testing.assert_array_equal(np.asarray(decoder(no_skip)), out)
+    # once its projection has weights, the finest skip alone reaches the pixels
+    projection = decoder.get_layer("skip_relu2_1")
+    projection.set_weights([np.full(projection.get_weights()[0].shape, 0.01, np.float32)])
+    assert np.abs(np.asarray(decoder(fused)) - np.asarray(decoder(no_skip))).max() > 1e-4
+
+
+def test_skips_out_of_range_are_rejected():
+    assert fused_levels(0) == ("relu4_1",)
+    assert fused_levels(3) == ("relu4_1", "relu3_1", "relu2_1", "relu1_1")
+    with pytest.raises(ValueError, match="skips must be in"):
+        fused_levels(4)
 
 
 @pytest.mark.parametrize("size", [(17, 23), (32, 32), (9, 40)])
@@ -57,5 +83,5 @@ def test_save_load_round_trip(tiny, tmp_path):
     style = np.random.default_rng(1).uniform(-1, 1, (2, 24, 24, 3)).astype(np.float32)
     tiny.save(tmp_path / "fusion.keras")
     again = keras.saving.load_model(tmp_path / "fusion.keras")
-    assert again.fusion == "adain" and again.width == 4
+    assert again.fusion == "adain" and again.width == 4 and again.skips == tiny.skips
     np.testing.assert_allclose(again((content, style), alpha=0.7), tiny((content, style), alpha=0.7), atol=1e-5)
