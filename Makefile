@@ -58,8 +58,9 @@ train-quality: install
 	$(PY) -m gan_style.train quality --domain digits --out checkpoints/quality_digits $(QUALITY_FLAGS)
 	$(PY) -m gan_style.train quality --domain rgb --out checkpoints/quality_rgb --batch-size 32 --steps 3000 $(QUALITY_FLAGS)
 
-# Fusion-style decoder (AdaIN on the offline HED-VGG16 encoder) + PatchGAN, bf16, <= 22 min on
-# a 2-core CPU (about 0.8 s/step at 128 px, batch 8: about 1,500 of the 2,000 steps).
+# Fusion-style decoder (AdaIN on the offline HED-VGG16 encoder, fused relu3_1..relu1_1 skips) +
+# PatchGAN, bf16, <= 22 min on a 2-core CPU (about 0.8 s/step at 128 px, batch 8: about 1,700 of
+# the 2,000 steps).
 train-style: install
 	$(PY) -m gan_style.train style --out checkpoints/fusion_style --precision mixed_bfloat16 \
 	  --steps 2000 --time-limit 22 --skips 3 $(STYLE_FLAGS)
