@@ -50,7 +50,7 @@ train-mnist: install
 	@test -f checkpoints/mnist_classifier/MANIFEST.json || $(MAKE) train-classifier
 	rm -rf runs/dcgan_mnist
 	$(PY) -m gan_style.train dcgan --out checkpoints/dcgan_mnist --work-dir runs/dcgan_mnist \
-	  --precision mixed_bfloat16 --time-limit 14 $(DCGAN_FLAGS)
+	  --precision auto --time-limit 14 $(DCGAN_FLAGS)
 
 # Quality regressors for both domains (digits: simulated artifacts + early-GAN samples; RGB:
 # artifacts on crops of the bundled photos). Threshold chosen for <= 5% false positives.
@@ -62,7 +62,7 @@ train-quality: install
 # PatchGAN, bf16, <= 22 min on a 2-core CPU (about 0.8 s/step at 128 px, batch 8: about 1,700 of
 # the 2,000 steps).
 train-style: install
-	$(PY) -m gan_style.train style --out checkpoints/fusion_style --precision mixed_bfloat16 \
+	$(PY) -m gan_style.train style --out checkpoints/fusion_style --precision auto \
 	  --steps 2000 --time-limit 22 --skips 3 $(STYLE_FLAGS)
 
 # Repair U-Nets (gated convolutions, a residual on a push-pull/Laplace fill) on simulated-artifact

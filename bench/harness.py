@@ -69,9 +69,12 @@ def run_isolated(module: str, args: dict, timeout: int = 600) -> dict:
 
 
 def machine() -> dict:
-    """What this run ran on: host, CPU model and count, accelerator if any, library versions."""
+    """What this run ran on: host, CPU model, count and widest vector unit (AVX2 / AVX512 / native
+    bf16 change the timings several-fold), accelerator if any, library versions."""
     import keras
     import tensorflow as tf
+
+    from gan_style import runtime
 
     cpu = platform.processor()
     try:
@@ -81,8 +84,9 @@ def machine() -> dict:
         pass
     gpus = tf.config.list_physical_devices("GPU")
     gpu = tf.config.experimental.get_device_details(gpus[0]).get("device_name") if gpus else None
+    unit = runtime.vector_unit()
     return {
-        "name": f"gpu-{gpu}" if gpu else f"cpu{os.cpu_count()}",
-        "cpu": cpu, "cores": os.cpu_count(), "gpu": gpu,
+        "name": f"gpu-{gpu}" if gpu else f"cpu{os.cpu_count()}" + (f"-{unit.lower()}" if unit else ""),
+        "cpu": cpu, "cores": os.cpu_count(), "gpu": gpu, "vector_unit": unit,
         "python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
     }

@@ -192,11 +192,13 @@ def render_markdown(result_files: list[Path], base: Path) -> str:
         m = r["machine"]
         software = m.get("backend") or f"TensorFlow {m['tensorflow']}, Keras {m['keras']}"
         parts += [f"## {m['name']} — {r['date']} (`{os.path.relpath(file, base)}`)", "",
-                  f"{m['cpu']}, {m['cores']} cores, GPU: {m['gpu'] or 'none'}; {software}; "
+                  f"{m['cpu']}, {m['cores']} cores" + (f" ({m['vector_unit']})" if m.get("vector_unit") else "")
+                  + f", GPU: {m['gpu'] or 'none'}; {software}; "
                   f"whole run {r.get('wall_time_s', '?')} s." + (f" {r['note']}." if r.get("note") else ""), ""]
         if "dcgan_epoch" in r:
             e = r["dcgan_epoch"]
-            parts += [f"One epoch of `fit` on MNIST ({e['source']}; shipped recipe, bf16, batch {e['batch']}): "
+            precision = e.get("precision", "mixed_bfloat16")
+            parts += [f"One epoch of `fit` on MNIST ({e['source']}; shipped recipe, {precision}, batch {e['batch']}): "
                       f"**{e['seconds']:.1f} s** for {e['steps']} steps.", ""]
         for key, title, columns in SECTIONS:
             rows = [row for row in r.get(key, []) if "error" not in row]

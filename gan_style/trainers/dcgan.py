@@ -183,7 +183,7 @@ def train_dcgan(
     from gan_style.generate import sample_images
 
     start = time.time()
-    runtime.configure(precision=config.precision)
+    config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
     keras.utils.set_random_seed(config.seed)
     train = data.load_arrays("mnist", "train", data_dir, download)
     dataset = data.make_dataset(train, config.batch_size, seed=config.seed)
@@ -211,14 +211,6 @@ def train_dcgan(
         budget=(f"{epochs_run} of {config.epochs} epochs x {steps // max(epochs_run, 1)} steps of batch "
                 f"{config.batch_size}" + (f"; time limit {time_limit_minutes} min" if time_limit_minutes else "")
                 + ("; stopped by the time limit" if epochs_run < config.epochs else "")),
-        device=_device_name(), config=config.to_dict(), metrics=metrics,
+        device=runtime.device_name(), config=config.to_dict(), metrics=metrics,
     )
 
-
-def _device_name() -> str:
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        return tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
-    import os
-
-    return f"CPU ({os.cpu_count()} cores)"

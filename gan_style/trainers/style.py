@@ -164,7 +164,7 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     from gan_style.callbacks import LossCurves, TimeLimit
 
     start = time.time()
-    runtime.configure(precision=config.precision)
+    config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
     keras.utils.set_random_seed(config.seed)
     dataset, source = style_dataset(config, content_dir, style_dir)
     trainer = build_style_trainer(config)
@@ -192,5 +192,5 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     return checkpoints.write_manifest(
         out_dir, files, command=command, data_source=source, seed=config.seed, steps=steps,
         epochs=len(history.history["loss"]), wall_time_s=round(time.time() - start, 1),
-        config=dataclasses.asdict(config), metrics=metrics,
+        device=runtime.device_name(), config=dataclasses.asdict(config), metrics=metrics,
     )
