@@ -58,7 +58,8 @@ def early_decoder_outputs(num: int, snapshots: tuple[int, ...] = (40, 120, 300),
     from gan_style.trainers.style import StyleConfig, build_style_trainer, style_dataset
 
     keras.utils.set_random_seed(seed)
-    config = StyleConfig(crop_size=size, batch_size=batch_size, num_crops=256, seed=seed)
+    # relu4_1-only decoders (skips=0): the failures the shipped quality regressors were trained on
+    config = StyleConfig(crop_size=size, batch_size=batch_size, num_crops=256, skips=0, seed=seed)
     trainer = build_style_trainer(config)
     iterator = iter(style_dataset(config)[0])
     photos = {k: v for k, v in data.bundled_images(split).items() if k not in data.BUNDLED_TEXTURES}

@@ -4,7 +4,8 @@
                                 clean, and the pixel head's map P (B, H, W), 1 = changed pixel
     c = up(S < t)               abnormal cells: every map cell under the threshold t, whole
     m = c * grow(P > 0.5)       the pixels the head marks in them, grown by `grow` pixels (a
-                                flagged cell where it marks nothing is repaired whole)
+                                flagged cell where it marks nothing is repaired whole, or with
+                                `unmarked="keep"` left as it is)
     x <- x * (1 - m) + R(x, m) * m   repair only those pixels, then score again
 repeated while an image is still abnormal, up to `max_passes`; accepted = final s >= t. An image
 whose low score comes from the global head alone (no cell under t) has nothing to repair: it is
@@ -30,6 +31,7 @@ from gan_style.regions import extract_regions
 
 DOMAINS = ("digits", "rgb")
 AREAS = ("pixels", "cells")
+UNMARKED = ("cell", "keep")  # what a pass does with a flagged cell the pixel head marks nothing in
 MAX_PASSES = 4  # digits validation artifacts: fix rate 73% after 1 pass, 86% after 2, 92% after 4, 93% after 8
 
 
@@ -86,7 +88,8 @@ class QCPipeline:
     """
 
     def __init__(self, regressor, repairer, threshold: float, domain: str = "digits",
-                 max_passes: int = MAX_PASSES, compiled: bool = True, area: str = "pixels", grow: int = 1):
+                 max_passes: int = MAX_PASSES, compiled: bool = True, area: str = "pixels", grow: int = 1,
+                 unmarked: str = "cell"):
         if domain not in DOMAINS:
             raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
         if not 0.0 < threshold < 1.0:
@@ -95,12 +98,14 @@ class QCPipeline:
             raise ValueError(f"max_passes must be >= 0, got {max_passes}")
         if area not in AREAS:
             raise ValueError(f"area must be one of {AREAS}, got {area!r}")
+        if unmarked not in UNMARKED:
+            raise ValueError(f"unmarked must be one of {UNMARKED}, got {unmarked!r}")
         self.regressor, self.repairer = regressor, repairer
         # the same work in eager and compiled runs; any callable images -> dict of the two also works
         self.scorer = scoring_model(regressor) if isinstance(regressor, keras.Model) else regressor
         self.threshold, self.domain, self.max_passes = float(threshold), domain, max_passes
         self.channels = 1 if domain == "digits" else 3
-        self.area, self.grow = area, int(grow)
+        self.area, self.grow, self.unmarked = area, int(grow), unmarked
         # pixel marks need the full regressor (its pixel head); whole cells need none
         self.uses_marks = area == "pixels" and isinstance(regressor, keras.Model)
         self.assess, self.marks, self.repair_pass = self._assess, self._marks, self._repair_pass  # eager
@@ -114,14 +119,14 @@ class QCPipeline:
 
     @classmethod
     def from_pretrained(cls, domain: str, max_passes: int = MAX_PASSES, threshold: float | None = None,
-                        area: str = "pixels", grow: int = 1) -> QCPipeline:
+                        area: str = "pixels", grow: int = 1, unmarked: str = "cell") -> QCPipeline:
         from gan_style import checkpoints
 
         manifest = checkpoints.verify(f"quality_{domain}")
         regressor = checkpoints.load_model(f"quality_{domain}", "regressor.keras")
         repairer = checkpoints.load_model(f"repair_{domain}", "repairer.keras")
         return cls(regressor, repairer, manifest["threshold"] if threshold is None else threshold,
-                   domain, max_passes, area=area, grow=grow)
+                   domain, max_passes, area=area, grow=grow, unmarked=unmarked)
 
     # -- the compiled hot path --------------------------------------------------------------
 
@@ -146,13 +151,16 @@ class QCPipeline:
     def _locate(self, score_map, marks, threshold, size):
         """The pixels a pass repairs, (B, H, W) float32 in {0, 1}: in the cells of `score_map`
         (B, h, w) under `threshold`, the `marks` (B, H, W) grown by `grow` pixels; a flagged cell
-        with no mark is repaired whole (as every flagged cell is with `area="cells"`)."""
+        with no mark is repaired whole (as every flagged cell is with `area="cells"`), or with
+        `unmarked="keep"` not at all."""
         cells = self.cell_mask(score_map, threshold, size)
         if not self.uses_marks:
             return cells
         if self.grow:
             marks = tf.nn.max_pool2d(marks[..., None], 2 * self.grow + 1, 1, "SAME")[..., 0]
         marks = marks * cells
+        if self.unmarked == "keep":
+            return marks
         cells_hw = tf.shape(score_map)[1:3]
         stride = _cell_stride(size, cells_hw)
         padded = tf.pad(marks, [[0, 0], [0, cells_hw[0] * stride[0] - size[0]],

@@ -67,7 +67,7 @@ def auto_precision(flags: set[str] | None = None, gpu_capability: tuple[int, int
     GPU (compute capability (major, minor) of the first one): >= 8.0 "mixed_bfloat16", >= 7.0
     "mixed_float16" (loss-scaled), else "float32". CPU: "mixed_bfloat16" only with native bf16
     instructions (AMX-BF16 or AVX512-BF16); without them TensorFlow emulates bf16 and a DCGAN step
-    runs about 7x slower than in float32 (measured on an AVX2-only EPYC), so "float32".
+    runs 10-12x slower than in float32 (bench, AVX2-only EPYC), so "float32".
     Arguments default to this machine's.
     """
     if gpu_capability is None and flags is None:

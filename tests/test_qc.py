@@ -114,3 +114,24 @@ def test_repaired_area_is_the_marked_pixels_grown_or_the_whole_cells(area):
     np.testing.assert_array_equal(result.repaired[0][~expected], image[0][~expected])
     with pytest.raises(ValueError, match="area"):
         QCPipeline(_hand_regressor(), None, threshold=0.5, area="boxes")
+
+
+def test_unmarked_keep_leaves_flagged_cells_without_marks_as_they_are():
+    image = np.zeros((1, 28, 28, 1), np.float32)
+    image[0, 1, 1] = 1.0        # cell (0, 0): one marked pixel
+    image[0, 4:8, 0:4] = -1.0   # cell (1, 0): abnormal by its score, no pixel marked
+    pipeline = QCPipeline(_hand_regressor(), build_repair_unet(1, 4, 2), threshold=0.5, max_passes=1,
+                          unmarked="keep")
+    result = pipeline.run(image)
+    expected = np.zeros((28, 28), bool)
+    expected[0:3, 0:3] = True   # only the marked pixel, grown by one pixel
+    np.testing.assert_array_equal(result.masks[0], expected)
+    np.testing.assert_array_equal(result.repaired[0][~expected], image[0][~expected])
+    # an image whose flagged cells hold no mark at all is not touched: no pass, reported abnormal
+    blank = np.zeros((1, 28, 28, 1), np.float32)
+    blank[0, 4:8, 0:4] = -1.0
+    untouched = pipeline.run(blank)
+    assert untouched.abnormal[0] and not untouched.accepted[0] and untouched.passes[0] == 0
+    np.testing.assert_array_equal(untouched.repaired, blank)
+    with pytest.raises(ValueError, match="unmarked"):
+        QCPipeline(_hand_regressor(), None, threshold=0.5, unmarked="never")

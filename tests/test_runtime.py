@@ -22,7 +22,7 @@ def test_cpu_flags_reads_the_first_flags_line():
 @pytest.mark.parametrize(
     ("flags", "expected"),
     [
-        ({"avx2", "fma"}, "float32"),  # bf16 would be emulated: 7x slower here
+        ({"avx2", "fma"}, "float32"),  # bf16 would be emulated: 10-12x slower (bench)
         ({"avx2", "avx512f"}, "float32"),
         ({"avx512f", "avx512_bf16"}, "mixed_bfloat16"),
         ({"amx_tile", "amx_bf16"}, "mixed_bfloat16"),

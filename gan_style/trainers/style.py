@@ -18,7 +18,8 @@ from gan_style.trainers.base import AdversarialTrainer
 
 @dataclass
 class StyleConfig:
-    """Hyperparameters of a fusion-style run; written into the checkpoint's manifest."""
+    """Hyperparameters of a fusion-style run; written into the checkpoint's manifest. The defaults are
+    the shipped network (`make train-style` adds bf16 where native and its time limit)."""
 
     width: int = 32
     encoder_weights: str = "hed"
@@ -32,7 +33,7 @@ class StyleConfig:
     tv_weight: float = 10.0
     adversarial_weight: float = 50.0
     identity_weight: float = 0.0  # L1 of Dec(E(c)) vs c: the decoder must also reconstruct
-    skips: int = 0  # fused lower levels added into the decoder (relu3_1, relu2_1, relu1_1)
+    skips: int = 3  # fused lower levels added into the decoder (relu3_1, relu2_1, relu1_1); 0 = relu4_1 only
     discriminator_filters: int = 32
     num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
     precision: str = "float32"
