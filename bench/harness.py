@@ -82,8 +82,7 @@ def machine() -> dict:
             cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    gpus = tf.config.list_physical_devices("GPU")
-    gpu = tf.config.experimental.get_device_details(gpus[0]).get("device_name") if gpus else None
+    gpu = (runtime.gpu_details() or {}).get("device_name")
     unit = runtime.vector_unit()
     return {
         "name": f"gpu-{gpu}" if gpu else f"cpu{os.cpu_count()}" + (f"-{unit.lower()}" if unit else ""),

@@ -110,10 +110,11 @@ def _output_stems(paths: list[Path]) -> list[str]:
 
 def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", threshold: float | None = None,
                  max_passes: int | None = None, repair: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 batch_size: int = 64, pipelines: dict | None = None) -> list[dict]:
+                 batch_size: int = 64, pipelines: dict | None = None, unmarked: str = "cell") -> list[dict]:
     """Run the QC pipeline on image files; returns the report (one dict per input, in order).
 
-    pipelines: domain -> QCPipeline (default: `QCPipeline.from_pretrained`, loaded on first use).
+    pipelines: domain -> QCPipeline (default: `QCPipeline.from_pretrained` with `unmarked`, loaded
+    on first use).
     max_passes: None = the pipeline's (`qc.MAX_PASSES` for shipped ones).
     """
     from gan_style.qc import QCPipeline
@@ -129,7 +130,9 @@ def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", thresh
     for indices, batch_domain, batch in stream(paths, domain, batch_size, max_pixels, errors):
         try:
             if batch_domain not in pipelines:
-                pipelines[batch_domain] = QCPipeline.from_pretrained(batch_domain, threshold=threshold)
+                pipelines[batch_domain] = QCPipeline.from_pretrained(
+                    batch_domain, threshold=threshold, unmarked=unmarked
+                )
             pipeline = pipelines[batch_domain]
             result = pipeline.run(batch, repair=repair, max_passes=max_passes, threshold=threshold)
         except Exception as exc:  # a missing checkpoint, an image too small for the networks...
@@ -206,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-passes", type=_non_negative, default=MAX_PASSES,
                         help=f"repair passes (default {MAX_PASSES})")
     parser.add_argument("--no-repair", action="store_true", help="assess and locate only")
+    parser.add_argument("--unmarked", default="cell", choices=["cell", "keep"],
+                        help="a flagged cell in which the pixel head marks nothing: repaired whole "
+                             "(cell, the default) or left as it is (keep: fewer clean images changed, "
+                             "a few artifacts missed; README)")
     parser.add_argument("--report", help="JSON report path (default DIR/report.json)")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse larger images (decompression bombs; default {DEFAULT_MAX_PIXELS})")
@@ -219,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     report_path = Path(args.report) if args.report else out_dir / "report.json"
     try:
         report = repair_files(args.inputs, out_dir, args.domain, args.threshold, args.max_passes,
-                              not args.no_repair, args.max_pixels, args.batch_size)
+                              not args.no_repair, args.max_pixels, args.batch_size, unmarked=args.unmarked)
         write_text(report_path, json.dumps(report, indent=2) + "\n")
     except (OSError, RuntimeError, ValueError) as exc:  # e.g. the report's folder is not writable
         print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)

@@ -61,33 +61,35 @@ def cpu_flags(cpuinfo: str | None = None) -> set[str]:
     return set(line.partition(":")[2].split())
 
 
-def auto_precision(flags: set[str] | None = None, gpu_capability: tuple[int, int] | None = None) -> str:
-    """The dtype policy that is fastest here without losing accuracy.
+def precision_for(flags: set[str], gpu_capability: tuple[int, int] | None = None) -> str:
+    """The dtype policy that is fastest on a machine with these CPU flags and, if it has one, a
+    first GPU of compute capability (major, minor), without losing accuracy.
 
-    GPU (compute capability (major, minor) of the first one): >= 8.0 "mixed_bfloat16", >= 7.0
-    "mixed_float16" (loss-scaled), else "float32". CPU: "mixed_bfloat16" only with native bf16
-    instructions (AMX-BF16 or AVX512-BF16); without them TensorFlow emulates bf16 and a DCGAN step
-    runs 10-12x slower than in float32 (bench, AVX2-only EPYC), so "float32".
-    Arguments default to this machine's.
+    GPU: >= 8.0 "mixed_bfloat16", >= 7.0 "mixed_float16" (loss-scaled), else "float32". CPU:
+    "mixed_bfloat16" only with native bf16 instructions (AMX-BF16 or AVX512-BF16); without them
+    TensorFlow emulates bf16 and a DCGAN step runs 10-12x slower than in float32 (bench,
+    AVX2-only EPYC), so "float32".
     """
-    if gpu_capability is None and flags is None:
-        gpu_capability = _gpu_capability()
     if gpu_capability is not None:
         if gpu_capability >= (8, 0):
             return "mixed_bfloat16"
         return "mixed_float16" if gpu_capability >= (7, 0) else "float32"
-    flags = cpu_flags() if flags is None else flags
     return "mixed_bfloat16" if any(flag in flags for flag in BF16_CPU_FLAGS) else "float32"
 
 
-def _gpu_capability() -> tuple[int, int] | None:
+def auto_precision() -> str:
+    """`precision_for` this machine: its CPU flags and its first GPU, if any."""
+    gpu = gpu_details()
+    capability = None if gpu is None else tuple(gpu.get("compute_capability") or (0, 0))
+    return precision_for(cpu_flags(), capability)
+
+
+def gpu_details() -> dict | None:
+    """TensorFlow's details of the first GPU ("device_name", "compute_capability"), or None."""
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        return None
-    capability = tf.config.experimental.get_device_details(gpus[0]).get("compute_capability")
-    return tuple(capability) if capability else (0, 0)
+    return tf.config.experimental.get_device_details(gpus[0]) if gpus else None
 
 
 def vector_unit(flags: set[str] | None = None) -> str | None:
@@ -98,16 +100,16 @@ def vector_unit(flags: set[str] | None = None) -> str | None:
     return next((name for flag, name in units if flag in flags), None)
 
 
-def device_name(flags: set[str] | None = None) -> str:
-    """What trains here, for manifests: the first GPU's name, else e.g. "CPU (2 cores, AVX2)".
-    With `flags` given, names a CPU with those flags."""
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU") if flags is None else []
-    if gpus:
-        return tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
+def cpu_name(flags: set[str]) -> str:
+    """A CPU with these flags, for manifests: e.g. "CPU (2 cores, AVX2)"."""
     unit = vector_unit(flags)
     return f"CPU ({os.cpu_count()} cores{', ' + unit if unit else ''})"
+
+
+def device_name() -> str:
+    """What trains here, for manifests: the first GPU's name, else `cpu_name` of this CPU."""
+    gpu = gpu_details()
+    return gpu.get("device_name", "GPU") if gpu is not None else cpu_name(cpu_flags())
 
 
 def configure(threads: int | None = None, precision: str = "float32") -> str:

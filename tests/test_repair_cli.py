@@ -121,8 +121,19 @@ def test_oversized_image_is_refused_and_usage_errors_exit_two(inputs, tmp_path):
     assert missing.returncode == 1 and missing.stderr == f"error: {tmp_path / 'missing.png'}: no such file\n"
     assert run(inputs / "digit.png", "--out", tmp_path, "--threshold", "1.5").returncode == 2
     assert run(inputs / "digit.png", "--out", tmp_path, "--max-passes", "-1").returncode == 2
+    assert run(inputs / "digit.png", "--out", tmp_path, "--unmarked", "all").returncode == 2
     assert run(inputs / "digit.png").returncode == 2  # --out is required
     assert run(inputs / "digit.png", "--out", inputs / "digit.png").returncode == 2  # not a folder
+
+
+def test_unmarked_reaches_the_pipelines_it_loads(inputs, tmp_path):
+    from gan_style.repair import repair_files
+
+    pipelines = {}
+    report = repair_files([inputs / "blotted.bmp"], tmp_path, pipelines=pipelines, unmarked="keep")
+    assert list(pipelines) == ["digits"] and pipelines["digits"].unmarked == "keep"
+    assert report[0]["error"] is None and report[0]["regions"]  # the blob is still found and repaired
+    assert (tmp_path / "blotted.repaired.png").exists()
 
 
 def test_same_stem_inputs_get_distinct_outputs(tmp_path):

@@ -29,16 +29,17 @@ def test_cpu_flags_reads_the_first_flags_line():
         (set(), "float32"),
     ],
 )
-def test_auto_precision_on_cpus(flags, expected):
-    assert runtime.auto_precision(flags=flags) == expected
+def test_precision_on_cpus(flags, expected):
+    assert runtime.precision_for(flags) == expected
 
 
 @pytest.mark.parametrize(
     ("capability", "expected"),
     [((9, 0), "mixed_bfloat16"), ((8, 0), "mixed_bfloat16"), ((7, 5), "mixed_float16"), ((6, 1), "float32")],
 )
-def test_auto_precision_on_gpus_ignores_cpu_flags(capability, expected):
-    assert runtime.auto_precision(flags={"avx2"}, gpu_capability=capability) == expected
+def test_precision_on_gpus_ignores_cpu_flags(capability, expected):
+    assert runtime.precision_for({"avx2"}, capability) == expected
+    assert runtime.precision_for({"avx512_bf16"}, capability) == expected
 
 
 def test_configure_auto_sets_and_returns_this_machines_policy():
@@ -58,8 +59,15 @@ def test_vector_unit_is_the_widest_one():
     assert runtime.vector_unit({"sse2"}) is None
 
 
-def test_device_name_names_the_cpus_widest_unit():
+def test_cpu_name_names_the_widest_unit():
     cores = os.cpu_count()
-    assert runtime.device_name({"avx2", "fma"}) == f"CPU ({cores} cores, AVX2)"
-    assert runtime.device_name({"avx2", "avx512f", "amx_bf16"}) == f"CPU ({cores} cores, AMX-BF16)"
-    assert runtime.device_name(set()) == f"CPU ({cores} cores)"
+    assert runtime.cpu_name({"avx2", "fma"}) == f"CPU ({cores} cores, AVX2)"
+    assert runtime.cpu_name({"avx2", "avx512f", "amx_bf16"}) == f"CPU ({cores} cores, AMX-BF16)"
+    assert runtime.cpu_name(set()) == f"CPU ({cores} cores)"
+
+
+def test_device_name_is_this_cpu_without_a_gpu():
+    if runtime.gpu_details() is None:
+        assert runtime.device_name() == runtime.cpu_name(runtime.cpu_flags())
+    else:
+        assert not runtime.device_name().startswith("CPU (")
