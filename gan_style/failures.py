@@ -31,7 +31,8 @@ def _at_snapshots(num: int, snapshots: tuple[int, ...], train_step, take) -> np.
 def early_dcgan_samples(num: int, snapshots: tuple[int, ...] = (100, 200, 400), seed: int = 0,
                         batch_size: int = 64, data_dir=None) -> np.ndarray:
     """`num` samples (num, 28, 28, 1) float32 in [-1, 1], split evenly over generator snapshots
-    taken after each number of training steps in `snapshots` (plain recipe: no EMA, no augmentation)."""
+    taken after each number of training steps in `snapshots` (plain recipe: the seed's 100-d noise,
+    no EMA, no augmentation; what the shipped quality regressors were trained on)."""
     import keras
 
     from gan_style import data
@@ -39,7 +40,9 @@ def early_dcgan_samples(num: int, snapshots: tuple[int, ...] = (100, 200, 400), 
     from gan_style.trainers.dcgan import DCGANConfig, build_dcgan_trainer
 
     keras.utils.set_random_seed(seed)
-    trainer = build_dcgan_trainer(DCGANConfig(ema_decay=0.0, augment="", seed=seed, batch_size=batch_size))
+    trainer = build_dcgan_trainer(DCGANConfig(
+        latent_dim=100, g_learning_rate=4e-4, ema_decay=0.0, augment="", seed=seed, batch_size=batch_size
+    ))
     dataset = data.make_dataset(data.load_arrays("mnist", "train", data_dir), batch_size, seed=seed).repeat()
     iterator = iter(dataset)
     return _at_snapshots(num, snapshots, lambda: trainer.train_on_batch(next(iterator)),

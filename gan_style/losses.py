@@ -33,10 +33,21 @@ def dcgan_discriminator_loss(real_logits, fake_logits, label_smoothing: float = 
     return d_real + d_fake, {"d_real": d_real, "d_fake": d_fake}
 
 
-def dcgan_generator_loss(fake_logits, loss_fn=None):
-    """Non-saturating Loss_G = -E_z[log D(G(z))]  (instead of the seed's saturating log(1 - D))."""
+def dcgan_generator_loss(fake_logits, loss_fn=None, keep=None):
+    """Non-saturating Loss_G = -E_z[log D(G(z))]  (instead of the seed's saturating log(1 - D)).
+
+    With `keep` (a scalar fraction in (0, 1]), the mean is over the ceil(keep * B) fakes that D
+    rates most real, the others get no gradient (top-k training, Sinha et al. 2020).
+    """
     loss_fn = loss_fn or bce_from_logits
-    return ops.mean(loss_fn(ops.ones_like(fake_logits), fake_logits))
+    per_fake = ops.reshape(loss_fn(ops.ones_like(fake_logits), fake_logits), (-1,))
+    if keep is None:
+        return ops.mean(per_fake)
+    batch = ops.cast(ops.shape(per_fake)[0], "float32")
+    k = ops.maximum(ops.ceil(ops.cast(keep, "float32") * batch), 1.0)
+    best_first = ops.sort(per_fake)  # the loss falls as D's logit rises
+    kept = ops.cast(ops.arange(ops.shape(per_fake)[0]), "float32") < k
+    return ops.sum(ops.where(kept, best_first, 0.0)) / k
 
 
 def r1_penalty(grads):

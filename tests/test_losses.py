@@ -99,3 +99,17 @@ def test_r1_penalty_of_a_linear_discriminator_is_its_squared_weight_norm():
         tape.watch(x)
         logits = tf.reduce_sum(x * w, axis=(1, 2, 3))
     assert float(losses.r1_penalty(tape.gradient(logits, x))) == pytest.approx(91.0)  # 1+4+...+36
+
+
+def test_top_k_generator_loss_averages_the_fakes_d_rates_most_real():
+    logits = tf.constant([[3.0], [-1.0], [0.0], [2.0]])
+    all_four = float(losses.dcgan_generator_loss(logits))
+    assert float(losses.dcgan_generator_loss(logits, keep=1.0)) == pytest.approx(all_four, rel=1e-6)
+    best_two = -(_log_sigmoid(3.0) + _log_sigmoid(2.0)) / 2
+    assert float(losses.dcgan_generator_loss(logits, keep=0.5)) == pytest.approx(best_two, rel=1e-5)
+    assert float(losses.dcgan_generator_loss(logits, keep=0.3)) == pytest.approx(best_two, rel=1e-5)  # ceil
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        loss = losses.dcgan_generator_loss(logits, keep=0.5)
+    grads = tape.gradient(loss, logits).numpy()[:, 0]
+    assert grads[1] == 0.0 and grads[2] == 0.0 and grads[0] < 0.0 and grads[3] < 0.0

@@ -151,3 +151,27 @@ def test_r1_penalty_is_reported_and_flattens_the_discriminator_on_reals():
     assert first > 0.0 and float(trainer.train_step(batch)["r1"]) < 0.5 * first
     with pytest.raises(ValueError, match="r1_gamma"):
         build_dcgan_trainer(DCGANConfig(**TINY, r1_gamma=-1.0))
+
+
+def test_top_k_fraction_decays_per_epoch_to_its_floor():
+    trainer = build_dcgan_trainer(DCGANConfig(**TINY, g_top_k=0.5), steps_per_epoch=10)
+    assert float(trainer._keep()) == pytest.approx(1.0)
+    trainer.g_optimizer.iterations.assign(200)  # epoch 20: 0.99^20 = 0.818
+    assert float(trainer._keep()) == pytest.approx(0.99**20, rel=1e-5)
+    trainer.g_optimizer.iterations.assign(1000)  # 0.99^100 = 0.37 < the floor
+    assert float(trainer._keep()) == pytest.approx(0.5)
+    trainer.train_step(tf.constant(_real_batch()))  # the top-k step runs
+    assert build_dcgan_trainer(DCGANConfig(**TINY))._keep() is None
+    with pytest.raises(ValueError, match="g_top_k"):
+        build_dcgan_trainer(DCGANConfig(**TINY, g_top_k=0.0))
+
+
+def test_lr_decay_reaches_zero_at_the_last_step():
+    config = DCGANConfig(**TINY, lr_decay=True, epochs=2, g_learning_rate=4e-4, d_learning_rate=2e-4)
+    trainer = build_dcgan_trainer(config, steps_per_epoch=5)
+    assert float(trainer.g_optimizer.learning_rate) == pytest.approx(4e-4)
+    for optimizer, start in ((trainer.g_optimizer, 4e-4), (trainer.d_optimizer, 2e-4)):
+        optimizer.iterations.assign(5)
+        assert float(optimizer.learning_rate) == pytest.approx(start / 2)
+        optimizer.iterations.assign(10)
+        assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-12)
