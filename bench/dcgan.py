@@ -113,7 +113,7 @@ def generation(num: int = 5000, batch_size: int = 500, repeats: int = 5) -> list
     from gan_style import checkpoints
 
     generator = checkpoints.load_model("dcgan_mnist", "generator.keras")
-    z = np.random.default_rng(0).standard_normal((num, 100)).astype("float32")
+    z = np.random.default_rng(0).standard_normal((num, generator.input_shape[-1])).astype("float32")
     fn = tf.function(lambda x: generator(x, training=False))
     batches = [z[i : i + batch_size] for i in range(0, num, batch_size)]
     rows = []

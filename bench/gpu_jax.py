@@ -60,7 +60,7 @@ def run() -> dict:
     generator = checkpoints.load_model("dcgan_mnist", "generator.keras")
     eager, jitted = _runner(generator)
     for batch in (500, 5000):
-        z = rng.standard_normal((batch, 100)).astype("float32")
+        z = rng.standard_normal((batch, generator.input_shape[-1])).astype("float32")
         for mode, fn in (("eager", eager), ("jit", jitted)):
             seconds = _time(functools.partial(fn, z))
             results["dcgan_generation"].append(
