@@ -17,7 +17,10 @@ def _generator(width: int | None):
 
     if width is None:
         return FusionGenerator.from_pretrained()
-    return FusionGenerator(width=width)  # tiny runs: untrained decoder on the real encoder
+    import keras
+
+    keras.utils.set_random_seed(0)  # tiny runs: an untrained decoder on the real encoder, the same each run
+    return FusionGenerator(width=width)
 
 
 def _methods(generator, gatys_steps: int, with_gatys: bool) -> dict:

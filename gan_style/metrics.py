@@ -182,15 +182,17 @@ def patch_swd(output: np.ndarray, style: np.ndarray, patch: int = 7, num: int = 
 
 
 def edge_ssim(content: np.ndarray, output: np.ndarray) -> float:
-    """Structure kept: SSIM between the Sobel edge magnitudes of content and output (same H, W),
-    both as grayscale in [0, 1]. 1 = the same edges."""
+    """Structure kept: SSIM between the Sobel edge magnitudes of content and output (H, W, 3; uint8
+    in [0, 255] or floats in [0, 1]; same H, W), both as grayscale in [0, 1]. In [-1, 1] as any
+    SSIM: 1 = the same edges, ~0 = unrelated, < 0 = anti-correlated (an untrained decoder can land
+    there)."""
     from skimage.filters import sobel
     from skimage.metrics import structural_similarity
 
     def edges(image):
-        image = np.asarray(image, np.float32)
-        image = image / 255.0 if image.max() > 1.0 else image
-        return sobel(image.mean(axis=-1))
+        image = np.asarray(image)
+        scale = 255.0 if np.issubdtype(image.dtype, np.integer) else 1.0  # by dtype, not by max()
+        return sobel(image.astype(np.float32).mean(axis=-1) / scale)
 
     a, b = edges(content), edges(output)
     return float(structural_similarity(a, b, data_range=max(float(a.max()), float(b.max()), 1e-6)))

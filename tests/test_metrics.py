@@ -123,6 +123,9 @@ def test_edge_ssim_is_one_for_identical_edges_and_low_for_unrelated_images():
     assert edge_ssim(a, a) > 0.999
     assert edge_ssim(a, np.clip(a.astype(int) + 30, 0, 255).astype(np.uint8)) > 0.95  # same edges, brighter
     assert edge_ssim(a, b) < 0.5
+    assert abs(edge_ssim(a, a.astype(np.float32) / 255.0) - 1.0) < 1e-6  # floats in [0, 1]: the same picture
+    dark = (a // 128).astype(np.uint8)  # uint8 values 0..1 stay uint8 (faint edges), not [0, 1] floats
+    assert edge_ssim(dark * 255, dark) < 0.9  # read as [0, 1] floats these would be equal: 1.0
 
 
 def test_biharmonic_baseline_survives_empty_and_full_masks():

