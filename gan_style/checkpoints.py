@@ -88,6 +88,7 @@ def load_model(name_or_dir: str | os.PathLike, file: str):
     import keras
 
     # The modules that define custom layers register them on import; the loader needs them.
+    import gan_style.models.dcgan_generator  # noqa: F401
     import gan_style.models.fusion_generator  # noqa: F401
     import gan_style.models.repair_unet  # noqa: F401
 

@@ -22,7 +22,8 @@ class DCGANConfig:
     """Hyperparameters of a DCGAN run; written into every checkpoint's manifest.
 
     Networks default to the seed's layers; the rest to the shipped recipe (README's table): 8-d
-    noise instead of the seed's 100 (fewer samples between two digits), an EMA generator, G's
+    noise instead of the seed's 100 (fewer samples between two digits), its first coordinate a
+    10-way categorical code inside G (`categories`; G can jump between digits), an EMA generator, G's
     learning rate 8x D's, both decayed linearly to 0 over the run (without it the class balance
     drifts in long runs), batch 32 (more updates per second on a small CPU); no augmentation, R1,
     top-k or spectral norm, none of which helped.
@@ -43,6 +44,7 @@ class DCGANConfig:
     lr_decay: bool = True
     spectral_norm: bool = False
     augment: str = ""
+    categories: int = 10
     epochs: int = 160
     seed: int = 0
     jit_compile: bool = False
@@ -163,7 +165,7 @@ def build_dcgan_trainer(config: DCGANConfig, steps_per_epoch: int = 125) -> DCGA
     `steps_per_epoch` sets the top-k schedule's epochs and, with `lr_decay`, the length of the
     linear decay of both learning rates to 0 (`epochs * steps_per_epoch` steps).
     """
-    generator = build_dcgan_generator(config.latent_dim, config.base_filters, config.batchnorm)
+    generator = build_dcgan_generator(config.latent_dim, config.base_filters, config.batchnorm, config.categories)
     discriminator = build_discriminator(
         base_filters=config.base_filters, dropout=config.d_dropout, spectral_norm=config.spectral_norm
     )
