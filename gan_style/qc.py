@@ -7,7 +7,10 @@
                                 flagged cell where it marks nothing is repaired whole, or with
                                 `unmarked="keep"` left as it is)
     x <- x * (1 - m) + R(x, m) * m   repair only those pixels, then score again
-repeated while an image is still abnormal, up to `max_passes`; accepted = final s >= t. An image
+repeated while an image is still abnormal, up to `max_passes`. Each image comes back as the best-
+scored of its versions (the input and every pass), so the pipeline never returns an image it
+scores lower than what came in: a repair that lowered the score (a false positive repainted, a
+pass that made things worse) is dropped; accepted = that best s >= t. An image
 whose low score comes from the global head alone (no cell under t) has nothing to repair: it is
 reported abnormal with no regions and 0 passes. `area="cells"` repairs the whole cells c instead,
 which redraws intact strokes too: on the bench's validation artifacts the corrupted digits' PSNR to
@@ -49,13 +52,14 @@ def detect_domain(image: np.ndarray) -> str:
 class QCResult:
     """One batch through the pipeline; arrays in [-1, 1], scores in [0, 1]."""
 
-    repaired: np.ndarray      # (B, H, W, C) the final images
+    repaired: np.ndarray      # (B, H, W, C) the returned images: the best-scored version of each
     score_before: np.ndarray  # (B,)
-    score_after: np.ndarray   # (B,) after the last pass (= before when nothing was repaired)
+    score_after: np.ndarray   # (B,) of the returned images (= before when no repair was kept)
     score_map: np.ndarray     # (B, h, w) of the first assessment
-    masks: np.ndarray         # (B, H, W) bool: every pixel flagged in any pass
-    passes: np.ndarray        # (B,) repair passes applied
+    masks: np.ndarray         # (B, H, W) bool: the pixels repaired in the returned images
+    passes: np.ndarray        # (B,) repair passes run (kept or not)
     threshold: float
+    tried: np.ndarray | None = None  # (B, H, W) bool: every pixel any pass repainted, kept or not
 
     @property
     def abnormal(self) -> np.ndarray:
@@ -198,7 +202,7 @@ class QCPipeline:
         max_passes = self.max_passes if max_passes is None else max_passes
         score, score_map = (t.numpy() for t in self.assess(tf.constant(images)))
         result = QCResult(images.copy(), score, score.copy(), score_map, np.zeros(images.shape[:3], bool),
-                          np.zeros(len(images), np.int64), threshold)
+                          np.zeros(len(images), np.int64), threshold, np.zeros(images.shape[:3], bool))
         if not repair:
             return result
         current, current_map, t = images.copy(), score_map, tf.constant(threshold, tf.float32)
@@ -207,9 +211,10 @@ class QCPipeline:
         if len(first) and max_passes and self.uses_marks:
             current_marks[first] = self.marks(tf.constant(images[first])).numpy()
         unlocated = np.zeros(len(images), bool)  # abnormal by the global head, no cell under t
+        current_score, current_masks = score.copy(), result.tried  # the latest version's, kept or not
         for _ in range(max_passes):
             # accepted images stay as they are; so do those with nothing located to repair
-            todo = np.flatnonzero((result.score_after < threshold) & ~unlocated)
+            todo = np.flatnonzero((current_score < threshold) & ~unlocated)
             if not len(todo):
                 break
             repaired, mask, after, after_map, after_marks = (x.numpy() for x in self.repair_pass(
@@ -221,8 +226,10 @@ class QCPipeline:
                 after_marks[located])
             current[todo], current_map = repaired, current_map.copy()
             current_map[todo], current_marks[todo] = after_map, after_marks
-            result.score_after[todo] = after
-            result.masks[todo] |= mask > 0
+            current_score[todo] = after
+            current_masks[todo] |= mask > 0
             result.passes[todo] += 1
-        result.repaired = current
+            better = todo[after > result.score_after[todo]]  # the best version so far
+            result.repaired[better], result.score_after[better] = current[better], current_score[better]
+            result.masks[better] = current_masks[better]
         return result

@@ -148,9 +148,9 @@ def evaluate_repair(repairer, domain: str, num: int = 200, seed: int = 2024, bas
 
 
 def pipeline_masks(pipeline, images: np.ndarray) -> np.ndarray:
-    """The pixels the pipeline's first pass repairs, (B, H, W) bool (none in an image scored
-    clean)."""
-    return pipeline.run(images, max_passes=1).masks
+    """The pixels the pipeline's first pass repairs, (B, H, W) bool, whether or not the repair
+    is kept (none in an image scored clean)."""
+    return pipeline.run(images, max_passes=1).tried
 
 
 def pipeline_numbers(pipeline, clean: np.ndarray, corrupted: np.ndarray) -> dict:

@@ -109,7 +109,9 @@ def test_repaired_area_is_the_marked_pixels_grown_or_the_whole_cells(area):
         expected[0:3, 0:3] = True   # the marked pixel grown by one pixel, inside its cell
     else:
         expected[0:4, 0:4] = True
+    assert result.score_after[0] > result.score_before[0]  # the pass helped: kept
     np.testing.assert_array_equal(result.masks[0], expected)
+    np.testing.assert_array_equal(result.tried[0], expected)
     np.testing.assert_array_equal(pipeline_masks(pipeline, image)[0], expected)  # the bench's predicted masks
     np.testing.assert_array_equal(result.repaired[0][~expected], image[0][~expected])
     with pytest.raises(ValueError, match="area"):
@@ -125,8 +127,12 @@ def test_unmarked_keep_leaves_flagged_cells_without_marks_as_they_are():
     result = pipeline.run(image)
     expected = np.zeros((28, 28), bool)
     expected[0:3, 0:3] = True   # only the marked pixel, grown by one pixel
-    np.testing.assert_array_equal(result.masks[0], expected)
-    np.testing.assert_array_equal(result.repaired[0][~expected], image[0][~expected])
+    np.testing.assert_array_equal(result.tried[0], expected)
+    # the black cell, left as it is, still scores 0: the pass did not raise the score, so the
+    # pipeline returns the input, not a version it scores no better
+    assert result.passes[0] == 1 and result.score_after[0] == result.score_before[0] == 0.0
+    assert not result.masks.any()
+    np.testing.assert_array_equal(result.repaired, image)
     # an image whose flagged cells hold no mark at all is not touched: no pass, reported abnormal
     blank = np.zeros((1, 28, 28, 1), np.float32)
     blank[0, 4:8, 0:4] = -1.0
