@@ -59,7 +59,7 @@ class QCResult:
     masks: np.ndarray         # (B, H, W) bool: the pixels repaired in the returned images
     passes: np.ndarray        # (B,) repair passes run (kept or not)
     threshold: float
-    tried: np.ndarray | None = None  # (B, H, W) bool: every pixel any pass repainted, kept or not
+    tried: np.ndarray         # (B, H, W) bool: every pixel any pass repainted, kept or not
 
     @property
     def abnormal(self) -> np.ndarray:
@@ -211,7 +211,7 @@ class QCPipeline:
         if len(first) and max_passes and self.uses_marks:
             current_marks[first] = self.marks(tf.constant(images[first])).numpy()
         unlocated = np.zeros(len(images), bool)  # abnormal by the global head, no cell under t
-        current_score, current_masks = score.copy(), result.tried  # the latest version's, kept or not
+        current_score = score.copy()  # of the latest version, kept or not
         for _ in range(max_passes):
             # accepted images stay as they are; so do those with nothing located to repair
             todo = np.flatnonzero((current_score < threshold) & ~unlocated)
@@ -227,9 +227,9 @@ class QCPipeline:
             current[todo], current_map = repaired, current_map.copy()
             current_map[todo], current_marks[todo] = after_map, after_marks
             current_score[todo] = after
-            current_masks[todo] |= mask > 0
+            result.tried[todo] |= mask > 0
             result.passes[todo] += 1
             better = todo[after > result.score_after[todo]]  # the best version so far
             result.repaired[better], result.score_after[better] = current[better], current_score[better]
-            result.masks[better] = current_masks[better]
+            result.masks[better] = result.tried[better]
         return result
