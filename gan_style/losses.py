@@ -127,6 +127,21 @@ def style_loss(output_features: dict, style_features: dict, levels=("relu1_1", "
     return total
 
 
+def structure_loss(output_features: dict, content_features: dict, levels=("relu2_1", "relu3_1")):
+    """Sum over levels of the mean squared error between instance-normalised features of output and
+    content, (F - mean(F)) / std(F) per image and channel (the normalised content loss of StyTr^2,
+    Deng et al. 2022): the content's spatial layout at levels finer than relu4_1, free of the
+    channel statistics that the style loss sets."""
+    total = 0.0
+    for level in levels:
+        o_mean, o_std = mean_std(output_features[level])
+        c_mean, c_std = mean_std(content_features[level])
+        o = (ops.cast(output_features[level], "float32") - o_mean) / o_std
+        c = (ops.cast(content_features[level], "float32") - c_mean) / c_std
+        total = total + ops.mean(ops.square(o - c))
+    return total
+
+
 def total_variation(images):
     """Mean absolute difference between neighbouring pixels (B, H, W, C): penalises noise."""
     images = ops.cast(images, "float32")

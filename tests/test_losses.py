@@ -113,3 +113,17 @@ def test_top_k_generator_loss_averages_the_fakes_d_rates_most_real():
         loss = losses.dcgan_generator_loss(logits, keep=0.5)
     grads = tape.gradient(loss, logits).numpy()[:, 0]
     assert grads[1] == 0.0 and grads[2] == 0.0 and grads[0] < 0.0 and grads[3] < 0.0
+
+
+def test_structure_loss_ignores_channel_statistics_and_sees_layout():
+    rng = np.random.default_rng(0)
+    content = {level: rng.normal(size=(2, 8, 8, 4)).astype("float32") for level in ("relu2_1", "relu3_1")}
+    # any positive per-channel gain and shift (what AdaIN and the style loss set): no structure lost
+    scale, shift = rng.uniform(0.5, 3.0, (1, 1, 1, 4)), rng.normal(size=(1, 1, 1, 4))
+    restyled = {k: (v * scale + shift).astype("float32") for k, v in content.items()}
+    assert float(losses.structure_loss(restyled, content)) == pytest.approx(0.0, abs=1e-6)
+    # the layout negated: normalised maps n and -n, mean (2n)^2 = 4 per level (n has unit variance)
+    negated = {k: -v for k, v in content.items()}
+    assert float(losses.structure_loss(negated, content)) == pytest.approx(8.0, rel=1e-3)
+    # only the levels asked for
+    assert float(losses.structure_loss(negated, content, levels=("relu3_1",))) == pytest.approx(4.0, rel=1e-3)

@@ -28,7 +28,11 @@ class StyleConfig:
     steps: int = 2000
     learning_rate: float = 1e-4
     d_learning_rate: float = 1e-4
+    lr_decay: bool = False  # both rates decay linearly to 0 over `steps`
+    init: str = ""  # a checkpoint folder (decoder.keras, discriminator.keras) to start from; "" = fresh
     content_weight: float = 1.0
+    structure_weight: float = 0.0  # normalised content loss (losses.structure_loss) ...
+    structure_levels: str = "relu2_1,relu3_1"  # ... on these encoder levels, comma-separated
     style_weight: float = 10.0
     tv_weight: float = 10.0
     adversarial_weight: float = 50.0
@@ -40,6 +44,11 @@ class StyleConfig:
     seed: int = 0
 
     def __post_init__(self):
+        from gan_style.models.encoder import LEVELS
+
+        unknown = set(self.structure_levels.split(",")) - set(LEVELS)
+        if unknown:
+            raise ValueError(f"structure_levels must be among {LEVELS}, got {self.structure_levels!r}")
         if self.crop_size % 8:
             raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")
 
@@ -49,7 +58,8 @@ class StyleTrainer(AdversarialTrainer):
 
     Batches are (content, style), RGB in [-1, 1]. With t = AdaIN(E(c), E(s)) at relu4_1 and the
     output o = Dec(t) (with skips, Dec also takes AdaIN(E(c)_l, E(s)_l) of the lower levels l):
-        L_G = w_c * ||E(o)_4 - t||^2 + w_s * sum_l (||mu(E(o)_l) - mu(E(s)_l)||^2
+        L_G = w_c * ||E(o)_4 - t||^2 + w_st * sum_{l in structure_levels} ||IN(E(o)_l) - IN(E(c)_l)||^2
+              + w_s * sum_l (||mu(E(o)_l) - mu(E(s)_l)||^2
               + ||sigma(E(o)_l) - sigma(E(s)_l)||^2) + w_tv * TV(o) + w_adv * L_adv(D(o))
               + w_id * mean|Dec(E(c)_4) - c|
         L_D = PatchGAN loss, style crops real, outputs fake.
@@ -57,13 +67,14 @@ class StyleTrainer(AdversarialTrainer):
     the decoder to render the content back: it keeps edges that relu4_1 alone lets blur.
     """
 
-    tracked = ("loss", "content", "style", "tv", "adversarial", "identity", "d_loss")
+    tracked = ("loss", "content", "structure", "style", "tv", "adversarial", "identity", "d_loss")
 
     def __init__(self, fusion_generator: FusionGenerator, discriminator, config: StyleConfig, **kwargs):
         super().__init__(fusion_generator.decoder, discriminator, seed=config.seed, **kwargs)
         self.fusion_generator, self.encoder = fusion_generator, fusion_generator.encoder
         self.weights_ = {k: getattr(config, f"{k}_weight")
-                         for k in ("content", "style", "tv", "adversarial", "identity")}
+                         for k in ("content", "structure", "style", "tv", "adversarial", "identity")}
+        self.structure_levels = tuple(config.structure_levels.split(","))
 
     def _forward(self, content, style, training):
         style_features, content_features = self.encoder(style), self.encoder(content)
@@ -75,6 +86,7 @@ class StyleTrainer(AdversarialTrainer):
         fake_logits = self.discriminator(output, training=training)
         parts = {
             "content": losses.content_loss(output_features["relu4_1"], target),
+            "structure": losses.structure_loss(output_features, content_features, self.structure_levels),
             "style": losses.style_loss(output_features, style_features),
             "tv": losses.total_variation(output),
             "adversarial": losses.patch_generator_loss(fake_logits),
@@ -102,14 +114,25 @@ class StyleTrainer(AdversarialTrainer):
 
 
 def build_style_trainer(config: StyleConfig) -> StyleTrainer:
+    """The trainer of `config`: fresh networks, or with `config.init` the weights of a checkpoint
+    folder (sha256-verified; its decoder must have the same width and skips); fresh optimizers."""
     from gan_style.models.discriminator import build_patchgan_discriminator
 
     generator = FusionGenerator(config.width, "adain", config.encoder_weights, skips=config.skips)
     discriminator = build_patchgan_discriminator(3, config.discriminator_filters)
+    if config.init:
+        from gan_style import checkpoints
+
+        for network, file in ((generator.decoder, "decoder.keras"), (discriminator, "discriminator.keras")):
+            network.set_weights(checkpoints.load_model(config.init, file).get_weights())
     trainer = StyleTrainer(generator, discriminator, config)
+
+    def rate(lr):
+        return keras.optimizers.schedules.PolynomialDecay(lr, config.steps, 0.0) if config.lr_decay else lr
+
     trainer.compile(
-        d_optimizer=keras.optimizers.Adam(config.d_learning_rate, beta_1=0.5),
-        g_optimizer=keras.optimizers.Adam(config.learning_rate),
+        d_optimizer=keras.optimizers.Adam(rate(config.d_learning_rate), beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(rate(config.learning_rate)),
     )
     return trainer
 
@@ -187,9 +210,12 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
         from gan_style.style_eval import evaluate_style, style_pairs_grid
 
         generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=decoder, skips=config.skips)
-        metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256,)))
+        metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256, 512)))
         style_pairs_grid(generator, out_dir / "samples.png")
     files = ["decoder.keras", "discriminator.keras"]
+    if config.init:  # provenance: which weights the run started from
+        started = checkpoints.read_manifest(config.init)
+        metrics["init"] = {"steps": started.get("steps"), "files": started.get("files")}
     return checkpoints.write_manifest(
         out_dir, files, command=command, data_source=source, seed=config.seed, steps=steps,
         epochs=len(history.history["loss"]), wall_time_s=round(time.time() - start, 1),

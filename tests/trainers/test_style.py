@@ -1,6 +1,7 @@
 """Style trainer: the named loss components are tracked and go down on a tiny fixed pair."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from gan_style import data
@@ -14,7 +15,7 @@ def test_loss_decreases_on_a_tiny_fixed_pair():
     pair = tf.data.Dataset.from_tensors((content, style)).repeat()
     trainer = build_style_trainer(config)
     history = trainer.fit(pair, epochs=6, steps_per_epoch=10, verbose=0).history
-    assert set(history) == {"loss", "content", "style", "tv", "adversarial", "identity", "d_loss"}
+    assert set(history) == {"loss", "content", "structure", "style", "tv", "adversarial", "identity", "d_loss"}
     assert history["identity"] == [0.0] * 6  # off by default
     assert history["loss"][-1] < 0.5 * history["loss"][0]
     assert history["style"][-1] < history["style"][0]
@@ -54,3 +55,45 @@ def test_skips_let_the_decoder_reconstruct_what_relu4_1_alone_blurs():
                               steps_per_epoch=10, verbose=0).history
         final[skips] = history["identity"][-1]
     assert final[3] < 0.8 * final[0], final  # measured: 0.19 vs 0.38
+
+
+def test_init_starts_from_a_checkpoint_and_lr_decay_reaches_zero(tmp_path):
+    from gan_style import checkpoints
+
+    config = StyleConfig(width=4, crop_size=32, batch_size=2, steps=4, seed=3)
+    first = build_style_trainer(config)
+    checkpoints.save_model(first.generator, tmp_path / "decoder.keras")
+    checkpoints.save_model(first.discriminator, tmp_path / "discriminator.keras")
+    checkpoints.write_manifest(tmp_path, ["decoder.keras", "discriminator.keras"], steps=0)
+    resumed = build_style_trainer(StyleConfig(width=4, crop_size=32, batch_size=2, steps=4, seed=4,
+                                              init=str(tmp_path), lr_decay=True))
+    fresh = build_style_trainer(StyleConfig(width=4, crop_size=32, batch_size=2, steps=4, seed=4))
+    for network in ("generator", "discriminator"):
+        weights = [getattr(t, network).get_weights() for t in (first, resumed, fresh)]
+        assert all(np.array_equal(a, b) for a, b in zip(weights[0], weights[1], strict=True))
+        assert not all(np.array_equal(a, b) for a, b in zip(weights[0], weights[2], strict=True))
+    rates = [float(resumed.g_optimizer.learning_rate.numpy())]
+    content = data.random_crops([data.bundled_image("astronaut")], 32, 2, seed=0)
+    style = data.random_crops([data.bundled_image("brick")], 32, 2, seed=1)
+    resumed.fit(tf.data.Dataset.from_tensors((content, style)).repeat(), epochs=1, steps_per_epoch=4, verbose=0)
+    rates.append(float(resumed.g_optimizer.learning_rate.numpy()))
+    assert rates == [pytest.approx(config.learning_rate), 0.0]
+    assert float(resumed.d_optimizer.learning_rate.numpy()) == 0.0
+    # a tampered checkpoint is refused, not loaded
+    (tmp_path / "decoder.keras").write_bytes(b"not a model")
+    with pytest.raises(checkpoints.CheckpointError, match="sha256"):
+        build_style_trainer(StyleConfig(width=4, crop_size=32, init=str(tmp_path)))
+
+
+def test_structure_levels_are_checked_and_the_structure_term_alone_keeps_the_layout():
+    with pytest.raises(ValueError, match="structure_levels"):
+        StyleConfig(structure_levels="relu3_1,relu9_1")
+    config = StyleConfig(width=4, crop_size=32, batch_size=2, learning_rate=3e-3, content_weight=0.0,
+                         structure_weight=1.0, style_weight=0.0, tv_weight=0.0, adversarial_weight=0.0,
+                         structure_levels="relu2_1,relu3_1", seed=3)
+    content = data.random_crops([data.bundled_image("astronaut")], 32, 2, seed=0)
+    style = data.random_crops([data.bundled_image("brick")], 32, 2, seed=1)
+    trainer = build_style_trainer(config)
+    history = trainer.fit(tf.data.Dataset.from_tensors((content, style)).repeat(), epochs=5, steps_per_epoch=10,
+                          verbose=0).history
+    assert history["structure"][-1] < 0.7 * history["structure"][0], history["structure"]
