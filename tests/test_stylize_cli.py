@@ -107,3 +107,38 @@ def test_linear_fusion_loads_the_style_at_the_content_size_whatever_style_side(p
                              generator=generator, style_side=side) == []
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "32.png")),
                                   np.asarray(Image.open(tmp_path / "None.png")))
+
+
+def test_work_side_renders_a_larger_content_smaller_and_resizes_it_back():
+    from gan_style import data
+    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.style_eval import ours, resize_long_side, resize_to
+
+    generator = FusionGenerator(width=4)  # an untrained decoder: only the routing is checked
+    content = resize_long_side(data.bundled_image("chelsea"), 96)  # 96 x 64
+    style = resize_long_side(data.bundled_image("gravel"), 32)
+    at_48 = ours(generator, style_side=None, work_side=48)(content, style)
+    assert at_48.shape == content.shape
+    small = ours(generator, style_side=None)(resize_long_side(content, 48), style)
+    np.testing.assert_array_equal(at_48, resize_to(small, *content.shape[:2]))
+    assert not np.array_equal(at_48, ours(generator, style_side=None)(content, style))
+    # a content no larger than work_side is rendered as it is
+    np.testing.assert_array_equal(ours(generator, style_side=None, work_side=96)(content, style),
+                                  ours(generator, style_side=None)(content, style))
+    with pytest.raises(ValueError, match="work_side"):
+        ours(generator, work_side=8)
+
+
+def test_work_size_flag_reaches_the_renderer(pictures, tmp_path):
+    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.stylize import stylize_files
+
+    generator = FusionGenerator(width=4)
+    cat, gravel = [pictures / "contents" / "cat.jpg"], [pictures / "styles" / "gravel.png"]
+    for side in (48, None):
+        assert stylize_files(cat, gravel, tmp_path / f"{side}.png", size=96, generator=generator,
+                             work_side=side) == []
+    outputs = [np.asarray(Image.open(tmp_path / f"{side}.png")) for side in (48, None)]
+    assert outputs[0].shape == outputs[1].shape == (72, 96, 3)
+    assert not np.array_equal(*outputs)
+    assert run(cat[0], gravel[0], "--out", tmp_path / "o.png", "--work-size", "8").returncode == 2
