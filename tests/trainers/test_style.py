@@ -8,10 +8,15 @@ from gan_style import data
 from gan_style.trainers.style import StyleConfig, build_style_trainer
 
 
+def _tiny_pair():
+    """(content, style): two 32-px crops each, RGB in [-1, 1]."""
+    return (data.random_crops([data.bundled_image("astronaut")], 32, 2, seed=0),
+            data.random_crops([data.bundled_image("brick")], 32, 2, seed=1))
+
+
 def test_loss_decreases_on_a_tiny_fixed_pair():
     config = StyleConfig(width=4, crop_size=32, batch_size=2, learning_rate=1e-3, seed=3)
-    content = data.random_crops([data.bundled_image("astronaut")], 32, 2, seed=0)
-    style = data.random_crops([data.bundled_image("brick")], 32, 2, seed=1)
+    content, style = _tiny_pair()
     pair = tf.data.Dataset.from_tensors((content, style)).repeat()
     trainer = build_style_trainer(config)
     history = trainer.fit(pair, epochs=6, steps_per_epoch=10, verbose=0).history
@@ -24,16 +29,22 @@ def test_loss_decreases_on_a_tiny_fixed_pair():
     assert not trainer.encoder.trainable_weights
 
 
+def _fit_term_alone(term: str, epochs: int = 5, **overrides):
+    """Train on the tiny pair with one loss term alone (weight 1, every other 0); -> (trainer,
+    content, history)."""
+    weights = {f"{k}_weight": 0.0 for k in ("content", "structure", "style", "tv", "adversarial", "identity")}
+    config = StyleConfig(**{"width": 4, "crop_size": 32, "batch_size": 2, "learning_rate": 3e-3, "seed": 3,
+                            **weights, f"{term}_weight": 1.0, **overrides})
+    content, style = _tiny_pair()
+    trainer = build_style_trainer(config)
+    history = trainer.fit(tf.data.Dataset.from_tensors((content, style)).repeat(), epochs=epochs,
+                          steps_per_epoch=10, verbose=0).history
+    return trainer, content, history
+
+
 def test_identity_term_teaches_the_decoder_to_reconstruct_the_content():
     # the identity term alone: the relu4_1-only decoder learns to render E(c) back as c
-    config = StyleConfig(width=4, crop_size=32, batch_size=2, learning_rate=3e-3, content_weight=0.0,
-                         style_weight=0.0, tv_weight=0.0, adversarial_weight=0.0, identity_weight=1.0, skips=0,
-                         seed=3)
-    content = data.random_crops([data.bundled_image("astronaut")], 32, 2, seed=0)
-    style = data.random_crops([data.bundled_image("brick")], 32, 2, seed=1)
-    trainer = build_style_trainer(config)
-    history = trainer.fit(tf.data.Dataset.from_tensors((content, style)).repeat(), epochs=5, steps_per_epoch=10,
-                          verbose=0).history
+    trainer, content, history = _fit_term_alone("identity", skips=0)
     assert history["identity"][-1] < 0.7 * history["identity"][0], history["identity"]
     # the tracked value is what the decoder does now: L1 of Dec(E(c)) against c
     features = trainer.encoder(content)["relu4_1"]
@@ -43,18 +54,16 @@ def test_identity_term_teaches_the_decoder_to_reconstruct_the_content():
 
 def test_skips_let_the_decoder_reconstruct_what_relu4_1_alone_blurs():
     # identity term alone, same steps: the fused lower levels carry the content's structure
-    content = data.random_crops([data.bundled_image("astronaut")], 32, 2, seed=0)
-    style = data.random_crops([data.bundled_image("brick")], 32, 2, seed=1)
-    final = {}
-    for skips in (0, 3):
-        config = StyleConfig(width=8, crop_size=32, batch_size=2, learning_rate=3e-3, content_weight=0.0,
-                             style_weight=0.0, tv_weight=0.0, adversarial_weight=0.0, identity_weight=1.0,
-                             skips=skips, seed=3)
-        trainer = build_style_trainer(config)
-        history = trainer.fit(tf.data.Dataset.from_tensors((content, style)).repeat(), epochs=8,
-                              steps_per_epoch=10, verbose=0).history
-        final[skips] = history["identity"][-1]
+    final = {skips: _fit_term_alone("identity", epochs=8, width=8, skips=skips)[2]["identity"][-1]
+             for skips in (0, 3)}
     assert final[3] < 0.8 * final[0], final  # measured: 0.19 vs 0.38
+
+
+def test_structure_levels_are_checked_and_the_structure_term_alone_keeps_the_layout():
+    with pytest.raises(ValueError, match="structure_levels"):
+        StyleConfig(structure_levels="relu3_1,relu9_1")
+    history = _fit_term_alone("structure", structure_levels="relu2_1,relu3_1")[2]
+    assert history["structure"][-1] < 0.7 * history["structure"][0], history["structure"]
 
 
 def test_init_starts_from_a_checkpoint_and_lr_decay_reaches_zero(tmp_path):
@@ -73,8 +82,7 @@ def test_init_starts_from_a_checkpoint_and_lr_decay_reaches_zero(tmp_path):
         assert all(np.array_equal(a, b) for a, b in zip(weights[0], weights[1], strict=True))
         assert not all(np.array_equal(a, b) for a, b in zip(weights[0], weights[2], strict=True))
     rates = [float(resumed.g_optimizer.learning_rate.numpy())]
-    content = data.random_crops([data.bundled_image("astronaut")], 32, 2, seed=0)
-    style = data.random_crops([data.bundled_image("brick")], 32, 2, seed=1)
+    content, style = _tiny_pair()
     resumed.fit(tf.data.Dataset.from_tensors((content, style)).repeat(), epochs=1, steps_per_epoch=4, verbose=0)
     rates.append(float(resumed.g_optimizer.learning_rate.numpy()))
     assert rates == [pytest.approx(config.learning_rate), 0.0]
@@ -84,16 +92,3 @@ def test_init_starts_from_a_checkpoint_and_lr_decay_reaches_zero(tmp_path):
     with pytest.raises(checkpoints.CheckpointError, match="sha256"):
         build_style_trainer(StyleConfig(width=4, crop_size=32, init=str(tmp_path)))
 
-
-def test_structure_levels_are_checked_and_the_structure_term_alone_keeps_the_layout():
-    with pytest.raises(ValueError, match="structure_levels"):
-        StyleConfig(structure_levels="relu3_1,relu9_1")
-    config = StyleConfig(width=4, crop_size=32, batch_size=2, learning_rate=3e-3, content_weight=0.0,
-                         structure_weight=1.0, style_weight=0.0, tv_weight=0.0, adversarial_weight=0.0,
-                         structure_levels="relu2_1,relu3_1", seed=3)
-    content = data.random_crops([data.bundled_image("astronaut")], 32, 2, seed=0)
-    style = data.random_crops([data.bundled_image("brick")], 32, 2, seed=1)
-    trainer = build_style_trainer(config)
-    history = trainer.fit(tf.data.Dataset.from_tensors((content, style)).repeat(), epochs=5, steps_per_epoch=10,
-                          verbose=0).history
-    assert history["structure"][-1] < 0.7 * history["structure"][0], history["structure"]
