@@ -43,7 +43,7 @@ def _signed(image: np.ndarray) -> np.ndarray:
 
 
 def ours(generator, alpha: float = 1.0, fusion: str = "adain", style_side: int | None = STYLE_SIDE,
-         work_side: int | None = None) -> Method:
+         work_side: int | None = WORK_SIDE) -> Method:
     """Our fusion-style generator as a method (a cached tf.function per fusion).
 
     `adain` encodes the style with its longer side at `style_side` px (None: as given), whatever
