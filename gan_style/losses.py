@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from keras import ops
 
-from gan_style.models.layers import mean_std
+from gan_style.models.layers import instance_normalize, mean_std
 
 
 def bce_from_logits(targets, logits):
@@ -134,11 +134,8 @@ def structure_loss(output_features: dict, content_features: dict, levels=("relu2
     channel statistics that the style loss sets."""
     total = 0.0
     for level in levels:
-        o_mean, o_std = mean_std(output_features[level])
-        c_mean, c_std = mean_std(content_features[level])
-        o = (ops.cast(output_features[level], "float32") - o_mean) / o_std
-        c = (ops.cast(content_features[level], "float32") - c_mean) / c_std
-        total = total + ops.mean(ops.square(o - c))
+        diff = instance_normalize(output_features[level]) - instance_normalize(content_features[level])
+        total = total + ops.mean(ops.square(diff))
     return total
 
 

@@ -24,7 +24,7 @@ import keras
 from keras import layers, ops
 
 from gan_style.models.encoder import build_encoder
-from gan_style.models.layers import EPSILON, mean_std
+from gan_style.models.layers import EPSILON, instance_normalize, mean_std
 
 FUSIONS = ("adain", "linear")
 
@@ -35,9 +35,8 @@ def adain(content, style, epsilon: float = EPSILON):
     content (B, h, w, C), style (B, h', w', C) (any spatial size) -> (B, h, w, C) whose channel
     means are exactly the style's and stds the style's up to epsilon.
     """
-    c_mean, c_std = mean_std(content, epsilon)
     s_mean, s_std = mean_std(style, epsilon)
-    return s_std * (ops.cast(content, "float32") - c_mean) / c_std + s_mean
+    return s_std * instance_normalize(content, epsilon) + s_mean
 
 
 def check_alpha(alpha) -> None:

@@ -14,7 +14,7 @@ from keras import ops
 from gan_style import augment, losses
 from gan_style.models.dcgan_generator import build_dcgan_generator
 from gan_style.models.discriminator import build_discriminator
-from gan_style.trainers.base import AdversarialTrainer
+from gan_style.trainers.base import AdversarialTrainer, linear_decay
 
 
 @dataclass
@@ -183,9 +183,7 @@ def build_dcgan_trainer(config: DCGANConfig, steps_per_epoch: int = 125) -> DCGA
     )
 
     def rate(lr):
-        if not config.lr_decay:
-            return lr
-        return keras.optimizers.schedules.PolynomialDecay(lr, config.epochs * steps_per_epoch, 0.0)
+        return linear_decay(lr, config.epochs * steps_per_epoch, config.lr_decay)
 
     trainer.compile(
         d_optimizer=keras.optimizers.Adam(rate(config.d_learning_rate), beta_1=config.beta_1),

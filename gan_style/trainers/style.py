@@ -12,8 +12,9 @@ import numpy as np
 import tensorflow as tf
 
 from gan_style import losses
+from gan_style.models.encoder import LEVELS
 from gan_style.models.fusion_generator import FusionGenerator, adain, build_decoder
-from gan_style.trainers.base import AdversarialTrainer
+from gan_style.trainers.base import AdversarialTrainer, linear_decay
 
 
 @dataclass
@@ -45,8 +46,6 @@ class StyleConfig:
     seed: int = 0
 
     def __post_init__(self):
-        from gan_style.models.encoder import LEVELS
-
         unknown = set(self.structure_levels.split(",")) - set(LEVELS)
         if unknown:
             raise ValueError(f"structure_levels must be among {LEVELS}, got {self.structure_levels!r}")
@@ -128,12 +127,10 @@ def build_style_trainer(config: StyleConfig) -> StyleTrainer:
             network.set_weights(checkpoints.load_model(config.init, file).get_weights())
     trainer = StyleTrainer(generator, discriminator, config)
 
-    def rate(lr):
-        return keras.optimizers.schedules.PolynomialDecay(lr, config.steps, 0.0) if config.lr_decay else lr
-
     trainer.compile(
-        d_optimizer=keras.optimizers.Adam(rate(config.d_learning_rate), beta_1=0.5),
-        g_optimizer=keras.optimizers.Adam(rate(config.learning_rate)),
+        d_optimizer=keras.optimizers.Adam(linear_decay(config.d_learning_rate, config.steps, config.lr_decay),
+                                          beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(linear_decay(config.learning_rate, config.steps, config.lr_decay)),
     )
     return trainer
 
