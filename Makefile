@@ -59,7 +59,8 @@ train-quality: install
 	$(PY) -m gan_style.train quality --domain rgb --out checkpoints/quality_rgb --batch-size 32 --steps 3000 $(QUALITY_FLAGS)
 
 # Fusion-style decoder (AdaIN on the offline HED-VGG16 encoder, fused relu3_1..relu1_1 skips) +
-# PatchGAN, bf16 where native, in two stages (about 14 + 17 min on a 2-core AVX512-BF16 CPU):
+# PatchGAN, bf16 where native, in two stages (stage 1: 23 min on the 2-core CPU that first ran it;
+# stage 2: 17 min on a 2-core AVX512-BF16 EPYC):
 # 1. 1,700 steps of the style/content/TV/adversarial losses (the previous shipped decoder: one data
 #    stream across epochs, so these are the same 1,700 updates it made in 17 epochs of 100);
 # 2. 2,000 more with the normalised content loss on relu2_1/relu3_1 (structure) and both learning
