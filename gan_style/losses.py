@@ -7,6 +7,7 @@ Composite losses return `(total, {name: component})`.
 
 from __future__ import annotations
 
+import numpy as np
 from keras import ops
 
 from gan_style.models.layers import instance_normalize, mean_std
@@ -137,6 +138,31 @@ def structure_loss(output_features: dict, content_features: dict, levels=("relu2
         diff = instance_normalize(output_features[level]) - instance_normalize(content_features[level])
         total = total + ops.mean(ops.square(diff))
     return total
+
+
+def colour_directions(count: int = 16) -> np.ndarray:
+    """`count` unit vectors (3, count) spread evenly over a half-sphere of RGB space (a Fibonacci
+    lattice): the fixed projections of `colour_loss`. A half-sphere is enough: projecting on -d
+    gives the same 1-D distance as d."""
+    i = np.arange(count) + 0.5
+    z = i / count  # z in (0, 1): the upper half-sphere
+    phi = np.pi * (1 + 5**0.5) * i
+    r = np.sqrt(1 - z**2)
+    return np.stack([r * np.cos(phi), r * np.sin(phi), z]).astype("float32")
+
+
+def colour_loss(output, style, directions=None):
+    """Sliced Wasserstein-2 distance between the colours of output and style, per image:
+    mean_d mean_i (sort(o . d)_i - sort(s . d)_i)^2 over the pixels i and the fixed unit directions
+    d of `colour_directions` (the histogram loss of Risser et al. 2017 on the pixels, sliced as in
+    Heitz et al. 2021). output, style (B, H, W, 3) in [-1, 1], the same H * W. The style losses on
+    encoder features match means and spreads; this matches the whole colour distribution."""
+    directions = colour_directions() if directions is None else directions
+    o = ops.reshape(ops.cast(output, "float32"), (ops.shape(output)[0], -1, 3))
+    s = ops.reshape(ops.cast(style, "float32"), (ops.shape(style)[0], -1, 3))
+    po = ops.sort(ops.transpose(ops.matmul(o, directions), (0, 2, 1)), axis=-1)  # (B, D, N)
+    ps = ops.sort(ops.transpose(ops.matmul(s, directions), (0, 2, 1)), axis=-1)
+    return ops.mean(ops.square(po - ps))
 
 
 def total_variation(images):

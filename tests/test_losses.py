@@ -127,3 +127,22 @@ def test_structure_loss_ignores_channel_statistics_and_sees_layout():
     assert float(losses.structure_loss(negated, content)) == pytest.approx(8.0, rel=1e-3)
     # only the levels asked for
     assert float(losses.structure_loss(negated, content, levels=("relu3_1",))) == pytest.approx(4.0, rel=1e-3)
+
+
+def test_colour_loss_compares_colour_distributions_not_layouts():
+    directions = losses.colour_directions(16)
+    np.testing.assert_allclose(np.linalg.norm(directions, axis=0), 1.0, rtol=1e-6)
+    assert (directions[2] > 0).all()  # one half-sphere: d and -d give the same 1-D distance
+    rng = np.random.default_rng(0)
+    image = rng.uniform(-1, 1, (2, 8, 8, 3)).astype("float32")
+    # the same pixels in another place: the same colours, distance 0
+    shuffled = image.reshape(2, 64, 3)[:, rng.permutation(64)].reshape(2, 8, 8, 3)
+    assert float(losses.colour_loss(shuffled, image)) == pytest.approx(0.0, abs=1e-10)
+    # every pixel shifted by v: each projection moves by v . d, so the loss is mean_d (v . d)^2
+    v = np.array([0.1, -0.2, 0.05], "float32")
+    expected = np.mean((v @ directions) ** 2)
+    assert float(losses.colour_loss(image + v, image)) == pytest.approx(expected, rel=1e-4)
+    # per image, not pooled over the batch: (dark, bright) against (bright, dark) is far apart
+    dark, bright = image[:1] * 0.5 - 0.5, image[:1] * 0.5 + 0.5
+    swapped = float(losses.colour_loss(np.concatenate([dark, bright]), np.concatenate([bright, dark])))
+    assert swapped == pytest.approx(np.mean(directions.sum(axis=0) ** 2), rel=1e-4)  # a shift of 1 per channel

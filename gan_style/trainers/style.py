@@ -36,6 +36,7 @@ class StyleConfig:
     structure_weight: float = 0.0  # normalised content loss (losses.structure_loss) ...
     structure_levels: str = "relu2_1,relu3_1"  # ... on these encoder levels, comma-separated
     style_weight: float = 10.0
+    colour_weight: float = 0.0  # sliced Wasserstein distance of output and style colours (losses.colour_loss)
     tv_weight: float = 10.0
     adversarial_weight: float = 50.0
     identity_weight: float = 0.0  # L1 of Dec(E(c)) vs c: the decoder must also reconstruct
@@ -60,20 +61,21 @@ class StyleTrainer(AdversarialTrainer):
     output o = Dec(t) (with skips, Dec also takes AdaIN(E(c)_l, E(s)_l) of the lower levels l):
         L_G = w_c * ||E(o)_4 - t||^2 + w_st * sum_{l in structure_levels} ||IN(E(o)_l) - IN(E(c)_l)||^2
               + w_s * sum_l (||mu(E(o)_l) - mu(E(s)_l)||^2
-              + ||sigma(E(o)_l) - sigma(E(s)_l)||^2) + w_tv * TV(o) + w_adv * L_adv(D(o))
+              + ||sigma(E(o)_l) - sigma(E(s)_l)||^2) + w_col * SW_2(colours(o), colours(s))
+              + w_tv * TV(o) + w_adv * L_adv(D(o))
               + w_id * mean|Dec(E(c)_4) - c|
         L_D = PatchGAN loss, style crops real, outputs fake.
     The identity term (Park & Lee 2019's identity loss, pixel part; AdaIN(E(c), E(c)) = E(c)) asks
     the decoder to render the content back: it keeps edges that relu4_1 alone lets blur.
     """
 
-    tracked = ("loss", "content", "structure", "style", "tv", "adversarial", "identity", "d_loss")
+    tracked = ("loss", "content", "structure", "style", "colour", "tv", "adversarial", "identity", "d_loss")
 
     def __init__(self, fusion_generator: FusionGenerator, discriminator, config: StyleConfig, **kwargs):
         super().__init__(fusion_generator.decoder, discriminator, seed=config.seed, **kwargs)
         self.fusion_generator, self.encoder = fusion_generator, fusion_generator.encoder
         self.weights_ = {k: getattr(config, f"{k}_weight")
-                         for k in ("content", "structure", "style", "tv", "adversarial", "identity")}
+                         for k in ("content", "structure", "style", "colour", "tv", "adversarial", "identity")}
         self.structure_levels = tuple(config.structure_levels.split(","))
 
     def _forward(self, content, style, training):
@@ -88,6 +90,7 @@ class StyleTrainer(AdversarialTrainer):
             "content": losses.content_loss(output_features["relu4_1"], target),
             "structure": losses.structure_loss(output_features, content_features, self.structure_levels),
             "style": losses.style_loss(output_features, style_features),
+            "colour": losses.colour_loss(output, style) if self.weights_["colour"] else tf.constant(0.0),
             "tv": losses.total_variation(output),
             "adversarial": losses.patch_generator_loss(fake_logits),
             "identity": tf.constant(0.0),
