@@ -145,10 +145,11 @@ def _as_method(value) -> Method:
 
 
 def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES, repeats: int = 1,
-                   encoder=None, keep_outputs: bool = False) -> dict:
+                   encoder=None, keep_outputs: bool = False, pictures: dict | None = None) -> dict:
     """Every method on every (content, style) pair at every size (longer side, px).
 
     methods: name -> Method (or a tuple of `ours`'s arguments); None marks a peer that is missing.
+    contents, styles: names of bundled pictures, or keys of `pictures` (name -> uint8 (H, W, 3)).
     Returns {"pairs": [...], "methods": {name: {str(size): {"swd", "edge_ssim", "stat_distance",
     "seconds"}}} (means over pairs; seconds = median over pairs of each pair's median of
     `repeats` runs after a warm-up, or of the one first run when repeats = 0, tracing included),
@@ -162,7 +163,8 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
         from gan_style.models.encoder import build_encoder
 
         encoder = build_encoder("hed")
-    pictures = {name: data.bundled_image(name) for name in (*contents, *styles)}
+    if pictures is None:
+        pictures = {name: data.bundled_image(name) for name in (*contents, *styles)}
     report = {"pairs": [[c, s] for c in contents for s in styles], "methods": {}, "missing": []}
     outputs = {}
     for name, value in methods.items():

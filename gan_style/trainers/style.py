@@ -43,6 +43,7 @@ class StyleConfig:
     skips: int = 3  # fused lower levels added into the decoder (relu3_1, relu2_1, relu1_1); 0 = relu4_1 only
     discriminator_filters: int = 32
     num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
+    style_jitter: float = 0.0  # probability that a style crop's colours are recoloured (style_jitter)
     precision: str = "float32"
     seed: int = 0
 
@@ -50,6 +51,8 @@ class StyleConfig:
         unknown = set(self.structure_levels.split(",")) - set(LEVELS)
         if unknown:
             raise ValueError(f"structure_levels must be among {LEVELS}, got {self.structure_levels!r}")
+        if not 0.0 <= self.style_jitter <= 1.0:
+            raise ValueError(f"style_jitter is a probability in [0, 1], got {self.style_jitter}")
         if self.crop_size % 8:
             raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")
 
@@ -155,12 +158,25 @@ def folder_pictures(directory: str | Path | None) -> list[np.ndarray]:
     return pictures
 
 
+def style_jitter(index, image, probability: float, seed: int):
+    """With `probability`, recolour a style crop (S, S, 3) in [-1, 1]: hue rotated by up to half a
+    turn either way, saturation scaled by 0.5-2. Stateless: crop `index` and `seed` fix the draw.
+    A few bundled pictures give the decoder few palettes; AdaIN must render any style's statistics."""
+    keys = tf.random.experimental.stateless_split(tf.stack([tf.cast(seed, tf.int64), tf.cast(index, tf.int64)]), 3)
+    rgb = (image + 1.0) / 2.0
+    recoloured = tf.image.stateless_random_hue(rgb, 0.5, keys[1])
+    recoloured = tf.clip_by_value(tf.image.stateless_random_saturation(recoloured, 0.5, 2.0, keys[2]), 0.0, 1.0)
+    apply = tf.random.stateless_uniform((), keys[0]) < probability
+    return tf.where(apply, recoloured, rgb) * 2.0 - 1.0
+
+
 def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
     """Endless tf.data pipeline of (content, style) batches (B, S, S, 3) in [-1, 1], and its source.
 
     Content: the bundled training photos (not the textures) + `content_dir`; style: every bundled
     training picture + `style_dir`. Random crops at 4 scales and flips (`data.random_crops`);
-    style crops come from a wider scale range, so textures appear at several sizes.
+    style crops come from a wider scale range, so textures appear at several sizes; with
+    `config.style_jitter`, some are recoloured (`style_jitter`).
     """
     from gan_style import data
 
@@ -176,7 +192,12 @@ def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
     def endless(array, seed):
         return tf.data.Dataset.from_tensor_slices(array).shuffle(len(array), seed=seed).repeat()
 
-    ds = tf.data.Dataset.zip(endless(content, config.seed), endless(style, config.seed + 1))
+    styles_ds = endless(style, config.seed + 1)
+    if config.style_jitter:
+        styles_ds = styles_ds.enumerate().map(
+            lambda i, x: style_jitter(i, x, config.style_jitter, config.seed + 2), num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True)
+    ds = tf.data.Dataset.zip(endless(content, config.seed), styles_ds)
     return ds.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), source
 
 

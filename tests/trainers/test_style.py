@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from gan_style import data, losses
-from gan_style.trainers.style import StyleConfig, build_style_trainer
+from gan_style.trainers.style import StyleConfig, build_style_trainer, style_jitter
 
 
 def _tiny_pair():
@@ -102,3 +102,19 @@ def test_init_starts_from_a_checkpoint_and_lr_decay_reaches_zero(tmp_path):
     with pytest.raises(checkpoints.CheckpointError, match="sha256"):
         build_style_trainer(StyleConfig(width=4, crop_size=32, init=str(tmp_path)))
 
+
+
+def test_style_jitter_recolours_a_seeded_share_of_the_crops():
+    with pytest.raises(ValueError, match="style_jitter"):
+        StyleConfig(style_jitter=1.5)
+    crop = tf.constant(data.random_crops([data.bundled_image("coffee")], 16, 1, seed=0)[0])
+    assert np.array_equal(style_jitter(0, crop, 0.0, seed=1), crop)  # probability 0: untouched
+    changed = [not np.allclose(style_jitter(i, crop, 0.5, seed=1), crop, atol=1e-6) for i in range(200)]
+    assert 0.35 < np.mean(changed) < 0.65
+    again = [not np.allclose(style_jitter(i, crop, 0.5, seed=1), crop, atol=1e-6) for i in range(200)]
+    assert changed == again  # stateless: the crop index and the seed fix the draw
+    recoloured = style_jitter(changed.index(True), crop, 0.5, seed=1).numpy()
+    assert recoloured.min() >= -1.0 and recoloured.max() <= 1.0
+    # a recolouring, not a new picture: the layout (brightness order of the pixels) is kept
+    brightness = [np.asarray(x).mean(axis=-1).ravel() for x in (crop, recoloured)]
+    assert np.corrcoef(*brightness)[0, 1] > 0.5
