@@ -60,16 +60,19 @@ train-quality: install
 
 # Fusion-style decoder (AdaIN on the offline HED-VGG16 encoder, fused relu3_1..relu1_1 skips) +
 # PatchGAN, bf16 where native, in two stages (stage 1: 23 min on the 2-core CPU that first ran it;
-# stage 2: 17 min on a 2-core AVX512-BF16 EPYC):
-# 1. 1,700 steps of the style/content/TV/adversarial losses (the previous shipped decoder: one data
-#    stream across epochs, so these are the same 1,700 updates it made in 17 epochs of 100);
-# 2. 2,000 more with the normalised content loss on relu2_1/relu3_1 (structure) and both learning
-#    rates decayed to 0: edges kept where stage 1 draws streaks.
+# stage 2: 18 min on a 2-core Xeon with AMX-BF16):
+# 1. 1,700 steps of the style/content/TV/adversarial losses (the decoder shipped before stage 2:
+#    one data stream across epochs, so these are the same 1,700 updates it made in 17 epochs of 100);
+# 2. 2,000 more with both learning rates decayed to 0, plus the normalised content loss on
+#    relu2_1/relu3_1 (structure: edges kept where stage 1 draws streaks), the sliced Wasserstein
+#    distance of output and style colours (colour) and half the style crops recoloured (jitter:
+#    palettes the bundled pictures lack).
 STYLE_STAGE1 := runs/fusion_style_stage1
 train-style: install
 	$(PY) -m gan_style.train style --out $(STYLE_STAGE1) --precision auto --steps 1700 --skips 3 --no-evaluate
 	$(PY) -m gan_style.train style --out checkpoints/fusion_style --init $(STYLE_STAGE1) --precision auto \
-	  --steps 2000 --lr-decay --structure-weight 1500 --structure-levels relu2_1,relu3_1 --skips 3 $(STYLE_FLAGS)
+	  --steps 2000 --lr-decay --structure-weight 1500 --structure-levels relu2_1,relu3_1 --skips 3 \
+	  --colour-weight 50000 --style-jitter 0.5 $(STYLE_FLAGS)
 
 # Repair U-Nets (gated convolutions, a residual on a push-pull/Laplace fill) on simulated-artifact
 # and free-form holes; the manifests carry repair quality on validation images (true masks). RGB:

@@ -21,7 +21,8 @@ from gan_style.trainers.base import AdversarialTrainer, linear_decay
 class StyleConfig:
     """Hyperparameters of a fusion-style run; written into the checkpoint's manifest. The defaults are
     stage 1 of the shipped recipe; `make train-style` runs 1,700 steps of it, then stage 2 from
-    there: `init` = stage 1, 2,000 steps, `lr_decay`, `structure_weight` 1500 (bf16 where native)."""
+    there: `init` = stage 1, 2,000 steps, `lr_decay`, `structure_weight` 1500, `colour_weight`
+    5e4, `style_jitter` 0.5 (bf16 where native)."""
 
     width: int = 32
     encoder_weights: str = "hed"
