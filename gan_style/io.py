@@ -135,6 +135,24 @@ def _palette_is_gray(image) -> bool:
     return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
 
 
+def read_rgb_folder(directory: str | os.PathLike, limit: int | None = None) -> dict[str, np.ndarray]:
+    """The readable images of `directory` in name order (at most `limit`), as {file name: uint8
+    (H, W, 3)}: grayscale repeated to RGB; an unreadable file is skipped with a warning."""
+    import logging
+
+    pictures: dict[str, np.ndarray] = {}
+    for file in list_images([directory]):
+        if limit is not None and len(pictures) >= limit:
+            break
+        try:
+            image = read_image(file)
+        except ImageError as exc:
+            logging.getLogger(__name__).warning("skipped %s", exc)
+            continue
+        pictures[file.name] = np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
+    return pictures
+
+
 def list_images(inputs: list[str | os.PathLike]) -> list[Path]:
     """Expand files, directories (their images, sorted, not recursive) and glob patterns. Files
     named explicitly are kept whatever their suffix (reading them says what is wrong)."""

@@ -115,3 +115,16 @@ def test_read_image_errors_are_one_line(tmp_path):
         assert "\n" not in str(info.value) and name in str(info.value)
     with pytest.raises(ImageError, match="over the limit"):
         read_image(png, max_pixels=100)
+
+
+def test_read_rgb_folder_reads_in_name_order_skips_bad_files_and_stops_at_the_limit(tmp_path):
+    from gan_style.io import read_rgb_folder
+
+    Image.fromarray(np.full((4, 5), 200, np.uint8)).save(tmp_path / "a_gray.png")
+    (tmp_path / "b_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    Image.fromarray(np.zeros((3, 2, 3), np.uint8)).save(tmp_path / "c_rgb.png")
+    Image.fromarray(np.zeros((3, 2, 3), np.uint8)).save(tmp_path / "d_unread.png")
+    pictures = read_rgb_folder(tmp_path, limit=2)
+    assert list(pictures) == ["a_gray.png", "c_rgb.png"]
+    assert pictures["a_gray.png"].shape == (4, 5, 3) and (pictures["a_gray.png"] == 200).all()
+    assert list(read_rgb_folder(tmp_path)) == ["a_gray.png", "c_rgb.png", "d_unread.png"]

@@ -144,19 +144,9 @@ def build_style_trainer(config: StyleConfig) -> StyleTrainer:
 
 def folder_pictures(directory: str | Path | None) -> list[np.ndarray]:
     """Every readable image of `directory` as uint8 RGB (unreadable ones are skipped with a warning)."""
-    import logging
+    from gan_style.io import read_rgb_folder
 
-    from gan_style.io import ImageError, list_images, read_image
-
-    pictures = []
-    for file in list_images([directory]) if directory else []:
-        try:
-            image = read_image(file)
-        except ImageError as exc:
-            logging.getLogger(__name__).warning("skipped %s", exc)
-            continue
-        pictures.append(np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image)
-    return pictures
+    return list(read_rgb_folder(directory).values()) if directory else []
 
 
 def style_jitter(index, image, probability: float, seed: int):
