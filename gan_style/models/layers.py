@@ -19,12 +19,12 @@ def mean_std(features, epsilon: float = EPSILON):
     return mean, ops.sqrt(var + epsilon)
 
 
-
 def instance_normalize(features, epsilon: float = EPSILON):
     """(F - mean(F)) / std(F) per image and channel (`mean_std`): (B, H, W, C) float32, each channel
     of zero mean and unit spread."""
     mean, std = mean_std(features, epsilon)
     return (ops.cast(features, "float32") - mean) / std
+
 
 @keras.saving.register_keras_serializable(package="gan_style")
 class ResizeLike(layers.Layer):

@@ -14,6 +14,7 @@ def linear_decay(learning_rate: float, steps: int, enabled: bool = True):
     `enabled`."""
     return keras.optimizers.schedules.PolynomialDecay(learning_rate, steps, 0.0) if enabled else learning_rate
 
+
 class TrackedModel(keras.Model):
     """A trainer that reports the scalars named in `tracked` through `keras.metrics.Mean` trackers
     (so `fit` prints them) and owns a `SeedGenerator` for its randomness."""
