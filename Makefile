@@ -1,10 +1,11 @@
 # gan-style: every target installs what it needs into .venv first (a fresh machine needs only
-# python3 >= 3.10 with venv; Debian's dataset-fashion-mnist is added with apt-get when possible).
+# python3 >= 3.10 with venv; Debian's dataset-fashion-mnist and opencv-doc are added with apt-get when possible).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 FASHION_DIR := /usr/share/datasets/fashion-mnist
+OPENCV_DOC_DIR := /usr/share/doc/opencv-doc/examples/data
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONUNBUFFERED := 1
 
@@ -21,13 +22,15 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-# Full Fashion-MNIST from Debian (IDX files). Needs root and apt; elsewhere say so and go on.
+# Debian's data packages: full Fashion-MNIST (IDX files) and opencv-doc (29 of its example photos
+# widen the RGB models' training pictures). Needs root and apt; elsewhere say so and go on.
+DEBIAN_DATA := dataset-fashion-mnist opencv-doc
 data:
-	@if [ ! -d $(FASHION_DIR) ]; then \
+	@if [ ! -d $(FASHION_DIR) ] || [ ! -d $(OPENCV_DOC_DIR) ]; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) >/dev/null \
-	      || echo "warning: could not apt-get install dataset-fashion-mnist"; \
-	  else echo "note: install Debian's dataset-fashion-mnist for the Fashion-MNIST tests"; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_DATA)) >/dev/null \
+	      || echo "warning: could not apt-get install $(DEBIAN_DATA)"; \
+	  else echo "note: install Debian's $(DEBIAN_DATA) for the Fashion-MNIST and RGB-photo tests"; fi; \
 	fi
 
 # The main job on embedded inputs: DCGAN digits + a stylised bundled photo through the QC pipeline.

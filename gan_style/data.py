@@ -260,6 +260,62 @@ def bundled_images(split: str = "train") -> dict[str, np.ndarray]:
     return images
 
 
+# Real photos from the examples of Debian's opencv-doc (`make data` installs it): 29 natural,
+# uncorrupted pictures, chosen by eye. Left out: drawings, logos, charts, near-duplicates of a stereo
+# pair, and the pictures that show a defect on purpose (motion blur, defocus, an edited region).
+OPENCV_DOC_DIR = Path("/usr/share/doc/opencv-doc/examples")
+OPENCV_DOC_PHOTOS = (
+    "alphamat/input_images/plant.jpg", "data/aero1.jpg", "data/aero3.jpg", "data/aloeL.jpg", "data/apple.jpg",
+    "data/baboon.jpg", "data/board.jpg", "data/building.jpg", "data/butterfly.jpg", "data/chicky_512.png",
+    "data/fruits.jpg", "data/graf1.png", "data/home.jpg", "data/left.jpg", "data/leuvenA.jpg",
+    "data/leuvenB.jpg", "data/messi5.jpg", "data/orange.jpg", "data/rubberwhale1.png", "data/squirrel_cls.jpg",
+    "data/starry_night.jpg", "data/stuff.jpg", "hfs/data/000.jpg", "hfs/data/001.jpg", "hfs/data/002.jpg",
+    "text/scenetext01.jpg", "text/scenetext02.jpg", "text/scenetext04.jpg", "text/scenetext06.jpg",
+)
+PICTURE_SOURCES = ("bundled", "opencv-doc")
+
+
+def opencv_doc_images(root: str | os.PathLike = OPENCV_DOC_DIR) -> dict[str, np.ndarray]:
+    """The OPENCV_DOC_PHOTOS as uint8 RGB (H, W, 3), keyed "opencv-doc:<file stem>"."""
+    from PIL import Image
+
+    root = Path(root)
+    missing = [name for name in OPENCV_DOC_PHOTOS if not (root / name).is_file()]
+    if missing:
+        raise DataUnavailableError(
+            f"{len(missing)} opencv-doc photos missing under {root} (e.g. {missing[0]}): "
+            "install Debian's opencv-doc (`make data` does) or train on --pictures bundled")
+    images = {}
+    for name in OPENCV_DOC_PHOTOS:
+        with Image.open(root / name) as picture:
+            images[f"opencv-doc:{Path(name).stem}"] = np.asarray(picture.convert("RGB"))
+    return images
+
+
+def training_pictures(sources: str = "bundled") -> dict[str, np.ndarray]:
+    """RGB training pictures (uint8 (H, W, 3) by name) from comma-separated `sources`:
+    "bundled" (scikit-image/matplotlib, VALIDATION_IMAGES left out) and/or "opencv-doc"."""
+    names = [s.strip() for s in sources.split(",") if s.strip()]
+    unknown = sorted(set(names) - set(PICTURE_SOURCES))
+    if unknown or not names:
+        raise ValueError(f"picture sources are {', '.join(PICTURE_SOURCES)}, got {sources!r}")
+    pictures: dict[str, np.ndarray] = {}
+    if "bundled" in names:
+        pictures.update(bundled_images("train"))
+    if "opencv-doc" in names:
+        pictures.update(opencv_doc_images())
+    return pictures
+
+
+def describe_pictures(pictures: dict[str, np.ndarray]) -> str:
+    """A data-source line for a manifest: "bundled: a, b; opencv-doc: c, d"."""
+    groups: dict[str, list[str]] = {}
+    for name in pictures:
+        source, _, stem = name.rpartition(":")
+        groups.setdefault(source or "bundled", []).append(stem)
+    return "; ".join(f"{source}: {', '.join(stems)}" for source, stems in groups.items())
+
+
 def random_crops(images: dict[str, np.ndarray] | list[np.ndarray], size: int, num: int, seed: int = 0,
                  scales: tuple[float, float] = (0.5, 1.0)) -> np.ndarray:
     """`num` random crops (num, size, size, 3) float32 in [-1, 1] from pictures rescaled to 4

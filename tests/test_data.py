@@ -88,3 +88,37 @@ def test_no_source_gives_one_line_error(monkeypatch, tmp_path):
     with pytest.raises(data.DataUnavailableError) as info:
         data.load_arrays("fashion_mnist", "train", data_dir=tmp_path)
     assert "\n" not in str(info.value) and "install" in str(info.value)
+
+
+def test_opencv_doc_photos_from_debian_package():
+    if not data.OPENCV_DOC_DIR.is_dir():
+        pytest.fail("opencv-doc is not installed: `make test` installs it (apt-get)")
+    photos = data.opencv_doc_images()
+    assert len(photos) == len(data.OPENCV_DOC_PHOTOS) == 29
+    for name, image in photos.items():
+        assert name.startswith("opencv-doc:") and image.dtype == np.uint8 and image.shape[2] == 3
+        assert min(image.shape[:2]) >= 194, name
+    # no file twice, and real photos: not flat, not grey
+    assert len({image.tobytes() for image in photos.values()}) == len(photos)
+    assert all(image.std() > 20 for image in photos.values())
+    assert sum(np.abs(image[..., 0].astype(int) - image[..., 1]).mean() > 3 for image in photos.values()) >= 25
+
+
+def test_training_pictures_by_source_never_include_validation():
+    bundled = data.training_pictures("bundled")
+    assert set(bundled) == set(data.BUNDLED_PHOTOS + data.BUNDLED_TEXTURES) - set(data.VALIDATION_IMAGES)
+    both = data.training_pictures("bundled, opencv-doc")
+    assert set(both) == set(bundled) | {f"opencv-doc:{n.rsplit('/', 1)[1].split('.')[0]}"
+                                        for n in data.OPENCV_DOC_PHOTOS}
+    assert not set(both) & set(data.VALIDATION_IMAGES)
+    described = data.describe_pictures(both)
+    assert described.startswith("bundled: astronaut") and "; opencv-doc: plant, aero1" in described
+    for bad in ("", "imagenet", "bundled,flickr"):
+        with pytest.raises(ValueError, match="picture sources are"):
+            data.training_pictures(bad)
+
+
+def test_missing_opencv_doc_gives_one_line_error(tmp_path):
+    with pytest.raises(data.DataUnavailableError) as info:
+        data.opencv_doc_images(tmp_path)
+    assert "\n" not in str(info.value) and "opencv-doc" in str(info.value) and "29 " in str(info.value)

@@ -34,6 +34,7 @@ class QualityConfig:
     max_fpr: float = 0.05
     seed: int = 0
     held_out_kinds: tuple[str, ...] = field(default=())
+    pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
 
     def __post_init__(self):
         if self.domain not in STRIDES:
@@ -102,10 +103,12 @@ def build_quality_trainer(config: QualityConfig) -> QualityTrainer:
     return trainer
 
 
-def clean_images(domain: str, split: str, num: int, seed: int, crop_size: int = 64, data_dir=None):
-    """Clean images float32 in [-1, 1]: MNIST digits (N, 28, 28, 1) or bundled-photo crops (N, S, S, 3).
+def clean_images(domain: str, split: str, num: int, seed: int, crop_size: int = 64, data_dir=None,
+                 pictures: str = "bundled"):
+    """Clean images float32 in [-1, 1]: MNIST digits (N, 28, 28, 1) or photo crops (N, S, S, 3).
 
-    split: "train" or "validation" (digits: the held-out MNIST split; RGB: the held-out pictures).
+    split: "train" or "validation" (digits: the held-out MNIST split; RGB: the held-out bundled
+    pictures, whatever `pictures`, the training sources, says).
     """
     from gan_style import data
 
@@ -114,8 +117,8 @@ def clean_images(domain: str, split: str, num: int, seed: int, crop_size: int = 
         images = arrays.images[..., None].astype(np.float32) / 127.5 - 1.0
         order = np.random.default_rng(seed).permutation(len(images))
         return images[order[:num]] if num else images[order], arrays.source
-    pictures = data.bundled_images("train" if split == "train" else "validation")
-    return data.random_crops(pictures, crop_size, num, seed), "bundled: " + ", ".join(pictures)
+    chosen = data.training_pictures(pictures) if split == "train" else data.bundled_images("validation")
+    return data.random_crops(chosen, crop_size, num, seed), data.describe_pictures(chosen)
 
 
 def training_dataset(config: QualityConfig, failures: np.ndarray | None):
@@ -123,7 +126,8 @@ def training_dataset(config: QualityConfig, failures: np.ndarray | None):
     from gan_style.artifacts import ArtifactBatcher
 
     num = 0 if config.domain == "digits" else 4000
-    images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size)
+    images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size,
+                                  pictures=config.pictures)
     batcher = ArtifactBatcher(config.train_kinds(), config.domain, failures=failures,
                               failure_fraction=config.failure_fraction)
     ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed).repeat()

@@ -42,6 +42,7 @@ class RepairConfig:
     perceptual_weight: float = 0.1  # RGB: encoder features of the composite vs the clean image
     style_weight: float = 0.1  # RGB: mean/std of those features
     adversarial_weight: float = 0.0  # > 0 adds a PatchGAN on the composites
+    pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
     seed: int = 0
 
     def __post_init__(self):
@@ -145,7 +146,8 @@ def training_dataset(config: RepairConfig):
     from gan_style.artifacts import repair_masks
 
     num = 0 if config.domain == "digits" else 4000
-    images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size)
+    images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size,
+                                  pictures=config.pictures)
     stride = STRIDES[config.domain]
 
     def vary_and_hole(x, seed):

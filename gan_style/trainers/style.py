@@ -45,6 +45,7 @@ class StyleConfig:
     discriminator_filters: int = 32
     num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
     style_jitter: float = 0.0  # probability that a style crop's colours are recoloured (style_jitter)
+    pictures: str = "bundled"  # training pictures: data.PICTURE_SOURCES, comma-separated
     precision: str = "float32"
     seed: int = 0
 
@@ -164,21 +165,21 @@ def style_jitter(index, image, probability: float, seed: int):
 def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
     """Endless tf.data pipeline of (content, style) batches (B, S, S, 3) in [-1, 1], and its source.
 
-    Content: the bundled training photos (not the textures) + `content_dir`; style: every bundled
-    training picture + `style_dir`. Random crops at 4 scales and flips (`data.random_crops`);
-    style crops come from a wider scale range, so textures appear at several sizes; with
-    `config.style_jitter`, some are recoloured (`style_jitter`).
+    Content: the training photos of `config.pictures` (not the bundled textures) + `content_dir`;
+    style: every training picture + `style_dir`. Random crops at 4 scales and flips
+    (`data.random_crops`); style crops come from a wider scale range, so textures appear at several
+    sizes; with `config.style_jitter`, some are recoloured (`style_jitter`).
     """
     from gan_style import data
 
-    bundled = data.bundled_images("train")
-    contents = [v for k, v in bundled.items() if k not in data.BUNDLED_TEXTURES] + folder_pictures(content_dir)
-    styles = list(bundled.values()) + folder_pictures(style_dir)
+    pictures = data.training_pictures(config.pictures)
+    photos = {k: v for k, v in pictures.items() if k not in data.BUNDLED_TEXTURES}
+    contents = list(photos.values()) + folder_pictures(content_dir)
+    styles = list(pictures.values()) + folder_pictures(style_dir)
     content = data.random_crops(contents, config.crop_size, config.num_crops, config.seed)
     style = data.random_crops(styles, config.crop_size, config.num_crops, config.seed + 1, scales=(0.25, 1.0))
-    source = f"content: bundled {', '.join(k for k in bundled if k not in data.BUNDLED_TEXTURES)}"
-    source += f" + {content_dir}" if content_dir else ""
-    source += f"; style: bundled {', '.join(bundled)}" + (f" + {style_dir}" if style_dir else "")
+    source = f"content: {data.describe_pictures(photos)}" + (f" + {content_dir}" if content_dir else "")
+    source += f" | style: {data.describe_pictures(pictures)}" + (f" + {style_dir}" if style_dir else "")
 
     def endless(array, seed):
         return tf.data.Dataset.from_tensor_slices(array).shuffle(len(array), seed=seed).repeat()
