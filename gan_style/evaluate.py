@@ -50,8 +50,9 @@ def trivial_scores(images: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _detection(regressor, clean, corrupted, masks, threshold, clean_scores) -> dict:
-    """Image-, pixel- and region-level numbers for one set of corrupted images against clean ones.
+def _detection(regressor, clean, corrupted, masks, threshold, clean_scores, kind_of=None) -> dict:
+    """Image-, pixel- and region-level numbers for one set of corrupted images against clean ones
+    (with `kind_of`, the artifact name of each corrupted image, also the AUROC of each kind).
 
     Pixel IoU compares the pixel mask (pixels of flagged cells that the pixel head marks, p > 0.5)
     with exactly the changed pixels, cell IoU the flagged cells upsampled with the same pixels (its
@@ -73,6 +74,9 @@ def _detection(regressor, clean, corrupted, masks, threshold, clean_scores) -> d
         "detection_rate": float(np.mean(scores < threshold)),
         "pixel_iou": iou, "pixel_f1": f1, "cell_iou": cell_iou, "region_iou": region_iou, "images": len(corrupted),
     }
+    if kind_of is not None:
+        result["auroc_by_kind"] = {kind: metrics.auroc(1 - scores[kind_of == kind], 1 - clean_scores)
+                                   for kind in dict.fromkeys(kind_of)}
     clean_trivial, corrupted_trivial = trivial_scores(clean), trivial_scores(corrupted)
     result["floor_auroc"] = {
         name: metrics.auroc(corrupted_trivial[name], clean_trivial[name]) for name in clean_trivial
@@ -106,7 +110,8 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
                  for i, x in enumerate(test)]
         corrupted, masks = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
         keep = masks.reshape(len(masks), -1).any(axis=1)  # an artifact that changed nothing is no artifact
-        report[name] = _detection(regressor, test, corrupted[keep], masks[keep], threshold, clean_scores)
+        kind_of = np.array([kinds[i % len(kinds)] for i in range(len(test))])[keep]
+        report[name] = _detection(regressor, test, corrupted[keep], masks[keep], threshold, clean_scores, kind_of)
         report[name]["kinds"] = kinds
     if real_failures:
         from gan_style.failures import real_failures as collect
@@ -132,6 +137,8 @@ def format_quality(report: dict) -> str:
                     f"{r.get('cell_iou', float('nan')):9.3f}{r['region_iou']:8.3f}"
                     f"{r['floor_auroc']['local_variance']:11.3f}"
                     f"{r['floor_auroc']['laplacian_energy']:11.3f}")
+        if "auroc_by_kind" in r:
+            rows.append("  AUROC by kind: " + ", ".join(f"{k} {v:.3f}" for k, v in r["auroc_by_kind"].items()))
     for key in FAILURE_SETS.values():
         if key in report:
             r = report[key]

@@ -72,6 +72,9 @@ def test_evaluate_quality_rgb_report(tmp_path):
     for name in ("seen", "held_out"):
         assert 0.0 <= report[name]["auroc"] <= 1.0 and 0.0 <= report[name]["pixel_iou"] <= 1.0
         assert set(report[name]["floor_auroc"]) == {"local_variance", "laplacian_energy"}
+        by_kind = report[name]["auroc_by_kind"]  # each kind against the same clean images
+        assert set(by_kind) == set(report[name]["kinds"]) and all(0.0 <= v <= 1.0 for v in by_kind.values())
+        assert min(by_kind.values()) <= report[name]["auroc"] <= max(by_kind.values())
     assert report["seen"]["auroc"] > report["seen"]["floor_auroc"]["laplacian_energy"]  # beats the floor
     assert "quality (rgb)" in result.stdout and result.stderr.strip() == ""
 
