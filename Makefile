@@ -68,14 +68,15 @@ train-quality: install
 #    one data stream across epochs, so these are the same 1,700 updates it made in 17 epochs of 100);
 # 2. 2,000 more with both learning rates decayed to 0, plus the normalised content loss on
 #    relu2_1/relu3_1 (structure: edges kept where stage 1 draws streaks), the sliced Wasserstein
-#    distance of output and style colours (colour) and half the style crops recoloured (jitter:
-#    palettes the bundled pictures lack).
+#    distance of output and style colours (colour), half the style crops recoloured (jitter:
+#    palettes the bundled pictures lack) and opencv-doc's 29 photos added to the training pictures
+#    (23 min on that Xeon).
 STYLE_STAGE1 := runs/fusion_style_stage1
 train-style: install
 	$(PY) -m gan_style.train style --out $(STYLE_STAGE1) --precision auto --steps 1700 --skips 3 --no-evaluate
 	$(PY) -m gan_style.train style --out checkpoints/fusion_style --init $(STYLE_STAGE1) --precision auto \
 	  --steps 2000 --lr-decay --structure-weight 1500 --structure-levels relu2_1,relu3_1 --skips 3 \
-	  --colour-weight 50000 --style-jitter 0.5 $(STYLE_FLAGS)
+	  --colour-weight 50000 --style-jitter 0.5 --pictures bundled,opencv-doc $(STYLE_FLAGS)
 
 # Repair U-Nets (gated convolutions, a residual on a push-pull/Laplace fill) on simulated-artifact
 # and free-form holes; the manifests carry repair quality on validation images (true masks). RGB:
