@@ -39,6 +39,8 @@ class QualityConfig:
     def __post_init__(self):
         if self.domain not in STRIDES:
             raise ValueError(f"domain must be digits or rgb, got {self.domain!r}")
+        if self.domain == "digits" and self.pictures != "bundled":
+            raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
         if not self.held_out_kinds:
             self.held_out_kinds = HELD_OUT_KINDS[self.domain]
 

@@ -50,6 +50,8 @@ class RepairConfig:
             raise ValueError(f"domain must be digits or rgb, got {self.domain!r}")
         if self.vary and self.domain != "rgb":
             raise ValueError("vary (turns, channel orders, intensity maps) is for RGB photos, not digits")
+        if self.domain == "digits" and self.pictures != "bundled":
+            raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
         if not self.depth:
             self.depth = 2 if self.domain == "digits" else 3
 

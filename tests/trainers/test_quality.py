@@ -38,3 +38,5 @@ def test_config_validates_domain_and_defaults_held_out_kinds():
     assert "tearing" not in QualityConfig(domain="rgb").train_kinds()
     with pytest.raises(ValueError, match="got 'audio'"):
         QualityConfig(domain="audio")
+    with pytest.raises(ValueError, match="pictures are for the RGB domain"):
+        QualityConfig(domain="digits", pictures="opencv-doc")

@@ -62,6 +62,8 @@ def test_varied_photos_stay_in_range_and_the_fill_is_equivariant_to_them():
     assert np.array_equal(varied, vary_photos(images, np.random.default_rng(0)))  # seeded
 
 
-def test_varying_digits_is_refused():
+def test_varying_digits_or_giving_them_photos_is_refused():
     with pytest.raises(ValueError, match="for RGB photos"):
         RepairConfig(domain="digits", vary=True)
+    with pytest.raises(ValueError, match="pictures are for the RGB domain"):
+        RepairConfig(domain="digits", pictures="bundled,opencv-doc")
