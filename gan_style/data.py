@@ -277,7 +277,7 @@ PICTURE_SOURCES = ("bundled", "opencv-doc")
 
 def opencv_doc_images(root: str | os.PathLike = OPENCV_DOC_DIR) -> dict[str, np.ndarray]:
     """The OPENCV_DOC_PHOTOS as uint8 RGB (H, W, 3), keyed "opencv-doc:<file stem>"."""
-    from PIL import Image
+    from gan_style.io import read_rgb
 
     root = Path(root)
     missing = [name for name in OPENCV_DOC_PHOTOS if not (root / name).is_file()]
@@ -285,11 +285,7 @@ def opencv_doc_images(root: str | os.PathLike = OPENCV_DOC_DIR) -> dict[str, np.
         raise DataUnavailableError(
             f"{len(missing)} opencv-doc photos missing under {root} (e.g. {missing[0]}): "
             "install Debian's opencv-doc (`make data` does) or train on --pictures bundled")
-    images = {}
-    for name in OPENCV_DOC_PHOTOS:
-        with Image.open(root / name) as picture:
-            images[f"opencv-doc:{Path(name).stem}"] = np.asarray(picture.convert("RGB"))
-    return images
+    return {f"opencv-doc:{Path(name).stem}": read_rgb(root / name) for name in OPENCV_DOC_PHOTOS}
 
 
 def training_pictures(sources: str = "bundled") -> dict[str, np.ndarray]:

@@ -75,7 +75,7 @@ def _detection(regressor, clean, corrupted, masks, threshold, clean_scores, kind
         "pixel_iou": iou, "pixel_f1": f1, "cell_iou": cell_iou, "region_iou": region_iou, "images": len(corrupted),
     }
     if kind_of is not None:
-        result["auroc_by_kind"] = {kind: metrics.auroc(1 - scores[kind_of == kind], 1 - clean_scores)
+        result["auroc_by_kind"] = {str(kind): metrics.auroc(1 - scores[kind_of == kind], 1 - clean_scores)
                                    for kind in dict.fromkeys(kind_of)}
     clean_trivial, corrupted_trivial = trivial_scores(clean), trivial_scores(corrupted)
     result["floor_auroc"] = {
@@ -106,12 +106,13 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
               "clean_images": len(test), "false_positive_rate": float(np.mean(clean_scores < threshold))}
     rng = np.random.default_rng(seed)
     for name, kinds in (("seen", config.train_kinds()), ("held_out", list(config.held_out_kinds))):
-        pairs = [corrupt(x, kinds[i % len(kinds)], rng, float(rng.uniform(0.3, 1.0)), config.domain)
-                 for i, x in enumerate(test)]
+        kind_of = np.array([kinds[i % len(kinds)] for i in range(len(test))])
+        pairs = [corrupt(x, kind, rng, float(rng.uniform(0.3, 1.0)), config.domain)
+                 for x, kind in zip(test, kind_of, strict=True)]
         corrupted, masks = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
         keep = masks.reshape(len(masks), -1).any(axis=1)  # an artifact that changed nothing is no artifact
-        kind_of = np.array([kinds[i % len(kinds)] for i in range(len(test))])[keep]
-        report[name] = _detection(regressor, test, corrupted[keep], masks[keep], threshold, clean_scores, kind_of)
+        report[name] = _detection(regressor, test, corrupted[keep], masks[keep], threshold, clean_scores,
+                                  kind_of[keep])
         report[name]["kinds"] = kinds
     if real_failures:
         from gan_style.failures import real_failures as collect

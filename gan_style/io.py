@@ -135,6 +135,12 @@ def _palette_is_gray(image) -> bool:
     return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
 
 
+def read_rgb(path: str | os.PathLike) -> np.ndarray:
+    """`read_image` as uint8 RGB (H, W, 3): grayscale repeated to three channels."""
+    image = read_image(path)
+    return np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
+
+
 def read_rgb_folder(directory: str | os.PathLike, limit: int | None = None) -> dict[str, np.ndarray]:
     """The readable images of `directory` in name order (at most `limit`), as {file name: uint8
     (H, W, 3)}: grayscale repeated to RGB; an unreadable file is skipped with a warning."""
@@ -145,11 +151,9 @@ def read_rgb_folder(directory: str | os.PathLike, limit: int | None = None) -> d
         if limit is not None and len(pictures) >= limit:
             break
         try:
-            image = read_image(file)
+            pictures[file.name] = read_rgb(file)
         except ImageError as exc:
             logging.getLogger(__name__).warning("skipped %s", exc)
-            continue
-        pictures[file.name] = np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
     return pictures
 
 
