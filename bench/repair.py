@@ -20,7 +20,7 @@ def _pipeline(domain: str, tiny: bool, compiled: bool = True):
         pipeline = QCPipeline.from_pretrained(domain)
         if not compiled:
             pipeline = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain,
-                                  compiled=False)
+                                  compiled=False, texture=pipeline.texture, texture_cell=pipeline.texture_cell)
         return pipeline
     from gan_style.models.quality_regressor import build_quality_regressor
     from gan_style.models.repair_unet import build_repair_unet
@@ -44,6 +44,13 @@ def quality(tiny: bool) -> dict:
             continue
         num = 16 if tiny else (500 if domain == "digits" else 160)
         reports[domain] = evaluate_repair(pipeline.repairer, domain, num=num, pipeline=pipeline)
+        if domain == "rgb":  # the same pipeline without the exemplar texture (`--smooth`), same images
+            from gan_style.qc import QCPipeline
+            from gan_style.repair_eval import pipeline_numbers, validation_set
+
+            clean, corrupted, _, _ = validation_set(domain, num)
+            smooth = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain)
+            reports[domain]["smooth_pipeline"] = pipeline_numbers(smooth, clean, corrupted)
     return reports
 
 
@@ -67,6 +74,14 @@ def throughput(batches: dict, repeats: int = 3, tiny: bool = False) -> list[dict
                 else:
                     row["speedup_vs_eager"] = eager[stage] / timing["median_s"]
                 rows.append(row)
+        if domain == "rgb":  # the same compiled pipeline without the exemplar texture (`--smooth`)
+            from gan_style.qc import QCPipeline
+
+            p = _pipeline(domain, tiny)
+            smooth = QCPipeline(p.regressor, p.repairer, p.threshold, domain)
+            timing = time_call(lambda s=smooth, x=x: s.run(x, threshold=0.999), repeats=repeats, warmup=1)
+            rows.append({"domain": domain, "batch": batch, "side": side, "stage": "assess+repair",
+                         "mode": "tf.function, smooth fill", "images_per_s": batch / timing["median_s"]})
     return rows
 
 

@@ -236,11 +236,16 @@ def repair_section(reports: dict) -> list[str]:
             for method, numbers in m.get(masks, {}).items():
                 if isinstance(numbers, dict):
                     rows.append({"domain": m["domain"], "masks": masks.replace("_", " "), "method": method, **numbers})
+        keys = ("clean_psnr", "clean_psnr_median", "clean_at_least_45db", "clean_flagged", "corrupted_flagged",
+                "fix_rate", "mean_passes", "corrupted_psnr_before", "corrupted_psnr_after")
         if "fix_rate" in m:
-            pipeline_rows.append({"domain": m["domain"], **{k: m[k] for k in (
-                "clean_psnr", "clean_psnr_median", "clean_at_least_45db", "clean_flagged", "corrupted_flagged",
-                "fix_rate", "mean_passes")}, "mask_iou": m["predicted_masks"]["mask_iou"],
-                **{k: m.get(k) for k in ("corrupted_psnr_before", "corrupted_psnr_after")}})
+            label = f"{m['domain']} (+ texture)" if "smooth_pipeline" in m else m["domain"]
+            pipeline_rows.append({"domain": label, **{k: m.get(k) for k in keys},
+                                  "mask_iou": m["predicted_masks"]["mask_iou"]})
+        if "smooth_pipeline" in m:
+            pipeline_rows.append({"domain": f"{m['domain']} (smooth fill, --smooth)",
+                                  **{k: m["smooth_pipeline"].get(k) for k in keys},
+                                  "mask_iou": m["predicted_masks"]["mask_iou"]})
     if not rows:
         return []
     columns = [("domain", "domain", "s"), ("masks", "masks", "s"), ("method", "method", "s"),

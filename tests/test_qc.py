@@ -141,3 +141,20 @@ def test_unmarked_keep_leaves_flagged_cells_without_marks_as_they_are():
     np.testing.assert_array_equal(untouched.repaired, blank)
     with pytest.raises(ValueError, match="unmarked"):
         QCPipeline(_hand_regressor(), None, threshold=0.5, unmarked="never")
+
+
+def test_texture_option_changes_only_repaired_pixels_and_does_not_retrace():
+    regressor, repairer = build_quality_regressor(3, 8, 4), build_repair_unet(3, 4, 2)
+    pipeline = QCPipeline(regressor, repairer, threshold=0.999, domain="rgb", max_passes=1, texture=True)
+    smooth = QCPipeline(regressor, repairer, threshold=0.999, domain="rgb", max_passes=1)
+    rng = np.random.default_rng(5)
+    for batch, size in ((2, (64, 64)), (3, (40, 56))):
+        images = rng.uniform(-1, 1, (batch, *size, 3)).astype(np.float32)
+        result = pipeline.run(images)
+        untouched = ~result.tried
+        np.testing.assert_array_equal(result.repaired[untouched], images[untouched])
+        tried = smooth.run(images).tried
+        np.testing.assert_array_equal(result.tried, tried)  # same pixels, other contents
+    assert pipeline.repair_pass.experimental_get_tracing_count() == 1
+    with pytest.raises(ValueError, match="texture_cell"):
+        QCPipeline(regressor, repairer, threshold=0.5, domain="rgb", texture=True, texture_cell=0)

@@ -142,3 +142,33 @@ def test_same_stem_inputs_get_distinct_outputs(tmp_path):
     from gan_style.repair import _output_stems
 
     assert _output_stems([Path("a/x.png"), Path("b/x.png"), Path("y.jpg")]) == ["x", "x-1", "y"]
+
+
+@pytest.mark.slow
+def test_rgb_repairs_get_texture_unless_smooth(tmp_path):
+    """A hole in the held-out gravel photo: by default the repaired pixels carry gravel-like
+    detail; `--smooth` keeps the network's smooth fill. Pixels outside the mask match the input."""
+    from scipy import ndimage
+
+    from gan_style import data
+    from gan_style.repair import main
+
+    photo = data.bundled_image("gravel")[:128, :128].copy()
+    photo[40:72, 48:80] = (40, 160, 40)  # a flat green hole artifact
+    Image.fromarray(photo).save(tmp_path / "gravel.png")
+    outputs = {}
+    for name, extra in (("texture", []), ("smooth", ["--smooth"])):
+        assert main([str(tmp_path / "gravel.png"), "--out", str(tmp_path / name), *extra]) == 0
+        report = json.loads((tmp_path / name / "report.json").read_text())[0]
+        assert report["abnormal"] and report["repaired"]
+        outputs[name] = np.asarray(Image.open(tmp_path / name / "gravel.repaired.png"), np.float32).mean(-1)
+    changed = np.abs(outputs["texture"] - photo.mean(-1)) > 0
+    assert changed[40:72, 48:80].mean() > 0.9 and changed.mean() < 0.25
+
+    def detail(image):  # high-frequency std inside the hole
+        return (image - ndimage.gaussian_filter(image, 2.0))[44:68, 52:76].std()
+
+    surroundings = photo.mean(-1).astype(np.float32)
+    reference = (surroundings - ndimage.gaussian_filter(surroundings, 2.0))[:32, :32].std()
+    assert detail(outputs["texture"]) > 0.5 * reference
+    assert detail(outputs["smooth"]) < 0.5 * detail(outputs["texture"])
