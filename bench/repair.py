@@ -27,7 +27,7 @@ def _pipeline(domain: str, tiny: bool, compiled: bool = True):
 
     channels, stride = (1, 4) if domain == "digits" else (3, 8)
     return QCPipeline(build_quality_regressor(channels, stride, 8), build_repair_unet(channels, 4, 2),
-                      0.5, domain, compiled=compiled)
+                      0.5, domain, compiled=compiled, texture=domain == "rgb")  # as from_pretrained
 
 
 def quality(tiny: bool) -> dict:

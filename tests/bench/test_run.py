@@ -51,7 +51,10 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
         assert 0 <= report["fix_rate"] <= 1 if report["fix_rate"] is not None else True
         assert 0 < report["corrupted_psnr_before"] < 100 and 0 < report["corrupted_psnr_after"] <= 100
     stages = {(r["stage"], r["mode"]) for r in results["qc_pipeline"]}
-    assert stages == {(s, m) for s in ("assess", "assess+repair") for m in ("eager", "tf.function")}
+    expected = {(s, m) for s in ("assess", "assess+repair") for m in ("eager", "tf.function")}
+    assert stages == expected | {("assess+repair", "tf.function, smooth fill")}  # the rgb --smooth row
+    assert {r["domain"] for r in results["qc_pipeline"] if r["mode"] == "tf.function, smooth fill"} == {"rgb"}
+    assert "rgb (smooth fill, --smooth)" in text
     assert [p["images"] for p in results["qc_directory"]] == [20, 60]
     assert all("error" not in p for p in results["qc_directory"])
     assert "Style transfer, same pairs" in text and "Repair quality" in text and "QC pipeline throughput" in text
