@@ -85,6 +85,33 @@ def throughput(batches: dict, repeats: int = 3, tiny: bool = False) -> list[dict
     return rows
 
 
+def one_artifact(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False) -> list[dict]:
+    """The CLI's usual RGB case: one photo (chelsea, resized to side x side) with one `hole`
+    artifact, the compiled pipeline at its shipped threshold; seconds per image with the exemplar
+    texture and without (`--smooth`). The texture search reads only the box around the hole."""
+    import tensorflow as tf
+    from skimage import data
+
+    from gan_style.artifacts import corrupt
+    from gan_style.qc import QCPipeline
+
+    base = _pipeline("rgb", tiny)
+    photo = data.chelsea().astype(np.float32) / 127.5 - 1.0
+    rows = []
+    for side in sides:
+        image = tf.image.resize(photo, (side, side)).numpy()
+        x = corrupt(image, "hole", np.random.default_rng(side), 0.5, "rgb")[0][None]
+        for fill, texture in (("texture", True), ("smooth (--smooth)", False)):
+            p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture=texture,
+                           texture_cell=base.texture_cell)
+            result = p.run(x)
+            timing = time_call(lambda p=p, x=x: p.run(x), repeats=repeats, warmup=1)
+            rows.append({"side": side, "fill": fill, "abnormal": bool(result.abnormal[0]),
+                         "passes": int(result.passes[0]), "repainted_share": float(result.tried.mean()),
+                         "score_after": float(result.score_after[0]), "seconds": timing["median_s"]})
+    return rows
+
+
 def directory_point(args: dict) -> dict:
     """One isolated point: `repair_files` over a folder of `num` digit PNGs (real MNIST digits,
     a third with a blob); peak memory above the start, seconds, images/s."""

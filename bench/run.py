@@ -93,6 +93,7 @@ def style_and_repair(tiny: bool, out_dir: Path | None, name: str, date: str) -> 
         "repair_quality": repair.quality(tiny),
         "qc_pipeline": repair.throughput({"digits": (8, 28), "rgb": (2, 64)} if tiny else
                                          {"digits": (256, 28), "rgb": (16, 256)}, 1 if tiny else 3, tiny),
+        "qc_one_artifact": repair.one_artifact((64,) if tiny else (256, 1024), 1 if tiny else 3, tiny),
         "qc_directory": [run_isolated("bench.repair", {"num": n, "tiny": tiny})
                          for n in ((20, 60) if tiny else (1000, 10000))],
     }
@@ -154,6 +155,11 @@ SECTIONS = [  # (results key, title, columns (header, key, format)); a file show
     ("qc_pipeline", "QC pipeline throughput (every image abnormal for assess+repair: 4 passes, the worst case)",
      [("domain", "domain", "s"), ("batch", "batch", "d"), ("side px", "side", "d"), ("stage", "stage", "s"),
       ("mode", "mode", "s"), ("images/s", "images_per_s", ".1f"), ("speed-up vs eager", "speedup_vs_eager", ".2f")]),
+    ("qc_one_artifact", "RGB pipeline on one photo with one artifact (chelsea + a `hole`, shipped threshold, "
+     "compiled; the CLI's usual case)",
+     [("side px", "side", "d"), ("fill", "fill", "s"), ("passes", "passes", "d"),
+      ("share repainted", "repainted_share", ".3f"), ("score after", "score_after", ".3f"),
+      ("s/image", "seconds", ".3f")]),
     ("qc_directory", "`repair_files` streaming a folder of digit PNGs through tf.data (reads, QC, writes 3 PNGs each)",
      [("images", "images", "d"), ("seconds", "seconds", ".1f"), ("images/s", "images_per_s", ".1f"),
       ("peak RSS MiB", "peak_rss_mb", ".0f"), ("peak above baseline MiB", "above_baseline_mb", ".1f")]),

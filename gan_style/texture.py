@@ -17,7 +17,9 @@ hole) and, inside the hole, the fill's low frequencies with the source's (the co
 fill's shading and colour). Only the detail D is copied, onto the fill: where the surroundings
 are smooth, D is near zero and the fill is kept. A source must be wholly valid (no hole pixel,
 inside the image) under every hole pixel of the cell; a cell with none keeps the fill. Pixels
-outside the hole are returned bit for bit.
+outside the hole are returned bit for bit. The search runs per image on the box of whole cells
+around its holes that it can read (margin, shifts, blur), so its cost grows with the hole, not
+with the picture; past the image border a source reads the nearest edge pixel.
 
 A period-8 texture with a 24-pixel hole comes back at 39.1 dB inside it (a flat fill: 17.7 dB;
 a 4-pixel margin: 18.6). On photos (README, BENCHMARKS.md) the regressor, unchanged, accepts
@@ -31,9 +33,13 @@ import numpy as np
 import tensorflow as tf
 
 
+def _blur_radius(sigma: float) -> int:
+    return max(1, int(round(3 * sigma)))
+
+
 def _gaussian_blur(x, sigma: float):
     """Separable Gaussian blur of x (B, H, W, C), reflected borders; radius 3 sigma."""
-    radius = max(1, int(round(3 * sigma)))
+    radius = _blur_radius(sigma)
     taps = np.exp(-np.arange(-radius, radius + 1) ** 2 / (2.0 * sigma**2))
     taps = tf.constant(taps / taps.sum(), tf.float32)
     channels = x.shape[-1]
@@ -59,9 +65,64 @@ def transfer_detail(filled, masks, cell: int = 8, radius: int = 24, step: int = 
     """filled (B, H, W, C) float32 in [-1, 1], C known when traced (a fill, equal to the image outside the hole), masks
     (B, H, W, 1) in {0, 1} (1 = hole) -> (B, H, W, C) in [-1, 1]: the fill plus detail copied
     from the best-matching valid source of each cell (module docstring). Any H, W; graph-small
-    (one `tf.while_loop` over the shift table), so it traces once inside a `tf.function`."""
+    (one `tf.while_loop` over the shift table), so it traces once inside a `tf.function`.
+
+    Each image is searched only in the box around its hole cells that the search can read (cost
+    windows, sources and their blur: `context` pixels, whole cells), so the cost follows the hole,
+    not the picture; an image with no hole comes back as it is. Where those boxes cover half the
+    batch or more, one batched search over the whole images is faster, and gives the same pixels."""
     margin = cell if margin is None else margin  # each cell matched with the cells around it
+    table = shift_table(radius, step, cell)
+    reach = int(np.abs(table).max())
+    context = -(-(margin + reach + _blur_radius(sigma)) // cell) * cell
     filled, masks = tf.cast(filled, tf.float32), tf.cast(masks, tf.float32)
+    first, last = _hole_boxes(masks[..., 0] > 0, cell, context)
+
+    def one(args):  # (H, W, C), (H, W, 1), box corners (2,) -> (H, W, C)
+        image, mask, top_left, bottom_right = args
+        size = tf.shape(image)[:2]
+
+        def search_box():
+            box = (image[top_left[0] : bottom_right[0], top_left[1] : bottom_right[1]],
+                   mask[top_left[0] : bottom_right[0], top_left[1] : bottom_right[1]])
+            out = _search(box[0][None], box[1][None], table, cell, margin, sigma)[0]
+            around = [[top_left[0], size[0] - bottom_right[0]], [top_left[1], size[1] - bottom_right[1]], [0, 0]]
+            return tf.where(mask > 0, tf.pad(out, around), image)
+
+        return tf.cond(tf.reduce_any(bottom_right > top_left), search_box, lambda: image)
+
+    def per_image():
+        spec = tf.TensorSpec((None, None, filled.shape[-1]), tf.float32)
+        return tf.map_fn(one, (filled, masks, first, last), fn_output_signature=spec)
+
+    # boxes covering most of the batch (many scattered holes) are searched as one batch instead
+    boxed = tf.reduce_sum(tf.reduce_prod(last - first, axis=1))
+    return tf.cond(2 * boxed < tf.size(masks), per_image,
+                   lambda: _search(filled, masks, table, cell, margin, sigma))
+
+
+def _hole_boxes(hole, cell: int, context: int):
+    """hole (B, H, W) bool -> (top-left, bottom-right) (B, 2) int32 each: the cells holding hole
+    pixels, grown by `context` (a multiple of `cell`) and clipped to the image; (0, 0), (0, 0)
+    for an image without a hole."""
+    size = tf.shape(hole)[1:3]
+
+    def span(any_along, n):  # first and last index where any_along (B, n) is set
+        flags = tf.cast(any_along, tf.int32)
+        return (tf.argmax(flags, 1, output_type=tf.int32),
+                n - 1 - tf.argmax(flags[:, ::-1], 1, output_type=tf.int32))
+
+    rows, cols = tf.reduce_any(hole, axis=2), tf.reduce_any(hole, axis=1)
+    (top, bottom), (left, right) = span(rows, size[0]), span(cols, size[1])
+    first = tf.maximum(tf.stack([top, left], 1) // cell * cell - context, 0)
+    last = tf.minimum((tf.stack([bottom, right], 1) // cell + 1) * cell + context, size)
+    has = tf.reduce_any(rows, axis=1)[:, None]
+    return tf.where(has, first, 0), tf.where(has, last, 0)
+
+
+def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: float):
+    """`transfer_detail` on one box (1, H, W, C), its cell grid aligned with the image's. A
+    source pixel off the box reads the nearest edge pixel (and is never valid to copy from)."""
     low = _gaussian_blur(filled, sigma)
     detail = filled - low
     valid = 1.0 - masks
@@ -73,8 +134,13 @@ def transfer_detail(filled, masks, cell: int = 8, radius: int = 24, step: int = 
     cols = tf.range(width)[None, None, :, None]
 
     def per_cell_mean(error):  # (B, H, W, 1) -> mean over each cell grown by `margin`: (B, h, w, 1)
-        error = tf.pad(error, [[0, 0], [margin, pad_h + margin], [margin, pad_w + margin], [0, 0]])
-        return tf.nn.avg_pool2d(error, cell + 2 * margin, cell, "VALID")
+        if margin % cell:
+            error = tf.pad(error, [[0, 0], [margin, pad_h + margin], [margin, pad_w + margin], [0, 0]])
+            return tf.nn.avg_pool2d(error, cell + 2 * margin, cell, "VALID")
+        # whole cells: the cell means, then a box of 2k + 1 cells (zeros beyond the border)
+        k = margin // cell
+        means = tf.nn.avg_pool2d(tf.pad(error, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]]), cell, cell, "VALID")
+        return tf.nn.avg_pool2d(tf.pad(means, [[0, 0], [k, k], [k, k], [0, 0]]), 2 * k + 1, 1, "VALID")
 
     def per_cell_max(values):  # (B, H, W, 1) -> max over each cell: (B, h, w, 1)
         return tf.nn.max_pool2d(tf.pad(values, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]]), cell, cell, "VALID")
@@ -82,20 +148,23 @@ def transfer_detail(filled, masks, cell: int = 8, radius: int = 24, step: int = 
     def to_pixels(flags):  # (B, h, w, 1) -> (B, H, W, 1)
         return tf.repeat(tf.repeat(flags, cell, axis=1), cell, axis=2)[:, :height, :width]
 
-    table = shift_table(radius, step, cell)
     shifts = tf.constant(table)
+    reach = int(np.abs(table).max())
+    # every shift's sources are one slice of these: the box extended by `reach` (edge pixels
+    # repeated for fill and blur, zero validity)
+    along_y = tf.clip_by_value(tf.range(-reach, height + reach), 0, height - 1)
+    along_x = tf.clip_by_value(tf.range(-reach, width + reach), 0, width - 1)
+    extended, extended_low = (tf.gather(tf.gather(x, along_y, axis=1), along_x, axis=2) for x in (filled, low))
+    extended_valid = tf.pad(valid, [[0, 0], [reach, reach], [reach, reach], [0, 0]])
 
     def body(i, best, chosen):
-        shift = shifts[i]
-        dy, dx = shift[0], shift[1]
-        source = tf.roll(filled, shift, [1, 2])
-        source_low = tf.roll(low, shift, [1, 2])
-        inside = tf.cast((rows - dy >= 0) & (rows - dy < height) & (cols - dx >= 0) & (cols - dx < width),
-                         tf.float32)
-        source_valid = tf.roll(valid, shift, [1, 2]) * inside
+        begin = tf.concat([[0], reach - shifts[i], [0]], 0)  # source of pixel p: p - s
+        window = tf.stack([-1, height, width, -1])
+        source, source_low, source_valid = (tf.slice(x, begin, window)
+                                            for x in (extended, extended_low, extended_valid))
         error = (valid * tf.reduce_sum(tf.square(source - filled), -1, keepdims=True)
                  + masks * tf.reduce_sum(tf.square(source_low - low), -1, keepdims=True))
-        cost = per_cell_mean(error) + 1e9 * per_cell_max(masks * (1.0 - source_valid))
+        cost = tf.ensure_shape(per_cell_mean(error) + 1e9 * per_cell_max(masks * (1.0 - source_valid)), best.shape)
         chosen = tf.where(cost < best, i, chosen)
         return i + 1, tf.minimum(cost, best), chosen
 

@@ -1,12 +1,13 @@
 """Exemplar detail transfer: only hole pixels change; a periodic texture comes back; a smooth
-region keeps its fill; texture energy in the hole matches the surroundings; traced once."""
+region keeps its fill; texture energy in the hole matches the surroundings; only the hole's
+neighbourhood is read; traced once."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 from scipy import ndimage
 
-from gan_style.texture import shift_table, transfer_detail
+from gan_style.texture import _search, shift_table, transfer_detail
 
 
 def _hole(size=64, box=(20, 44, 16, 40)):
@@ -75,6 +76,25 @@ def test_hole_gets_the_texture_energy_of_its_surroundings():
     assert 0.6 < ratio < 1.4, ratio
     inner = ndimage.binary_erosion(hole, iterations=6)  # away from the flat fill's own edge
     assert detail_std(fill, inner) < 0.05 * detail_std(image, ring)
+
+
+def test_searching_the_box_around_the_hole_equals_searching_the_whole_image():
+    """The search reads only a box of whole cells around each image's holes: the same hole
+    pixels, bit for bit, as the search over the whole picture (the hole far from its border), a
+    hole-free image of the batch comes back as it is, and a batch whose boxes cover most of it
+    (searched whole, in one go) gets the same pixels."""
+    rng = np.random.default_rng(4)
+    image = ndimage.gaussian_filter(rng.normal(0, 0.5, (2, 160, 192, 3)), (0, 1, 1, 0)).astype(np.float32)
+    mask = np.zeros((2, 160, 192, 1), np.float32)
+    mask[0, 60:84, 90:110] = 1.0
+    out = transfer_detail(image, mask).numpy()
+    whole = _search(image[:1], mask[:1], shift_table(24, 4, 8), 8, 8, 2.0).numpy()
+    np.testing.assert_array_equal(out[0], whole[0])
+    assert not np.array_equal(out[0], image[0])
+    np.testing.assert_array_equal(out[1], image[1])
+    # beside an image full of scattered holes the batch is searched whole: the same pixels again
+    mask[1] = (np.random.default_rng(5).random((160, 192, 1)) < 0.5).astype(np.float32)
+    np.testing.assert_array_equal(transfer_detail(image, mask).numpy()[0], out[0])
 
 
 def test_a_cell_without_a_valid_source_keeps_the_fill():

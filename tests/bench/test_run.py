@@ -55,6 +55,9 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     assert stages == expected | {("assess+repair", "tf.function, smooth fill")}  # the rgb --smooth row
     assert {r["domain"] for r in results["qc_pipeline"] if r["mode"] == "tf.function, smooth fill"} == {"rgb"}
     assert "rgb (smooth fill, --smooth)" in text
+    assert {(r["side"], r["fill"]) for r in results["qc_one_artifact"]} == {(64, "texture"), (64, "smooth (--smooth)")}
+    assert all(r["seconds"] > 0 and 0 <= r["repainted_share"] <= 1 for r in results["qc_one_artifact"])
+    assert "RGB pipeline on one photo with one artifact" in text
     assert [p["images"] for p in results["qc_directory"]] == [20, 60]
     assert all("error" not in p for p in results["qc_directory"])
     assert "Style transfer, same pairs" in text and "Repair quality" in text and "QC pipeline throughput" in text
