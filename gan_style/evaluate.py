@@ -84,6 +84,25 @@ def _detection(regressor, clean, corrupted, masks, threshold, clean_scores, kind
     return result
 
 
+def corrupted_sets(test: np.ndarray, config, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The clean test images (N, H, W, C) corrupted once with the seen kinds and once with the
+    held-out ones (each kind in turn, strength uniform in [0.3, 1], one rng of `seed` for both):
+    {"seen" | "held_out": (corrupted, masks (n, H, W) bool, kind of each (n,))}, leaving out the
+    artifacts that changed nothing."""
+    from gan_style.artifacts import corrupt
+
+    rng = np.random.default_rng(seed)
+    sets = {}
+    for name, kinds in (("seen", config.train_kinds()), ("held_out", list(config.held_out_kinds))):
+        kind_of = np.array([kinds[i % len(kinds)] for i in range(len(test))])
+        pairs = [corrupt(x, kind, rng, float(rng.uniform(0.3, 1.0)), config.domain)
+                 for x, kind in zip(test, kind_of, strict=True)]
+        corrupted, masks = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+        keep = masks.reshape(len(masks), -1).any(axis=1)  # an artifact that changed nothing is no artifact
+        sets[name] = corrupted[keep], masks[keep], kind_of[keep]
+    return sets
+
+
 def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real_failures: bool = True) -> dict:
     """Measure a quality regressor on validation images never trained on.
 
@@ -94,7 +113,6 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
     detectors on the same images.
     """
     from gan_style import metrics
-    from gan_style.artifacts import corrupt
     from gan_style.trainers.quality import clean_images
 
     images, source = clean_images(config.domain, "validation", num, seed, config.crop_size)
@@ -104,16 +122,9 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
     clean_scores = predict(test)
     report = {"domain": config.domain, "validation_source": source, "threshold": threshold,
               "clean_images": len(test), "false_positive_rate": float(np.mean(clean_scores < threshold))}
-    rng = np.random.default_rng(seed)
-    for name, kinds in (("seen", config.train_kinds()), ("held_out", list(config.held_out_kinds))):
-        kind_of = np.array([kinds[i % len(kinds)] for i in range(len(test))])
-        pairs = [corrupt(x, kind, rng, float(rng.uniform(0.3, 1.0)), config.domain)
-                 for x, kind in zip(test, kind_of, strict=True)]
-        corrupted, masks = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
-        keep = masks.reshape(len(masks), -1).any(axis=1)  # an artifact that changed nothing is no artifact
-        report[name] = _detection(regressor, test, corrupted[keep], masks[keep], threshold, clean_scores,
-                                  kind_of[keep])
-        report[name]["kinds"] = kinds
+    for name, (corrupted, masks, kind_of) in corrupted_sets(test, config, seed).items():
+        report[name] = _detection(regressor, test, corrupted, masks, threshold, clean_scores, kind_of)
+        report[name]["kinds"] = config.train_kinds() if name == "seen" else list(config.held_out_kinds)
     if real_failures:
         from gan_style.failures import real_failures as collect
 

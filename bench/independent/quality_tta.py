@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from gan_style import checkpoints, metrics
-from gan_style.artifacts import corrupt
+from gan_style.evaluate import corrupted_sets
 from gan_style.trainers.quality import QualityConfig, clean_images
 
 VIEWS = {"id": lambda x: x, "lr": lambda x: x[:, :, ::-1], "ud": lambda x: x[:, ::-1],
@@ -31,13 +31,7 @@ def main(domain: str = "rgb") -> None:
     regressor = checkpoints.load_model(name, "regressor.keras")
     images, _ = clean_images(domain, "validation", 1000, 12345, config.crop_size)
     calibration, test = images[:500], images[500:]
-    rng = np.random.default_rng(12345)
-    sets = {}
-    for set_name, kinds in (("seen", config.train_kinds()), ("held_out", list(config.held_out_kinds))):
-        kind_of = np.array([kinds[i % len(kinds)] for i in range(len(test))])
-        pairs = [corrupt(x, k, rng, float(rng.uniform(0.3, 1.0)), domain) for x, k in zip(test, kind_of, strict=True)]
-        keep = np.stack([p[1] for p in pairs]).reshape(len(pairs), -1).any(axis=1)
-        sets[set_name] = (np.stack([p[0] for p in pairs])[keep], kind_of[keep])
+    sets = {name: (x, kinds) for name, (x, _, kinds) in corrupted_sets(test, config, 12345).items()}
 
     def view_scores(x):
         return {v: regressor.predict(f(x), batch_size=128, verbose=0)["global_score"][:, 0] for v, f in VIEWS.items()}
