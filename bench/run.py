@@ -94,6 +94,7 @@ def style_and_repair(tiny: bool, out_dir: Path | None, name: str, date: str) -> 
         "qc_pipeline": repair.throughput({"digits": (8, 28), "rgb": (2, 64)} if tiny else
                                          {"digits": (256, 28), "rgb": (16, 256)}, 1 if tiny else 3, tiny),
         "qc_one_artifact": repair.one_artifact((64,) if tiny else (256, 1024), 1 if tiny else 3, tiny),
+        "qc_photo_scale": repair.photo_scale({64: 8} if tiny else {128: 70, 256: 70, 512: 28}, tiny),
         "qc_directory": [run_isolated("bench.repair", {"num": n, "tiny": tiny})
                          for n in ((20, 60) if tiny else (1000, 10000))],
     }
@@ -160,6 +161,13 @@ SECTIONS = [  # (results key, title, columns (header, key, format)); a file show
      [("side px", "side", "d"), ("fill", "fill", "s"), ("passes", "passes", "d"),
       ("share repainted", "repainted_share", ".3f"), ("score after", "score_after", ".3f"),
       ("s/image", "seconds", ".3f")]),
+    ("qc_photo_scale", "RGB pipeline at photo sizes (crops of the 4 held-out pictures, as many clean as corrupted, "
+     "every artifact kind in turn; shipped threshold, chosen on 64 px crops; compiled, with texture)",
+     [("side px", "side", "d"), ("scales", "scales", "s"), ("images", "images", "d"),
+      ("clean flagged", "clean_flagged", ".3f"), ("clean >= 45 dB", "clean_at_least_45db", ".3f"),
+      ("corrupted flagged", "corrupted_flagged", ".3f"), ("fix rate", "fix_rate", ".3f"),
+      ("true mask repaired", "true_mask_repaired", ".3f"), ("PSNR to original before", "corrupted_psnr_before", ".2f"),
+      ("... after", "corrupted_psnr_after", ".2f"), ("s/image", "seconds", ".3f")]),
     ("qc_directory", "`repair_files` streaming a folder of digit PNGs through tf.data (reads, QC, writes 3 PNGs each)",
      [("images", "images", "d"), ("seconds", "seconds", ".1f"), ("images/s", "images_per_s", ".1f"),
       ("peak RSS MiB", "peak_rss_mb", ".0f"), ("peak above baseline MiB", "above_baseline_mb", ".1f")]),

@@ -111,11 +111,11 @@ def _output_stems(paths: list[Path]) -> list[str]:
 def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", threshold: float | None = None,
                  max_passes: int | None = None, repair: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS,
                  batch_size: int = 64, pipelines: dict | None = None, unmarked: str = "cell",
-                 texture: bool | None = None) -> list[dict]:
+                 texture: bool | None = None, scales: tuple[int, ...] = (1,)) -> list[dict]:
     """Run the QC pipeline on image files; returns the report (one dict per input, in order).
 
-    pipelines: domain -> QCPipeline (default: `QCPipeline.from_pretrained` with `unmarked` and
-    `texture` (None: on for RGB), loaded on first use).
+    pipelines: domain -> QCPipeline (default: `QCPipeline.from_pretrained` with `unmarked`,
+    `texture` (None: on for RGB) and `scales` (`qc.RGB_SCALES`: `--multi-scale`), loaded on first use).
     max_passes: None = the pipeline's (`qc.MAX_PASSES` for shipped ones).
     """
     from gan_style.qc import QCPipeline
@@ -132,7 +132,7 @@ def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", thresh
         try:
             if batch_domain not in pipelines:
                 pipelines[batch_domain] = QCPipeline.from_pretrained(
-                    batch_domain, threshold=threshold, unmarked=unmarked, texture=texture
+                    batch_domain, threshold=threshold, unmarked=unmarked, texture=texture, scales=scales
                 )
             pipeline = pipelines[batch_domain]
             result = pipeline.run(batch, repair=repair, max_passes=max_passes, threshold=threshold)
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     from gan_style import runtime
 
     runtime.quiet_tensorflow()  # before anything imports TensorFlow
-    from gan_style.qc import MAX_PASSES
+    from gan_style.qc import MAX_PASSES, RGB_SCALES
 
     parser = argparse.ArgumentParser(prog="python -m gan_style.repair", description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, directories or globs")
@@ -217,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smooth", action="store_true",
                         help="RGB: keep the repair network's smooth fill (highest PSNR) instead of adding "
                              "texture copied from around the hole (the default: natural-looking repairs)")
+    parser.add_argument("--multi-scale", action="store_true",
+                        help="RGB: also score photos shrunk 2 and 4 times, to find whole defects larger than "
+                             "the regressor's 64 px training crops (repairs more of them; more false alarms; README)")
     parser.add_argument("--report", help="JSON report path (default DIR/report.json)")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
                         help=f"refuse larger images (decompression bombs; default {DEFAULT_MAX_PIXELS})")
@@ -231,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = repair_files(args.inputs, out_dir, args.domain, args.threshold, args.max_passes,
                               not args.no_repair, args.max_pixels, args.batch_size, unmarked=args.unmarked,
-                              texture=False if args.smooth else None)
+                              texture=False if args.smooth else None, scales=RGB_SCALES if args.multi_scale else (1,))
         write_text(report_path, json.dumps(report, indent=2) + "\n")
     except (OSError, RuntimeError, ValueError) as exc:  # e.g. the report's folder is not writable
         print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)

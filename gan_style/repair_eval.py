@@ -176,10 +176,11 @@ def pipeline_masks(pipeline, images: np.ndarray) -> np.ndarray:
     return pipeline.run(images, max_passes=1).tried
 
 
-def pipeline_numbers(pipeline, clean: np.ndarray, corrupted: np.ndarray) -> dict:
+def pipeline_numbers(pipeline, clean: np.ndarray, corrupted: np.ndarray, masks: np.ndarray | None = None) -> dict:
     """Damage to clean images (PSNR output vs input), fix rate (abnormal images accepted after
     repair) and whole-image PSNR of the corrupted images to their clean originals, before and after
-    the whole pipeline (PSNR capped at 100 dB)."""
+    the whole pipeline (PSNR capped at 100 dB); with the true `masks` (B, H, W) bool, the share of
+    their pixels repaired in the returned images."""
     clean_run = pipeline.run(clean)
     damage = [min(metrics.psnr(o, i), 100.0) for o, i in zip(clean_run.repaired, clean, strict=True)]
     bad_run = pipeline.run(corrupted)
@@ -196,4 +197,5 @@ def pipeline_numbers(pipeline, clean: np.ndarray, corrupted: np.ndarray) -> dict
         "corrupted_flagged": round(float(np.mean(abnormal)), 4),
         "fix_rate": round(float(np.mean(bad_run.accepted[abnormal])), 4) if abnormal.any() else None,
         "mean_passes": round(float(np.mean(bad_run.passes[abnormal])), 3) if abnormal.any() else 0.0,
+        **({} if masks is None else {"true_mask_repaired": round(float(bad_run.masks[masks].mean()), 4)}),
     }

@@ -158,3 +158,52 @@ def test_texture_option_changes_only_repaired_pixels_and_does_not_retrace():
     assert pipeline.repair_pass.experimental_get_tracing_count() == 1
     with pytest.raises(ValueError, match="texture_cell"):
         QCPipeline(regressor, repairer, threshold=0.5, domain="rgb", texture=True, texture_cell=0)
+
+
+def test_coarse_scales_score_the_shrunk_image_where_it_keeps_min_side():
+    regressor, repairer = build_quality_regressor(3, 8, 4), build_repair_unet(3, 4, 2)
+    multi = QCPipeline(regressor, repairer, 0.5, "rgb", scales=(1, 2, 4), min_side=16)
+    single = QCPipeline(regressor, repairer, 0.5, "rgb")
+    rng = np.random.default_rng(7)
+    big = rng.uniform(-1, 1, (2, 48, 40, 3)).astype(np.float32)  # 40 // 2 >= 16: scale 2; 40 // 4 < 16
+    score, score_map = (t.numpy() for t in multi.assess(tf.constant(big)))
+    full = regressor(big, training=False)
+    half = regressor(tf.image.resize(big, (24, 20), antialias=True), training=False)
+    half_map = tf.image.resize(half["score_map"], (6, 5), "nearest")[..., 0].numpy()
+    np.testing.assert_allclose(score_map, np.minimum(full["score_map"][..., 0], half_map), atol=1e-6)
+    np.testing.assert_allclose(score, np.minimum(full["global_score"], half["global_score"])[:, 0], atol=1e-6)
+    assert not np.allclose(score_map, full["score_map"][..., 0], atol=1e-6)  # scale 2 took part
+    pixel = np.maximum(full["pixel_map"][..., 0], tf.image.resize(half["pixel_map"], (48, 40))[..., 0])
+    assert np.mean(multi.marks(tf.constant(big)).numpy() == (pixel > 0.5)) > 0.99
+
+    small = rng.uniform(-1, 1, (3, 24, 30, 3)).astype(np.float32)  # 24 // 2 < 16: one scale, exactly
+    for a, b in zip(multi.assess(tf.constant(small)), single.assess(tf.constant(small)), strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    multi.run(np.concatenate([big, big[:1]]), threshold=0.999)  # other batch size, repaired
+    assert multi.assess.experimental_get_tracing_count() == 1
+    assert multi.repair_pass.experimental_get_tracing_count() == 1
+    for scales in ((2,), (1, 4, 2), ()):
+        with pytest.raises(ValueError, match="scales"):
+            QCPipeline(regressor, repairer, 0.5, "rgb", scales=scales)
+
+
+@pytest.mark.slow
+def test_shipped_rgb_pipeline_finds_a_photo_scale_hole_at_coarse_scales():
+    """A 51 px `hole` in the held-out chelsea photo at 256 px: the regressor, trained on 64 px
+    crops, finds its edges at one scale and the whole hole in the photo shrunk 2 and 4 times."""
+    from gan_style import data
+    from gan_style.artifacts import corrupt
+    from gan_style.metrics import psnr
+    from gan_style.qc import RGB_SCALES
+
+    photo = tf.image.resize(data.bundled_image("chelsea") / 127.5 - 1.0, (256, 256), antialias=True).numpy()
+    corrupted, hole = corrupt(photo, "hole", np.random.default_rng(256), 0.5, "rgb")
+    runs = {}
+    for scales in (RGB_SCALES, (1,)):
+        pipeline = QCPipeline.from_pretrained("rgb", max_passes=1, scales=scales)
+        assert pipeline.min_side == 64
+        runs[scales] = pipeline.run(corrupted[None])
+    multi, single = runs[RGB_SCALES], runs[(1,)]
+    assert single.abnormal[0] and multi.abnormal[0]
+    assert multi.tried[0][hole].mean() > 0.9 > 0.5 > single.tried[0][hole].mean()
+    assert psnr(multi.repaired[0], photo) > psnr(single.repaired[0], photo) + 3.0

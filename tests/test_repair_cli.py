@@ -172,3 +172,15 @@ def test_rgb_repairs_get_texture_unless_smooth(tmp_path):
     reference = (surroundings - ndimage.gaussian_filter(surroundings, 2.0))[:32, :32].std()
     assert detail(outputs["texture"]) > 0.5 * reference
     assert detail(outputs["smooth"]) < 0.5 * detail(outputs["texture"])
+
+
+def test_multi_scale_reaches_the_rgb_pipeline_it_loads(inputs, tmp_path):
+    from gan_style.qc import RGB_SCALES
+    from gan_style.repair import main, repair_files
+
+    pipelines = {}
+    report = repair_files([inputs / "rgba.png"], tmp_path / "lib", pipelines=pipelines, scales=RGB_SCALES)
+    assert list(pipelines) == ["rgb"] and pipelines["rgb"].scales == RGB_SCALES
+    assert report[0]["error"] is None and report[0]["domain"] == "rgb"
+    assert main([str(inputs / "rgba.png"), "--out", str(tmp_path / "cli"), "--multi-scale"]) == 0
+    assert json.loads((tmp_path / "cli" / "report.json").read_text())[0]["error"] is None

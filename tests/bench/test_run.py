@@ -58,6 +58,11 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     assert {(r["side"], r["fill"]) for r in results["qc_one_artifact"]} == {(64, "texture"), (64, "smooth (--smooth)")}
     assert all(r["seconds"] > 0 and 0 <= r["repainted_share"] <= 1 for r in results["qc_one_artifact"])
     assert "RGB pipeline on one photo with one artifact" in text
+    photo = results["qc_photo_scale"]
+    assert [(r["side"], r["scales"].split(" (")[0]) for r in photo] == [(64, "one"), (64, "1, 2, 4")]
+    assert all(0 <= r["true_mask_repaired"] <= 1 and 0 <= r["clean_flagged"] <= 1 for r in photo)
+    assert photo[0]["corrupted_psnr_before"] == photo[1]["corrupted_psnr_before"]  # the same images
+    assert "RGB pipeline at photo sizes" in text
     assert [p["images"] for p in results["qc_directory"]] == [20, 60]
     assert all("error" not in p for p in results["qc_directory"])
     assert "Style transfer, same pairs" in text and "Repair quality" in text and "QC pipeline throughput" in text
