@@ -35,6 +35,13 @@ class QualityConfig:
     seed: int = 0
     held_out_kinds: tuple[str, ...] = field(default=())
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
+    # hard negatives: the last `hard_steps` (whole tenths of `steps`) train on batches a
+    # `hard_share` of which is drawn from the `hard_keep` lowest-scored of `hard_pool` fresh clean
+    # training crops (0: off)
+    hard_steps: int = 0
+    hard_share: float = 0.5
+    hard_pool: int = 20000
+    hard_keep: int = 2000
 
     def __post_init__(self):
         if self.domain not in STRIDES:
@@ -43,6 +50,13 @@ class QualityConfig:
             raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
         if not self.held_out_kinds:
             self.held_out_kinds = HELD_OUT_KINDS[self.domain]
+        if not 0 <= self.hard_steps < self.steps or self.hard_steps % max(1, self.steps // 10):
+            raise ValueError(f"hard_steps must be whole tenths of steps (of {self.steps // 10}) below "
+                             f"steps, got {self.hard_steps}")
+        if not 0.0 < self.hard_share < 1.0:
+            raise ValueError(f"hard_share must be in (0, 1), got {self.hard_share}")
+        if self.hard_steps and not 0 < self.hard_keep <= self.hard_pool:
+            raise ValueError(f"need 0 < hard_keep <= hard_pool, got {self.hard_keep} and {self.hard_pool}")
 
     @classmethod
     def from_dict(cls, values: dict) -> QualityConfig:
@@ -123,8 +137,10 @@ def clean_images(domain: str, split: str, num: int, seed: int, crop_size: int = 
     return data.random_crops(chosen, crop_size, num, seed), data.describe_pictures(chosen)
 
 
-def training_dataset(config: QualityConfig, failures: np.ndarray | None):
-    """Endless tf.data pipeline of (images, masks, abnormal, mask_known) batches."""
+def training_dataset(config: QualityConfig, failures: np.ndarray | None, hard: np.ndarray | None = None):
+    """Endless tf.data pipeline of (images, masks, abnormal, mask_known) batches; with `hard`
+    clean crops (N, H, W, C), a `hard_share` of the images is drawn from them (before the
+    artifacts: half of those stay clean, as in every batch)."""
     from gan_style.artifacts import ArtifactBatcher
 
     num = 0 if config.domain == "digits" else 4000
@@ -133,9 +149,28 @@ def training_dataset(config: QualityConfig, failures: np.ndarray | None):
     batcher = ArtifactBatcher(config.train_kinds(), config.domain, failures=failures,
                               failure_fraction=config.failure_fraction)
     ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed).repeat()
+    if hard is not None:
+        hard_ds = tf.data.Dataset.from_tensor_slices(hard).shuffle(len(hard), seed=config.seed + 1).repeat()
+        share = config.hard_share
+        ds = tf.data.Dataset.sample_from_datasets([ds, hard_ds], [1.0 - share, share], seed=config.seed)
     ds = ds.batch(config.batch_size, drop_remainder=True).enumerate()
-    ds = ds.map(lambda i, x: batcher.tf(x, i + 1_000_003 * config.seed), num_parallel_calls=tf.data.AUTOTUNE)
+    offset = 0 if hard is None else 7919  # other artifact draws in the hard-negative phase
+    ds = ds.map(lambda i, x: batcher.tf(x, i + offset + 1_000_003 * config.seed), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE), source
+
+
+def mine_hard_negatives(regressor: keras.Model, config: QualityConfig, batch_size: int = 256) -> np.ndarray:
+    """The `hard_keep` clean training crops (N, H, W, C) in [-1, 1] that `regressor` scores lowest
+    among `hard_pool` fresh ones (another seed than the training crops): the natural structures
+    it mistakes for artifacts (false alarms), to train on as clean."""
+    from gan_style.models.quality_regressor import scoring_model
+
+    pool, _ = clean_images(config.domain, "train", config.hard_pool, config.seed + 2, config.crop_size,
+                           pictures=config.pictures)
+    scorer = scoring_model(regressor)
+    scores = np.concatenate([scorer(pool[i : i + batch_size], training=False)["global_score"].numpy()[:, 0]
+                             for i in range(0, len(pool), batch_size)])
+    return pool[np.argsort(scores, kind="stable")[: config.hard_keep]]
 
 
 def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "", verbose: int = 2) -> dict:
@@ -153,7 +188,14 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
     dataset, source = training_dataset(config, failures)
     trainer = build_quality_trainer(config)
     epochs = 10
-    trainer.fit(dataset, epochs=epochs, steps_per_epoch=config.steps // epochs, verbose=verbose, shuffle=False)
+    per_epoch = config.steps // epochs
+    plain = epochs - config.hard_steps // per_epoch  # epochs before the hard-negative phase
+    trainer.fit(dataset, epochs=plain, steps_per_epoch=per_epoch, verbose=verbose, shuffle=False)
+    if plain < epochs:
+        hard = mine_hard_negatives(trainer.regressor, config)
+        dataset, _ = training_dataset(config, failures, hard)
+        trainer.fit(dataset, initial_epoch=plain, epochs=epochs, steps_per_epoch=per_epoch, verbose=verbose,
+                    shuffle=False)
     regressor = trainer.regressor
     report = evaluate_quality(regressor, config)
     out_dir = Path(out_dir)

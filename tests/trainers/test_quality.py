@@ -40,3 +40,36 @@ def test_config_validates_domain_and_defaults_held_out_kinds():
         QualityConfig(domain="audio")
     with pytest.raises(ValueError, match="pictures are for the RGB domain"):
         QualityConfig(domain="digits", pictures="opencv-doc")
+
+
+def test_hard_negatives_are_the_lowest_scored_fresh_clean_crops():
+    from gan_style.models.quality_regressor import build_quality_regressor
+    from gan_style.trainers.quality import clean_images, mine_hard_negatives, training_dataset
+
+    config = QualityConfig(domain="rgb", width=4, batch_size=8, steps=10, hard_steps=5, hard_pool=24, hard_keep=6)
+    regressor = build_quality_regressor(3, 8, 4)
+    hard = mine_hard_negatives(regressor, config, batch_size=10)
+    pool, _ = clean_images("rgb", "train", 24, config.seed + 2, 64)
+    scores = regressor(pool, training=False)["global_score"].numpy()[:, 0]
+    assert hard.shape == (6, 64, 64, 3)
+    picked = [int(np.flatnonzero((pool == h).all(axis=(1, 2, 3)))[0]) for h in hard]
+    assert scores[picked].max() <= np.delete(scores, picked).min()  # no unpicked crop scores lower
+    training, _ = clean_images("rgb", "train", 4000, config.seed, 64)
+    assert not any((training[:500] == h).all(axis=(1, 2, 3)).any() for h in hard)  # fresh crops
+
+    # the hard-negative phase draws about half of each batch from them, then corrupts half of all
+    dataset, _ = training_dataset(config, None, hard)
+    batches = list(dataset.take(8))
+    images = np.concatenate([b[0].numpy() for b in batches])
+    clean = images[np.concatenate([b[2].numpy() for b in batches]) == 0]
+    from_hard = sum(int((clean == h).all(axis=(1, 2, 3)).sum()) for h in hard)
+    assert len(clean) >= 16 and 0.2 < from_hard / len(clean) < 0.8
+
+
+def test_hard_steps_must_leave_plain_steps():
+    assert QualityConfig(steps=3000, hard_steps=1200).hard_steps == 1200
+    for hard_steps in (100, 35, -10):  # all the steps, not whole tenths, negative
+        with pytest.raises(ValueError, match="hard_steps"):
+            QualityConfig(steps=100, hard_steps=hard_steps)
+    with pytest.raises(ValueError, match="hard_keep"):
+        QualityConfig(steps=100, hard_steps=10, hard_pool=5, hard_keep=10)
