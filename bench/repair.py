@@ -112,6 +112,32 @@ def one_artifact(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False) -
     return rows
 
 
+def photo_scale(sides: dict[int, int], tiny: bool = False) -> list[dict]:
+    """RGB validation crops at photo sizes (side -> images: as many clean as corrupted, every
+    artifact kind in turn), through the compiled pipeline scored at one scale (the default) and at
+    `qc.RGB_SCALES` (`--multi-scale`): clean images flagged and returned at >= 45 dB, corrupted ones
+    flagged, fixed, their PSNR to the originals, the share of the true mask repaired, s/image."""
+    import time
+
+    from gan_style.qc import RGB_SCALES, QCPipeline
+    from gan_style.repair_eval import pipeline_numbers, validation_set
+
+    base = _pipeline("rgb", tiny)
+    min_side = 32 if tiny else base.min_side  # tiny: 64 px crops, so that scale 2 is used at all
+    rows = []
+    for side, num in sides.items():
+        clean, corrupted, masks, _ = validation_set("rgb", num, size=side)
+        for label, scales in (("one (default)", (1,)), ("1, 2, 4 (--multi-scale)", RGB_SCALES)):
+            p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture=True,
+                           texture_cell=base.texture_cell, scales=scales, min_side=min_side)
+            p.run(corrupted[:1])  # trace outside the timing
+            start = time.perf_counter()
+            numbers = pipeline_numbers(p, clean, corrupted, masks)
+            seconds = (time.perf_counter() - start) / (2 * len(clean))
+            rows.append({"side": side, "scales": label, "images": len(clean), **numbers, "seconds": seconds})
+    return rows
+
+
 def directory_point(args: dict) -> dict:
     """One isolated point: `repair_files` over a folder of `num` digit PNGs (real MNIST digits,
     a third with a blob); peak memory above the start, seconds, images/s."""
@@ -143,28 +169,3 @@ def directory_point(args: dict) -> dict:
 if __name__ == "__main__":
     print(json.dumps(directory_point(json.loads(sys.argv[1]))))
 
-
-def photo_scale(sides: dict[int, int], tiny: bool = False) -> list[dict]:
-    """RGB validation crops at photo sizes (side -> images: as many clean as corrupted, every
-    artifact kind in turn), through the compiled pipeline scored at one scale (the default) and at
-    `qc.RGB_SCALES` (`--multi-scale`): clean images flagged and returned at >= 45 dB, corrupted ones
-    flagged, fixed, their PSNR to the originals, the share of the true mask repaired, s/image."""
-    import time
-
-    from gan_style.qc import RGB_SCALES, QCPipeline
-    from gan_style.repair_eval import pipeline_numbers, validation_set
-
-    base = _pipeline("rgb", tiny)
-    min_side = 32 if tiny else base.min_side  # tiny: 64 px crops, so that scale 2 is used at all
-    rows = []
-    for side, num in sides.items():
-        clean, corrupted, masks, _ = validation_set("rgb", num, size=side)
-        for label, scales in (("one (default)", (1,)), ("1, 2, 4 (--multi-scale)", RGB_SCALES)):
-            p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture=True,
-                           texture_cell=base.texture_cell, scales=scales, min_side=min_side)
-            p.run(corrupted[:1])  # trace outside the timing
-            start = time.perf_counter()
-            numbers = pipeline_numbers(p, clean, corrupted, masks)
-            seconds = (time.perf_counter() - start) / (2 * len(clean))
-            rows.append({"side": side, "scales": label, "images": len(clean), **numbers, "seconds": seconds})
-    return rows

@@ -50,8 +50,9 @@ class QualityConfig:
             raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
         if not self.held_out_kinds:
             self.held_out_kinds = HELD_OUT_KINDS[self.domain]
-        if not 0 <= self.hard_steps < self.steps or self.hard_steps % max(1, self.steps // 10):
-            raise ValueError(f"hard_steps must be whole tenths of steps (of {self.steps // 10}) below "
+        tenth = self.steps // 10
+        if self.hard_steps and (tenth == 0 or self.hard_steps % tenth) or not 0 <= self.hard_steps < self.steps:
+            raise ValueError(f"hard_steps must be whole tenths of steps (of {tenth}) below "
                              f"steps, got {self.hard_steps}")
         if not 0.0 < self.hard_share < 1.0:
             raise ValueError(f"hard_share must be in (0, 1), got {self.hard_share}")
