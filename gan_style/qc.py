@@ -174,40 +174,44 @@ class QCPipeline:
 
     def _assess(self, images):
         """images (B, H, W, C) -> (global score (B,), score map (B, h, w)), over `scales`."""
-        return self._scored(images, marks=False)[:2]
+        return self._scored(images, marks=False)
 
     def _assess_with_marks(self, images):
         """`_assess` plus the pixel head's marks (B, H, W) float32 in {0, 1} (p > 0.5), from one
         forward pass of the regressor per scale; the marks are zeros when the repair area is
         whole cells."""
-        return self._scored(images, marks=self.uses_marks)
+        if not self.uses_marks:
+            return (*self._assess(images), tf.zeros(tf.shape(images)[:3]))
+        score, score_map, pixel = self._scored(images, marks=True)
+        return score, score_map, tf.cast(pixel > 0.5, tf.float32)
 
     def _forward(self, images, marks):
-        """One scale: (global score (B,), score map (B, h, w), pixel map (B, H, W) or zeros)."""
+        """One scale: (global score (B,), score map (B, h, w)) and, with `marks`, the pixel map
+        (B, H, W) of the full regressor."""
         if not marks:
             outputs = self.scorer(images, training=False)
-            return outputs["global_score"][:, 0], outputs["score_map"][..., 0], tf.zeros(tf.shape(images)[:3])
+            return outputs["global_score"][:, 0], outputs["score_map"][..., 0]
         outputs = self.regressor(images, training=False)
         return outputs["global_score"][:, 0], outputs["score_map"][..., 0], outputs["pixel_map"][..., 0]
 
     def _scored(self, images, marks):
         """`_forward` at every scale k of `scales` that leaves the shorter side >= `min_side`,
         the image shrunk k times (antialiased): the score and the map (nearest-resized to the
-        full-size grid) are the minimum over scales, the pixel map (bilinear) the maximum;
-        -> (score, map, marks = pixel map > 0.5)."""
-        score, score_map, pixel = self._forward(images, marks)
+        full-size grid) are the minimum over scales, the pixel map (bilinear) the maximum."""
+        outputs = self._forward(images, marks)
         size = tf.shape(images)[1:3]
         for k in self.scales[1:]:
-            def coarse(k=k, score=score, score_map=score_map, pixel=pixel):
-                s, m, p = self._forward(tf.image.resize(images, size // k, antialias=True), marks)
-                m = tf.image.resize(m[..., None], tf.shape(score_map)[1:3], "nearest")[..., 0]
+            def coarse(k=k, outputs=outputs):
+                small = self._forward(tf.image.resize(images, size // k, antialias=True), marks)
+                grid = tf.shape(outputs[1])[1:3]
+                merged = (tf.minimum(outputs[0], small[0]),
+                          tf.minimum(outputs[1], tf.image.resize(small[1][..., None], grid, "nearest")[..., 0]))
                 if marks:
-                    pixel = tf.maximum(pixel, tf.image.resize(p[..., None], size, "bilinear")[..., 0])
-                return tf.minimum(score, s), tf.minimum(score_map, m), pixel
+                    merged += (tf.maximum(outputs[2], tf.image.resize(small[2][..., None], size, "bilinear")[..., 0]),)
+                return merged
 
-            score, score_map, pixel = tf.cond(tf.reduce_min(size) // k >= self.min_side, coarse,
-                                              lambda s=score, m=score_map, p=pixel: (s, m, p))
-        return score, score_map, tf.cast(pixel > 0.5, tf.float32)
+            outputs = tf.cond(tf.reduce_min(size) // k >= self.min_side, coarse, lambda o=outputs: o)
+        return tuple(outputs)
 
     def _marks(self, images):
         """images (B, H, W, C) -> the marks of `_assess_with_marks`."""

@@ -168,9 +168,7 @@ def mine_hard_negatives(regressor: keras.Model, config: QualityConfig, batch_siz
 
     pool, _ = clean_images(config.domain, "train", config.hard_pool, config.seed + 2, config.crop_size,
                            pictures=config.pictures)
-    scorer = scoring_model(regressor)
-    scores = np.concatenate([scorer(pool[i : i + batch_size], training=False)["global_score"].numpy()[:, 0]
-                             for i in range(0, len(pool), batch_size)])
+    scores = scoring_model(regressor).predict(pool, batch_size=batch_size, verbose=0)["global_score"][:, 0]
     return pool[np.argsort(scores, kind="stable")[: config.hard_keep]]
 
 
