@@ -324,23 +324,37 @@ def snap_to_cells(mask: np.ndarray, stride: int) -> np.ndarray:
     return np.repeat(np.repeat(cells, stride, 0), stride, 1)[:h, :w]
 
 
-def repair_masks(images: np.ndarray, domain: str, stride: int, seed: int) -> np.ndarray:
-    """Training holes for the repair network, (B, H, W) float32 in {0, 1}, none empty: per image
-    one of artifact masks snapped to the detector's cells (what the pipeline will ask to repair),
-    the same masks dilated by a pixel, or free-form strokes."""
+def repair_examples(images: np.ndarray, domain: str, stride: int, seed: int,
+                    intact: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """Training pairs for the repair network: (inputs (B, H, W, C), holes (B, H, W) float32 in
+    {0, 1}, none empty). Per image one of: an artifact's mask snapped to the detector's cells (what
+    the pipeline will ask to repair: the artifact and intact pixels around it; 45 / 70 of the rest),
+    the same mask dilated by a pixel, or, for a share `intact` of the images, free-form strokes
+    over intact pixels (a false alarm). The inputs are the
+    images with those artifacts applied; an inpainter reads none of the hole, a corrector
+    (`build_repair_unet(sees_input=True)`) learns to give back the intact part of it."""
     rng = np.random.default_rng(seed)
     kinds = list(ARTIFACTS[domain])
-    masks = np.zeros(images.shape[:3], np.float32)
+    inputs, masks = images.astype(np.float32), np.zeros(images.shape[:3], np.float32)
     for i, image in enumerate(images):
         choice = rng.random()
         mask = np.zeros(image.shape[:2], bool)
-        if choice < 0.7:
+        if choice < 1.0 - intact:
             for _ in range(5):  # an artifact can miss (e.g. erasing where there is no ink)
-                mask = corrupt(image, kinds[rng.integers(len(kinds))], rng, float(rng.uniform(0.3, 1.0)), domain)[1]
+                corrupted, mask = corrupt(image, kinds[rng.integers(len(kinds))], rng,
+                                          float(rng.uniform(0.3, 1.0)), domain)
                 if mask.any():
+                    inputs[i] = corrupted
                     break
-            mask = snap_to_cells(mask, stride) if choice < 0.45 else ndimage.binary_dilation(mask)
+            snapped = choice < (1.0 - intact) * 45 / 70
+            mask = snap_to_cells(mask, stride) if snapped else ndimage.binary_dilation(mask)
         if not mask.any():
             mask = free_form_mask(image.shape[:2], rng)
         masks[i] = mask
-    return masks
+    return inputs, masks
+
+
+def repair_masks(images: np.ndarray, domain: str, stride: int, seed: int) -> np.ndarray:
+    """The holes of `repair_examples` alone, (B, H, W) float32 in {0, 1}: an inpainter's training
+    masks (it never reads the pixels under them)."""
+    return repair_examples(images, domain, stride, seed)[1]

@@ -12,7 +12,8 @@
                                 `unmarked="keep"` left as it is)
     x <- x * (1 - m) + R(x, m) * m   repair only those pixels, then score again
                                 (RGB, `texture`: R's smooth fill plus detail copied from the
-                                valid surroundings, `texture.transfer_detail`)
+                                valid surroundings, `texture.detailed_repair`; for a corrector
+                                R, `sees_input`, only in the part it fills)
 repeated while an image is still abnormal, up to `max_passes`. Each image comes back as the best-
 scored of its versions (the input and every pass), so the pipeline never returns an image it
 scores lower than what came in: a repair that lowered the score (a false positive repainted, a
@@ -46,7 +47,7 @@ import tensorflow as tf
 
 from gan_style.models.quality_regressor import scoring_model
 from gan_style.regions import extract_regions
-from gan_style.texture import transfer_detail
+from gan_style.texture import detailed_repair
 
 DOMAINS = ("digits", "rgb")
 AREAS = ("pixels", "cells")
@@ -243,9 +244,10 @@ class QCPipeline:
         pixels `_locate` picks, score again. -> (images, mask (B, H, W) float32, score after, map
         after, marks after)."""
         mask = self._locate(score_map, marks, threshold, tf.shape(images)[1:3])
-        repaired = self.repairer({"images": images, "masks": mask[..., None]}, training=False)["repaired"]
+        outputs = self.repairer({"images": images, "masks": mask[..., None]}, training=False)
+        repaired = outputs["repaired"]
         if self.texture:
-            repaired = transfer_detail(repaired, mask[..., None], cell=self.texture_cell)
+            repaired = detailed_repair(outputs, images, mask[..., None], cell=self.texture_cell)
         return (repaired, mask, *self._assess_with_marks(repaired))
 
     @staticmethod

@@ -33,14 +33,27 @@ def masked_ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray, data_range: floa
     return float(full.mean(axis=-1)[mask].mean())
 
 
-def unet_inpainter(repairer) -> Inpainter:
+def sees_input(repairer) -> bool:
+    """Whether the repair U-Net is a corrector (`build_repair_unet(sees_input=True)`)."""
+    return isinstance(repairer.output, dict) and "trust" in repairer.output
+
+
+def unet_inpainter(repairer, cell: int | None = None, blind: bool = False) -> Inpainter:
+    """The repair U-Net on (images, masks) batches of 64; with `cell`, plus exemplar detail in the
+    hole as the RGB pipeline repairs (`texture.detailed_repair`); with `blind`, a corrector's
+    inpainting alone (trust 0: what it gains by reading the hole is left out)."""
     import tensorflow as tf
+
+    from gan_style.texture import detailed_repair
 
     spec = tf.TensorSpec((None, None, None, repairer.inputs[0].shape[-1]), tf.float32)
 
     @tf.function(input_signature=[spec, tf.TensorSpec((None, None, None, 1), tf.float32)])
     def run(images, masks):
-        return repairer({"images": images, "masks": masks}, training=False)["repaired"]
+        outputs = repairer({"images": images, "masks": masks}, training=False)
+        if blind:
+            outputs = {"repaired": images * (1.0 - masks) + tf.clip_by_value(outputs["blind"], -1.0, 1.0) * masks}
+        return outputs["repaired"] if cell is None else detailed_repair(outputs, images, masks, cell=cell)
 
     def inpaint(images, masks):
         out = []
@@ -53,24 +66,10 @@ def unet_inpainter(repairer) -> Inpainter:
 
 
 def texture_inpainter(repairer, cell: int = 8) -> Inpainter:
-    """The U-Net's fill plus exemplar detail (`texture.transfer_detail`), what the RGB pipeline
+    """The U-Net's fill plus exemplar detail (`texture.detailed_repair`), what the RGB pipeline
     repairs with: costs PSNR inside the hole (copied detail is not the lost detail) and buys
     texture where the smooth fill is a blob."""
-    import tensorflow as tf
-
-    from gan_style.texture import transfer_detail
-
-    fill = unet_inpainter(repairer)
-    spec = tf.TensorSpec((None, None, None, repairer.inputs[0].shape[-1]), tf.float32)
-    transfer = tf.function(lambda x, m: transfer_detail(x, m, cell=cell),
-                           input_signature=[spec, tf.TensorSpec((None, None, None, 1), tf.float32)])
-
-    def inpaint(images, masks):
-        filled = fill(images, masks)
-        return np.concatenate([transfer(tf.constant(filled[i : i + 64]), tf.constant(
-            masks[i : i + 64, ..., None].astype(np.float32))).numpy() for i in range(0, len(images), 64)])
-
-    return inpaint
+    return unet_inpainter(repairer, cell=cell)
 
 
 def coarse_fill_inpainter(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
@@ -150,6 +149,10 @@ def evaluate_repair(repairer, domain: str, num: int = 200, seed: int = 2024, bas
     methods: dict[str, Inpainter | None] = {"ours": unet_inpainter(repairer)}
     if domain == "rgb":
         methods["ours_texture"] = texture_inpainter(repairer, cell=8)
+    if sees_input(repairer):  # the same network not reading the hole, as every baseline does not
+        methods["ours_blind"] = unet_inpainter(repairer, blind=True)
+        if domain == "rgb":
+            methods["ours_blind_texture"] = unet_inpainter(repairer, cell=8, blind=True)
     if baselines:
         methods.update({"coarse_fill_only": coarse_fill_inpainter, "cv2_telea": cv2_inpainter("telea"),
                         "cv2_ns": cv2_inpainter("ns"), "biharmonic": biharmonic_inpainter})

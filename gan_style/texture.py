@@ -183,3 +183,17 @@ def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: flo
     copied = tf.gather_nd(detail, tf.stack([batch, source_rows, source_cols], -1))
     copied *= tf.cast(index >= 0, tf.float32)[..., None]
     return filled * valid + tf.clip_by_value(filled + copied, -1.0, 1.0) * masks
+
+
+def detailed_repair(outputs: dict, images, masks, cell: int = 8):
+    """The repair U-Net's outputs on (images (B, H, W, C), masks (B, H, W, 1)) -> its repair with
+    exemplar detail in the hole, (B, H, W, C) in [-1, 1]. An inpainter's composite gets the detail
+    (`transfer_detail`); a corrector's (outputs "blind" and "trust") gets it on its blind fill
+    only, which is then blended as the network does: t * x + (1 - t) * detailed fill, so what it
+    trusts is given back untouched by copied texture."""
+    if "trust" not in outputs:
+        return transfer_detail(outputs["repaired"], masks, cell=cell)
+    keep = images * (1.0 - masks)
+    detailed = transfer_detail(keep + tf.clip_by_value(outputs["blind"], -1.0, 1.0) * masks, masks, cell=cell)
+    trust = outputs["trust"]
+    return keep + (trust * images + (1.0 - trust) * detailed) * masks

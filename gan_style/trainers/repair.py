@@ -6,6 +6,17 @@ residual on top of its coarse fill is worth nothing there (8.848 vs 8.851 dB of 
 training photos do not teach it more than the fill knows. Without `vary_photos` the residual cost
 0.6-0.9 dB on two validation draws; the previous shipped model (width 32, L1, perceptual/style
 terms at 0.02) cost 0.4 dB in the bench.
+
+A corrector (`sees_input`: the U-Net reads the pixels under the mask and learns, from holes laid
+over artifacts and over intact pixels, what to give back and what to fill) was tried for RGB and
+does not ship (bench/independent/repair-correctors-2026-12-03.json). Trained on 64 px crops it is
+better in the pipeline at 64 px (clean crops returned at >= 45 dB 95.0% against 92.5%, fix rate
+93.8% against 92.9%) and in the true masks (8.69 against 8.49 dB), but at 128 px it fixes 40% of
+the flagged crops instead of 82%: it trusts defects larger than those it was trained on. Every
+other batch of 128 px crops (`large_crop`) mends that (84%) and costs 1.1 dB in the true masks
+(7.34 dB, under biharmonic inpainting); learning the trust alone over the classical fill
+(`learn_fill=False`) costs more (6.59 dB). On digits a corrector trusts erased ink (a broken stroke
+looks like intact background) and fixes 40% of the flagged digits, not 92%.
 """
 
 from __future__ import annotations
@@ -43,6 +54,10 @@ class RepairConfig:
     style_weight: float = 0.1  # RGB: mean/std of those features
     adversarial_weight: float = 0.0  # > 0 adds a PatchGAN on the composites
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
+    sees_input: bool = False  # a corrector: reads the input under the mask (build_repair_unet)
+    intact_share: float = 0.3  # of the training holes laid over intact pixels only (repair_examples)
+    learn_fill: bool = True  # False: a corrector keeps its coarse fill and learns the trust alone
+    large_crop: int = 0  # RGB: > 0 adds crops of this side, every other batch, with as many pixels
     seed: int = 0
 
     def __post_init__(self):
@@ -52,6 +67,10 @@ class RepairConfig:
             raise ValueError("vary (turns, channel orders, intensity maps) is for RGB photos, not digits")
         if self.domain == "digits" and self.pictures != "bundled":
             raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
+        if self.large_crop and (self.domain != "rgb" or self.large_crop <= self.crop_size):
+            raise ValueError(f"large_crop is for RGB and above crop_size {self.crop_size}, got {self.large_crop}")
+        if not 0.0 <= self.intact_share < 1.0:
+            raise ValueError(f"intact_share must be in [0, 1), got {self.intact_share}")
         if not self.depth:
             self.depth = 2 if self.domain == "digits" else 3
 
@@ -61,7 +80,8 @@ class RepairConfig:
 
 
 class RepairTrainer(AdversarialTrainer):
-    """Trains the repair U-Net on batches (clean images (B, H, W, C) in [-1, 1], holes (B, H, W)).
+    """Trains the repair U-Net on batches (clean images (B, H, W, C) in [-1, 1], inputs: the same
+    with artifacts under the holes (`artifacts.repair_examples`), holes (B, H, W)).
 
         L = w_hole * L_hole(G, x) + w_valid * L_valid(G, x)           (raw prediction G; L1 or L2)
             + w_perc * sum_l |phi_l(y) - phi_l(x)| / |phi_l(x)|       (RGB, y the composite)
@@ -80,9 +100,9 @@ class RepairTrainer(AdversarialTrainer):
         self.config, self.encoder = config, encoder
 
     def _forward(self, data, training):
-        clean, holes = data
+        clean, inputs, holes = data
         masks = tf.cast(holes, tf.float32)[..., None]  # (B, H, W) -> (B, H, W, 1)
-        outputs = self.generator({"images": clean, "masks": masks}, training=training)
+        outputs = self.generator({"images": inputs, "masks": masks}, training=training)
         repaired = outputs["repaired"]
         hole, valid = losses.masked_error(outputs["prediction"], clean, masks, self.config.norm)
         parts = {"hole": hole, "valid": valid}
@@ -117,7 +137,8 @@ def build_repair_trainer(config: RepairConfig) -> RepairTrainer:
     from gan_style.models.discriminator import build_patchgan_discriminator
     from gan_style.models.repair_unet import build_repair_unet
 
-    repairer = build_repair_unet(config.channels, config.width, config.depth, name=f"repair_{config.domain}")
+    repairer = build_repair_unet(config.channels, config.width, config.depth, config.sees_input,
+                                 config.learn_fill, name=f"repair_{config.domain}")
     discriminator = None
     if config.adversarial_weight:
         discriminator = build_patchgan_discriminator(config.channels, 32, num_layers=2, num_scales=1)
@@ -144,29 +165,45 @@ def vary_photos(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def training_dataset(config: RepairConfig):
-    """Endless tf.data pipeline of (clean images, holes) batches, and the data source."""
-    from gan_style.artifacts import repair_masks
-
+    """Endless tf.data pipeline of (clean images, inputs, holes) batches, and the data source.
+    An inpainter reads none of the inputs under the holes, so it trains exactly as on the clean
+    images; a corrector (`sees_input`) sees the artifacts there. With `large_crop`, every other
+    batch holds crops of that side (artifacts scale with the crop: larger defects), as many of
+    them as keep the pixels per batch."""
     num = 0 if config.domain == "digits" else 4000
-    images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size,
+    ds, source = _batches(config, config.crop_size, config.batch_size, num, salt=0)
+    if config.large_crop:
+        batch = max(1, config.batch_size * config.crop_size**2 // config.large_crop**2)
+        large, _ = _batches(config, config.large_crop, batch, num // 4, salt=1)
+        ds = tf.data.Dataset.choose_from_datasets([ds, large], tf.data.Dataset.range(2).repeat())
+    return ds.prefetch(tf.data.AUTOTUNE), source
+
+
+def _batches(config: RepairConfig, size: int, batch_size: int, num: int, salt: int):
+    """Endless (clean, inputs, holes) batches of `batch_size` crops of `size` px (RGB; digits:
+    28 px), seeded by `config.seed` and `salt`."""
+    from gan_style.artifacts import repair_examples
+
+    images, source = clean_images(config.domain, "train", num, config.seed + 7919 * salt, size,
                                   pictures=config.pictures)
     stride = STRIDES[config.domain]
 
     def vary_and_hole(x, seed):
         if config.vary:
             x = vary_photos(x, np.random.default_rng(int(seed) + 17))
-        return x, repair_masks(x, config.domain, stride, int(seed))
+        return (x, *repair_examples(x, config.domain, stride, int(seed), config.intact_share))
 
     def with_holes(batch, seed):
-        batch, holes = tf.numpy_function(vary_and_hole, [batch, seed], (tf.float32, tf.float32))
-        batch.set_shape((config.batch_size, *images.shape[1:]))
+        batch, inputs, holes = tf.numpy_function(vary_and_hole, [batch, seed], (tf.float32,) * 3)
+        batch.set_shape((batch_size, *images.shape[1:]))
+        inputs.set_shape(batch.shape)
         holes.set_shape(batch.shape[:3])
-        return batch, holes
+        return batch, inputs, holes
 
-    ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed).repeat()
-    ds = ds.batch(config.batch_size, drop_remainder=True).enumerate()
-    ds = ds.map(lambda i, x: with_holes(x, i + 1_000_003 * config.seed), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE), source
+    base = 1_000_003 * config.seed + 500_000_009 * salt
+    ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed + salt).repeat()
+    ds = ds.batch(batch_size, drop_remainder=True).enumerate()
+    return ds.map(lambda i, x: with_holes(x, i + base), num_parallel_calls=tf.data.AUTOTUNE), source
 
 
 def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", verbose: int = 2,
