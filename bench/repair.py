@@ -168,4 +168,3 @@ def directory_point(args: dict) -> dict:
 
 if __name__ == "__main__":
     print(json.dumps(directory_point(json.loads(sys.argv[1]))))
-

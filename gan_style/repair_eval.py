@@ -44,6 +44,7 @@ def unet_inpainter(repairer, cell: int | None = None, blind: bool = False) -> In
     inpainting alone (trust 0: what it gains by reading the hole is left out)."""
     import tensorflow as tf
 
+    from gan_style.models.repair_unet import composite
     from gan_style.texture import detailed_repair
 
     spec = tf.TensorSpec((None, None, None, repairer.inputs[0].shape[-1]), tf.float32)
@@ -52,7 +53,7 @@ def unet_inpainter(repairer, cell: int | None = None, blind: bool = False) -> In
     def run(images, masks):
         outputs = repairer({"images": images, "masks": masks}, training=False)
         if blind:
-            outputs = {"repaired": images * (1.0 - masks) + tf.clip_by_value(outputs["blind"], -1.0, 1.0) * masks}
+            outputs = {"repaired": composite(images, outputs["blind"], masks)}
         return outputs["repaired"] if cell is None else detailed_repair(outputs, images, masks, cell=cell)
 
     def inpaint(images, masks):

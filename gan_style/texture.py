@@ -32,6 +32,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from gan_style.models.repair_unet import composite
+
 
 def _blur_radius(sigma: float) -> int:
     return max(1, int(round(3 * sigma)))
@@ -193,7 +195,6 @@ def detailed_repair(outputs: dict, images, masks, cell: int = 8):
     trusts is given back untouched by copied texture."""
     if "trust" not in outputs:
         return transfer_detail(outputs["repaired"], masks, cell=cell)
-    keep = images * (1.0 - masks)
-    detailed = transfer_detail(keep + tf.clip_by_value(outputs["blind"], -1.0, 1.0) * masks, masks, cell=cell)
+    detailed = transfer_detail(composite(images, outputs["blind"], masks), masks, cell=cell)
     trust = outputs["trust"]
-    return keep + (trust * images + (1.0 - trust) * detailed) * masks
+    return composite(images, trust * images + (1.0 - trust) * detailed, masks)

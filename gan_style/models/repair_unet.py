@@ -108,13 +108,18 @@ class CoarseFill(layers.Layer):
                 "coarse_iterations": self.coarse_iterations}
 
 
+def composite(image, prediction, mask):
+    """x * (1 - m) + clip(prediction, -1, 1) * m: the input wherever the mask is 0, bit for bit."""
+    mask = ops.cast(mask, image.dtype)
+    return image * (1.0 - mask) + ops.clip(ops.cast(prediction, image.dtype), -1.0, 1.0) * mask
+
+
 @keras.saving.register_keras_serializable(package="gan_style")
 class Composite(layers.Layer):
-    """x * (1 - m) + clip(prediction, -1, 1) * m: the input wherever the mask is 0, bit for bit."""
+    """`composite` as a layer: the U-Net's "repaired" output."""
 
     def call(self, image, prediction, mask):
-        mask = ops.cast(mask, image.dtype)
-        return image * (1.0 - mask) + ops.clip(ops.cast(prediction, image.dtype), -1.0, 1.0) * mask
+        return composite(image, prediction, mask)
 
 
 @keras.saving.register_keras_serializable(package="gan_style")
