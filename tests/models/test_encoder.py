@@ -46,3 +46,14 @@ def test_pretrained_features_respond_to_edges_not_flat_images(encoder):
 def test_unknown_weights_is_a_value_error():
     with pytest.raises(ValueError, match="weights must be one of"):
         build_encoder("vgg19")
+
+
+def test_up_to_stops_at_a_level_with_the_same_features(encoder):
+    short = build_encoder("hed", up_to="relu3_1")
+    x = np.random.default_rng(3).uniform(-1, 1, (1, 32, 40, 3)).astype(np.float32)
+    features, full = short(x), encoder(x)
+    assert list(features) == ["relu1_1", "relu2_1", "relu3_1"]
+    np.testing.assert_allclose(features["relu3_1"], full["relu3_1"], rtol=1e-5, atol=1e-4)
+    assert short.count_params() < encoder.count_params() / 5 and not short.trainable_weights
+    with pytest.raises(ValueError, match="up_to must be one of"):
+        build_encoder("hed", up_to="relu5_1")
