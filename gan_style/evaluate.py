@@ -94,6 +94,8 @@ def corrupted_sets(test: np.ndarray, config, seed: int) -> dict[str, tuple[np.nd
     rng = np.random.default_rng(seed)
     sets = {}
     for name, kinds in (("seen", config.train_kinds()), ("held_out", list(config.held_out_kinds))):
+        if not kinds:  # a model trained on every type has no held-out set
+            continue
         kind_of = np.array([kinds[i % len(kinds)] for i in range(len(test))])
         pairs = [corrupt(x, kind, rng, float(rng.uniform(0.3, 1.0)), config.domain)
                  for x, kind in zip(test, kind_of, strict=True)]
@@ -144,6 +146,8 @@ def format_quality(report: dict) -> str:
             f"{'':18s}{'AUROC':>8s}{'detect':>8s}{'px IoU':>8s}{'px F1':>7s}{'cell IoU':>9s}{'reg IoU':>8s}"
             f"{'var AUROC':>11s}{'lap AUROC':>11s}"]
     for name in ("seen", "held_out"):
+        if name not in report:
+            continue
         r = report[name]
         rows.append(f"{name:18s}{r['auroc']:8.3f}{r['detection_rate']:8.3f}{r['pixel_iou']:8.3f}{r['pixel_f1']:7.3f}"
                     f"{r.get('cell_iou', float('nan')):9.3f}{r['region_iou']:8.3f}"

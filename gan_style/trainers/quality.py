@@ -35,6 +35,9 @@ class QualityConfig:
     max_fpr: float = 0.05
     seed: int = 0
     held_out_kinds: tuple[str, ...] = field(default=())
+    # every artifact type in training (the model a user wants); the generalisation numbers then
+    # come from a run with `held_out_kinds` left out
+    all_kinds: bool = False
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
     # hard negatives: the last `hard_steps` (whole tenths of `steps`) train on batches a
     # `hard_share` of which is drawn from the `hard_keep` lowest-scored of `hard_pool` fresh clean
@@ -49,10 +52,14 @@ class QualityConfig:
             raise ValueError(f"domain must be digits or rgb, got {self.domain!r}")
         if self.domain == "digits" and self.pictures != "bundled":
             raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
-        if not self.held_out_kinds:
+        if self.all_kinds and self.held_out_kinds:
+            raise ValueError(f"all_kinds trains on every type; got held_out_kinds {self.held_out_kinds}")
+        if not self.held_out_kinds and not self.all_kinds:
             self.held_out_kinds = HELD_OUT_KINDS[self.domain]
-        tenth = self.steps // 10
-        if self.hard_steps and (tenth == 0 or self.hard_steps % tenth) or not 0 <= self.hard_steps < self.steps:
+        tenth = self.steps // 10  # the trainer runs 10 epochs; the hard phase is whole epochs
+        in_range = 0 <= self.hard_steps < self.steps
+        whole_tenths = self.hard_steps == 0 or (tenth > 0 and self.hard_steps % tenth == 0)
+        if not (in_range and whole_tenths):
             raise ValueError(f"hard_steps must be whole tenths of steps (of {tenth}) below "
                              f"steps, got {self.hard_steps}")
         if not 0.0 < self.hard_share < 1.0:

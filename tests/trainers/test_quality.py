@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -42,6 +44,21 @@ def test_config_validates_domain_and_defaults_held_out_kinds():
         QualityConfig(domain="digits", pictures="opencv-doc")
 
 
+def test_all_kinds_trains_on_every_type_and_has_no_held_out_set():
+    from gan_style.artifacts import RGB_ARTIFACTS
+    from gan_style.evaluate import evaluate_quality
+    from gan_style.models.quality_regressor import build_quality_regressor
+
+    config = QualityConfig(domain="rgb", all_kinds=True)
+    assert config.held_out_kinds == () and config.train_kinds() == list(RGB_ARTIFACTS)
+    assert QualityConfig.from_dict(dataclasses.asdict(config)).train_kinds() == list(RGB_ARTIFACTS)  # manifest
+    with pytest.raises(ValueError, match="all_kinds trains on every type"):
+        QualityConfig(domain="rgb", all_kinds=True, held_out_kinds=("tearing",))
+    report = evaluate_quality(build_quality_regressor(3, 8, 4), config, num=14, real_failures=False)
+    assert "held_out" not in report and report["seen"]["kinds"] == list(RGB_ARTIFACTS)
+    assert set(report["seen"]["auroc_by_kind"]) == set(RGB_ARTIFACTS)  # 7 test images: one of each
+
+
 def test_hard_negatives_are_the_lowest_scored_fresh_clean_crops():
     from gan_style.models.quality_regressor import build_quality_regressor
     from gan_style.trainers.quality import clean_images, mine_hard_negatives, training_dataset
@@ -71,5 +88,8 @@ def test_hard_steps_must_leave_plain_steps():
     for hard_steps in (100, 35, -10):  # all the steps, not whole tenths, negative
         with pytest.raises(ValueError, match="hard_steps"):
             QualityConfig(steps=100, hard_steps=hard_steps)
+    with pytest.raises(ValueError, match="whole tenths of steps"):  # under 10 steps no tenth is whole
+        QualityConfig(steps=5, hard_steps=1)
+    assert QualityConfig(steps=5).hard_steps == 0
     with pytest.raises(ValueError, match="hard_keep"):
         QualityConfig(steps=100, hard_steps=10, hard_pool=5, hard_keep=10)
