@@ -35,8 +35,8 @@ class QualityConfig:
     max_fpr: float = 0.05
     seed: int = 0
     held_out_kinds: tuple[str, ...] = field(default=())
-    # every artifact type in training (the model a user wants); the generalisation numbers then
-    # come from a run with `held_out_kinds` left out
+    # every artifact type in training, no held-out set: how well each type is learnt when seen (not
+    # shipped: it loses the real decoder failures, README); generalisation needs `held_out_kinds`
     all_kinds: bool = False
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
     # hard negatives: the last `hard_steps` (whole tenths of `steps`) train on batches a
