@@ -174,6 +174,11 @@ def evaluate_repair(repairer, domain: str, num: int = 200, seed: int = 2024, bas
     return report
 
 
+def capped_psnr(a: np.ndarray, b: np.ndarray, cap: float = 100.0) -> np.ndarray:
+    """Whole-image PSNR of each pair of (B, H, W, C) batches, capped at `cap` dB (identical: cap)."""
+    return np.array([min(metrics.psnr(x, y), cap) for x, y in zip(a, b, strict=True)])
+
+
 def pipeline_masks(pipeline, images: np.ndarray) -> np.ndarray:
     """The pixels the pipeline's first pass repairs, (B, H, W) bool, whether or not the repair
     is kept (none in an image scored clean)."""
@@ -186,11 +191,10 @@ def pipeline_numbers(pipeline, clean: np.ndarray, corrupted: np.ndarray, masks: 
     the whole pipeline (PSNR capped at 100 dB); with the true `masks` (B, H, W) bool, the share of
     their pixels repaired in the returned images."""
     clean_run = pipeline.run(clean)
-    damage = [min(metrics.psnr(o, i), 100.0) for o, i in zip(clean_run.repaired, clean, strict=True)]
+    damage = capped_psnr(clean_run.repaired, clean)
     bad_run = pipeline.run(corrupted)
     abnormal = bad_run.abnormal
-    before = [min(metrics.psnr(x, c), 100.0) for x, c in zip(corrupted, clean, strict=True)]
-    after = [min(metrics.psnr(x, c), 100.0) for x, c in zip(bad_run.repaired, clean, strict=True)]
+    before, after = capped_psnr(corrupted, clean), capped_psnr(bad_run.repaired, clean)
     return {
         "corrupted_psnr_before": round(float(np.mean(before)), 2),
         "corrupted_psnr_after": round(float(np.mean(after)), 2),

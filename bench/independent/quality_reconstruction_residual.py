@@ -44,9 +44,8 @@ def lattice_residuals(fill, images: np.ndarray, cell: int) -> np.ndarray:
             grid = np.zeros((n, n), np.float32)
             grid[a::2, b::2] = 1
             mask = np.kron(grid, np.ones((cell, cell), np.float32))[None, ..., None]
-            filled = np.concatenate([
-                fill(tf.constant(images[i : i + 128]), tf.constant(np.repeat(mask, len(images[i : i + 128]), 0)))
-                .numpy() for i in range(0, len(images), 128)])
+            filled = np.concatenate([fill(tf.constant(batch), tf.constant(np.repeat(mask, len(batch), 0))).numpy()
+                                     for batch in np.array_split(images, range(128, len(images), 128))])
             per_cell = np.abs(filled - images).mean(-1).reshape(len(images), n, cell, n, cell).mean((2, 4))
             residuals[:, a::2, b::2] = per_cell[:, a::2, b::2]
     return residuals
@@ -72,9 +71,10 @@ def main() -> dict:
     report = {"what": __doc__.split("\n")[0], "validation": source, "repairer": "checkpoints/repair_rgb",
               "cells": {}}
     for cell in CELLS:
-        residual_cal = lattice_residuals(fill, calibration, cell)
-        slope, intercept = np.polyfit(texture(calibration, cell).ravel(), residual_cal.ravel(), 1)
-        spread = float(np.std(residual_cal.ravel() - (slope * texture(calibration, cell).ravel() + intercept)))
+        residual_cal = lattice_residuals(fill, calibration, cell).ravel()
+        texture_cal = texture(calibration, cell).ravel()
+        slope, intercept = np.polyfit(texture_cal, residual_cal, 1)
+        spread = float(np.std(residual_cal - (slope * texture_cal + intercept)))
 
         def scores(x, cell=cell, slope=slope, intercept=intercept, spread=spread):
             residual = lattice_residuals(fill, x, cell)

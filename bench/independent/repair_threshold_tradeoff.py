@@ -18,9 +18,8 @@ import json
 
 import numpy as np
 
-from gan_style import metrics
 from gan_style.qc import QCPipeline
-from gan_style.repair_eval import validation_set
+from gan_style.repair_eval import capped_psnr, validation_set
 
 SIZES = {"digits": 500, "rgb": 160}
 FRACTIONS = (1.0, 0.5, 0.25, 0.1, 0.05, 0.02)  # t_r as a fraction of the shipped t
@@ -31,7 +30,7 @@ def tradeoff(domain: str) -> dict:
     clean, corrupted, _, kinds = validation_set(domain, SIZES[domain])
     clean_run, bad_run = pipeline.run(clean), pipeline.run(corrupted)
     t = pipeline.threshold
-    damage = np.array([min(metrics.psnr(o, i), 100.0) for o, i in zip(clean_run.repaired, clean, strict=True)])
+    damage = capped_psnr(clean_run.repaired, clean)
     flagged, abnormal = clean_run.abnormal, bad_run.abnormal
     rows = []
     for fraction in FRACTIONS:
