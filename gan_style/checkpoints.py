@@ -66,16 +66,40 @@ def write_manifest(directory: str | os.PathLike, files: list[str], **fields) -> 
 def read_manifest(name_or_dir: str | os.PathLike) -> dict:
     directory = _resolve(name_or_dir)
     try:
-        return json.loads((directory / MANIFEST).read_text())
+        manifest = json.loads((directory / MANIFEST).read_text())
     except FileNotFoundError:
         raise CheckpointError(f"no checkpoint at {directory} (run the Makefile target that trains it)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{directory / MANIFEST} is unreadable ({str(exc).splitlines()[0]})") from None
+    if not isinstance(manifest, dict):
+        raise CheckpointError(f"{directory / MANIFEST} is not a JSON object")
+    return manifest
 
 
-def verify(name_or_dir: str | os.PathLike) -> dict:
-    """Check every file of the manifest against its sha256; returns the manifest."""
+def _listed_files(directory: Path, manifest: dict) -> dict[str, str]:
+    """The manifest's {file: sha256}, checked to be non-empty, plain names in `directory` and
+    64-hex-digit digests."""
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise CheckpointError(f"{directory / MANIFEST} lists no files: nothing can be verified")
+    for file, digest in files.items():
+        if not isinstance(file, str) or Path(file).name != file or file in ("", ".", ".."):
+            raise CheckpointError(f"{directory / MANIFEST} lists {file!r}, which is not a file name in {directory}")
+        if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise CheckpointError(f"{directory / MANIFEST} gives {file} no valid sha256")
+    return files
+
+
+def verify(name_or_dir: str | os.PathLike, require: tuple[str, ...] = ()) -> dict:
+    """Check every file the manifest lists against its sha256, and that each of `require` is
+    listed; returns the manifest. A manifest that lists no files verifies nothing and is refused."""
     directory = _resolve(name_or_dir)
     manifest = read_manifest(directory)
-    for file, digest in manifest.get("files", {}).items():
+    files = _listed_files(directory, manifest)
+    for file in require:
+        if file not in files:
+            raise CheckpointError(f"{directory / file} is not listed in {MANIFEST}: refusing to load it")
+    for file, digest in files.items():
         if not (directory / file).is_file():
             raise CheckpointError(f"{directory / file} is missing")
         if sha256(directory / file) != digest:
@@ -84,7 +108,12 @@ def verify(name_or_dir: str | os.PathLike) -> dict:
 
 
 def load_model(name_or_dir: str | os.PathLike, file: str):
-    """Verify the checkpoint, then load `file` from it with `keras.saving.load_model`."""
+    """Verify the checkpoint (`file` must be listed in its manifest), then load a private copy of
+    `file`, hashed as it is copied, with `keras.saving.load_model(safe_mode=True)`: what is loaded
+    is exactly the bytes that matched, and a `.keras` carrying code (a Lambda layer) is refused.
+    Any failure is a one-line `CheckpointError`."""
+    import tempfile
+
     import keras
 
     # The modules that define custom layers register them on import; the loader needs them.
@@ -93,8 +122,21 @@ def load_model(name_or_dir: str | os.PathLike, file: str):
     import gan_style.models.repair_unet  # noqa: F401
 
     directory = _resolve(name_or_dir)
-    verify(directory)
-    return keras.saving.load_model(directory / file, compile=False)
+    manifest = verify(directory, require=(file,))
+    with tempfile.TemporaryDirectory(prefix="gan_style_checkpoint_") as private:
+        copy = Path(private) / Path(file).name
+        digest = hashlib.sha256()
+        with open(directory / file, "rb") as source, open(copy, "wb") as target:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+                target.write(block)
+        if digest.hexdigest() != manifest["files"][file]:
+            raise CheckpointError(f"{directory / file} changed while it was loaded")
+        try:
+            return keras.saving.load_model(copy, compile=False, safe_mode=True)
+        except Exception as exc:  # noqa: BLE001 - any loader failure is one line naming the file
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CheckpointError(f"{directory / file} cannot be loaded safely ({reason})") from None
 
 
 def _resolve(name_or_dir) -> Path:

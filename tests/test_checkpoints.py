@@ -54,3 +54,96 @@ def test_shipped_checkpoints_verify(name):
     for key in ("command", "data_source", "seed", "steps", "wall_time_s", "metrics", "files"):
         assert key in manifest, key
     assert all((checkpoints.path(name) / f).stat().st_size < 8 * 2**20 for f in manifest["files"])
+
+
+# ---------------------------------------------------------------------------------------------
+# tampering: every file that is loaded must be listed with a matching sha256, and load safely
+
+
+def _tiny_checkpoint(directory):
+    generator = build_dcgan_generator(latent_dim=4, base_filters=2)
+    checkpoints.save_model(generator, directory / "generator.keras")
+    checkpoints.write_manifest(directory, ["generator.keras"], command="test")
+    return directory
+
+
+def _edit_manifest(directory, change):
+    manifest = json.loads((directory / "MANIFEST.json").read_text())
+    change(manifest)
+    (directory / "MANIFEST.json").write_text(json.dumps(manifest))
+
+
+def _refused(directory, match, file="generator.keras"):
+    with pytest.raises(checkpoints.CheckpointError, match=match) as info:
+        checkpoints.load_model(directory, file)
+    assert "\n" not in str(info.value)
+
+
+def test_empty_file_list_is_refused(tmp_path):
+    _edit_manifest(_tiny_checkpoint(tmp_path), lambda m: m.update(files={}))
+    _refused(tmp_path, "lists no files")
+    with pytest.raises(checkpoints.CheckpointError, match="lists no files"):
+        checkpoints.verify(tmp_path)
+
+
+def test_unlisted_file_is_refused(tmp_path):
+    _tiny_checkpoint(tmp_path)
+    (tmp_path / "other.keras").write_bytes((tmp_path / "generator.keras").read_bytes())
+    _refused(tmp_path, "not listed", file="other.keras")
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    (lambda m: m["files"].update({"generator.keras": "0" * 64}), "does not match"),
+    (lambda m: m["files"].update({"generator.keras": "not-a-digest"}), "no valid sha256"),
+    (lambda m: m["files"].update({"../generator.keras": "0" * 64}), "not a file name"),
+    (lambda m: m["files"].update({"missing.keras": "0" * 64}), "missing"),
+    (lambda m: m.update(files=["generator.keras"]), "lists no files"),
+])
+def test_manifest_tampering_is_refused(tmp_path, change, match):
+    _edit_manifest(_tiny_checkpoint(tmp_path), change)
+    _refused(tmp_path, match)
+
+
+def test_tampered_weights_and_broken_manifest_are_refused(tmp_path):
+    _tiny_checkpoint(tmp_path)
+    data = bytearray((tmp_path / "generator.keras").read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte inside the archive
+    (tmp_path / "generator.keras").write_bytes(bytes(data))
+    _refused(tmp_path, "does not match")
+    (tmp_path / "MANIFEST.json").write_text("{not json")
+    _refused(tmp_path, "unreadable")
+
+
+def test_code_carrying_keras_file_is_refused_even_when_listed(tmp_path):
+    """A Lambda layer holds Python bytecode: with safe_mode=True it is never deserialised, even
+    under a manifest whose sha256 matches (the attacker rewrote both)."""
+    import keras
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2.0)(inputs))
+    model.save(tmp_path / "evil.keras")
+    checkpoints.write_manifest(tmp_path, ["evil.keras"], command="test")
+    _refused(tmp_path, "cannot be loaded safely", file="evil.keras")
+
+
+def test_negated_regressor_with_an_empty_manifest_is_refused(tmp_path, monkeypatch):
+    """The issue's case: the RGB regressor's weights negated and the manifest's file list emptied
+    (a silent 0.0 score before); the pipeline must not load it."""
+    import shutil
+
+    from gan_style.qc import QCPipeline
+
+    for name in ("quality_rgb", "repair_rgb"):
+        shutil.copytree(checkpoints.path(name), tmp_path / name)
+    shipped_files = checkpoints.read_manifest("quality_rgb")["files"]
+    regressor = checkpoints.load_model(tmp_path / "quality_rgb", "regressor.keras")
+    regressor.set_weights([-w for w in regressor.get_weights()])
+    regressor.save(tmp_path / "quality_rgb" / "regressor.keras")
+    _edit_manifest(tmp_path / "quality_rgb", lambda m: m.update(files={}))
+    monkeypatch.setenv("GAN_STYLE_CHECKPOINTS", str(tmp_path))
+    with pytest.raises(checkpoints.CheckpointError, match="lists no files"):
+        QCPipeline.from_pretrained("rgb")
+    # listing it again with the old digest: the changed weights do not match
+    _edit_manifest(tmp_path / "quality_rgb", lambda m: m.update(files=shipped_files))
+    with pytest.raises(checkpoints.CheckpointError, match="does not match"):
+        QCPipeline.from_pretrained("rgb")
