@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
+import struct
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +35,17 @@ def atomic_path(path: str | os.PathLike, mode: int | None = None) -> Iterator[Pa
         os.replace(tmp, path)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file's bytes, read 1 MiB at a time."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def to_uint8(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
@@ -80,20 +93,25 @@ class ImageError(ValueError):
 
 
 def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Read PNG, JPEG, BMP or GIF (first frame) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB.
+    """Read PNG, JPEG, BMP or GIF (first frame) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB,
+    upright: an EXIF orientation tag is applied (`PIL.ImageOps.exif_transpose`).
 
     Grayscale and grayscale+alpha stay one channel; palette, RGBA (alpha dropped, composited on
-    nothing) and CMYK become RGB; 16-bit samples are scaled to 8 bits. Anything else, an empty,
-    truncated or corrupt file, or more than `max_pixels` pixels raises `ImageError` (one line).
+    nothing) and CMYK become RGB; 16-bit samples are scaled to 8 bits. Anything else, a directory,
+    FIFO or device ("not a regular file"), an empty, truncated or corrupt file, or more than
+    `max_pixels` pixels raises `ImageError` (one line).
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
     formats = ("PNG", "JPEG", "BMP", "GIF")
     try:
-        if path.is_dir():
+        info = path.stat()  # follows links: a dangling one is "no such file"
+        if stat.S_ISDIR(info.st_mode):
             raise ImageError(f"{path}: is a directory")
-        if path.stat().st_size == 0:
+        if not stat.S_ISREG(info.st_mode):  # never open a FIFO (it blocks) or a device
+            raise ImageError(f"{path}: not a regular file")
+        if info.st_size == 0:
             raise ImageError(f"{path}: empty file")
         with Image.open(path, formats=formats) as image:
             width, height = image.size
@@ -104,14 +122,19 @@ def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
                 raise ImageError(f"{path}: image has no pixels")
             image.seek(0)
             image.load()
-            array = _to_array(image)
+            array = _to_array(ImageOps.exif_transpose(image))
     except ImageError:
         raise
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ImageError(f"{path}: permission denied") from None
     except UnidentifiedImageError:
         raise ImageError(f"{path}: not a PNG, JPEG, BMP or GIF image") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except MemoryError:
+        raise ImageError(f"{path}: out of memory while decoding") from None
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error, ZeroDivisionError,
+            Image.DecompressionBombError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImageError(f"{path}: unreadable image ({reason})") from None
     return array
@@ -159,17 +182,63 @@ def read_rgb_folder(directory: str | os.PathLike, limit: int | None = None) -> d
 
 def list_images(inputs: list[str | os.PathLike]) -> list[Path]:
     """Expand files, directories (their images, sorted, not recursive) and glob patterns. Files
-    named explicitly are kept whatever their suffix (reading them says what is wrong)."""
+    named explicitly are kept whatever their suffix (reading them says what is wrong). What a
+    folder or pattern holds that is not an image file is left out: `scan_inputs` says why."""
+    return scan_inputs(inputs)[0]
+
+
+def scan_inputs(inputs: list[str | os.PathLike], skip=None) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """`list_images`, plus every path a directory or glob pattern held that is left out, with its
+    reason: (images, [(path, reason)]), each sorted by name within its folder or pattern.
+
+    skip: optional callable path -> reason or None, asked of each regular image file found in a
+    folder or pattern (e.g. the caller's own outputs); files named explicitly are never skipped.
+    """
     import glob
 
     found: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+
+    def consider(candidate: Path) -> None:
+        reason = _not_an_image(candidate)
+        if reason is None and skip is not None:
+            reason = skip(candidate)
+        if reason is None:
+            found.append(candidate)
+        else:
+            skipped.append((candidate, reason))
+
     for item in inputs:
         item = str(item)
         path = Path(item)
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-        elif any(c in item for c in "*?[") and not path.exists():
-            found += sorted(Path(p) for p in glob.glob(item) if Path(p).suffix.lower() in IMAGE_SUFFIXES)
+            for candidate in sorted(path.iterdir()):
+                consider(candidate)
+        elif any(c in item for c in "*?[") and not path.exists() and not path.is_symlink():
+            for candidate in sorted(Path(p) for p in glob.glob(item)):
+                consider(candidate)
         else:
             found.append(path)
-    return found
+    return found, skipped
+
+
+def _not_an_image(path: Path) -> str | None:
+    """Why a path found in a folder is not an image to read, or None."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot stat ({exc.strerror or type(exc).__name__})"
+    if stat.S_ISLNK(mode):
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            return "broken symbolic link"
+    if stat.S_ISDIR(mode):
+        return "directory (folders are not searched recursively)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    if path.name.startswith("."):
+        return "hidden file"
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return f"not an image file name (expected {', '.join(IMAGE_SUFFIXES)})"
+    return None

@@ -1,33 +1,327 @@
 """`python -m gan_style.repair INPUT... --out DIR`: score generated images, locate abnormal
 regions, repair them, score again, and report.
 
-For each input `<stem>.<ext>` it writes `DIR/<stem>.repaired.png`, `DIR/<stem>.mask.png` (0/255,
-input size: the abnormal regions), `DIR/<stem>.overlay.png` (heat map over the image) and one JSON
-report (`DIR/report.json` unless --report), a list with one object per input. Exit status: 0 when
-every input was processed, 1 when some failed (each with its one-line `error`; the others are still
-written), 2 on usage errors. Outputs are written atomically; inputs are never modified.
+For each input it writes `DIR/<name>.repaired.png`, `DIR/<name>.mask.png` (0/255, input size: the
+abnormal regions), `DIR/<name>.overlay.png` (heat map over the image) and, for a rejected image
+whose best repair scored higher than the input, `DIR/<name>.attempt.png`. `<name>` is the input's
+stem, or, when two inputs share a stem, their paths joined with `__` (recorded in the report). A
+rejected image's `repaired.png` is the input unchanged. The report is written as the run goes
+(`DIR/report.jsonl`: one JSON row per image as it finishes, then a summary row) and at the end
+(`DIR/report.json`, or --report: a list with one object per input and per skipped path).
+
+Every output path is resolved before any work: no path is written twice in a run, and no input
+is ever written (not by --report either): a clash is a usage error. A lock refuses a second run
+into the same folder while one is going. A stopped run (Ctrl-C: exit 130, SIGTERM: 143) keeps
+every finished image; `--resume` redoes only the unfinished ones. Exit status: 0 when every input
+was processed, 1 when some failed (each with its one-line `error`; the others are still
+written), 2 on usage errors. docs/repair.md gives the whole contract.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
+import os
+import re
+import shutil
+import signal
 import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from gan_style.io import DEFAULT_MAX_PIXELS, ImageError, list_images, read_image, to_uint8, write_png, write_text
+from gan_style.io import (
+    DEFAULT_MAX_PIXELS,
+    ImageError,
+    read_image,
+    scan_inputs,
+    sha256_file,
+    to_uint8,
+    write_png,
+    write_text,
+)
 
 FIELDS = ("input", "domain", "score_before", "score_after", "abnormal", "regions", "passes", "accepted",
-          "repaired", "mask", "error")
+          "repaired", "mask", "error", "overlay", "attempt", "outcome", "note", "skipped", "sha256")
+OUTPUT_KINDS = ("repaired", "mask", "overlay", "attempt")
+OWN_OUTPUT = re.compile(r"\.(repaired|mask|overlay|attempt)\.png$", re.IGNORECASE)
+MIN_SIDE = {"digits": 28, "rgb": 32}  # smaller images cannot be judged (RGB: 4 x 4 cells of 8 px)
+BATCH_PIXELS = 640 * 640  # a batch of small images holds at most one tile's worth of pixels
+LOCK_NAME = ".gan_style.repair.lock"
+STALE_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}$")  # io.atomic_path's private folders
+PROGRESS_EVERY_S = 30.0
+
+
+class UsageError(ValueError):
+    """The run cannot start as asked (an output path clashes with an input or another output)."""
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the output folder."""
+
+
+class Interrupted(BaseException):  # noqa: N818 - a stop, not an error; no `except Exception` swallows it
+    """The run was stopped by a signal; `code` is the exit status (128 + signal number)."""
+
+    def __init__(self, code: int, done: int = 0, total: int = 0, report: Path | None = None):
+        super().__init__(f"interrupted ({code})")
+        self.code, self.done, self.total, self.report = code, done, total, report
 
 
 def _entry(path: Path, **fields) -> dict:
     entry = dict.fromkeys(FIELDS)
     entry.update({"input": str(path), "regions": [], "passes": 0, **fields})
     return entry
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first meaningful line of an exception (TensorFlow's start with "Graph execution error:")."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    lines = [line for line in lines if line != "Graph execution error:"] or [type(exc).__name__]
+    return lines[0][:300]
+
+
+def _real(path: str | os.PathLike) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# planning: every path the run will write, checked before any work
+
+
+def output_names(paths: list[Path]) -> list[str]:
+    """One output name per input, unique (case-insensitively) across the run: the input's stem
+    when no other input shares it, else its path relative to the inputs' common folder with `__`
+    between the parts (`a/x.png` -> `a__x`; the suffix too when only it differs); a name that
+    still clashes with another (a real stem `a__x`) gets `~2`, `~3`... A stem such as `x-1`
+    can never take another input's name."""
+    if not paths:
+        return []
+    stems = [p.stem for p in paths]
+    shared = _counts(stems)
+    parents = [Path(os.path.realpath(p)).parent for p in paths]
+    base = Path(os.path.commonpath([str(p) for p in parents]))
+    wanted = [stem if shared[stem.casefold()] == 1 else "__".join([*parent.relative_to(base).parts, stem])
+              for stem, parent in zip(stems, parents, strict=True)]
+    twins = _counts([name for name, stem in zip(wanted, stems, strict=True) if shared[stem.casefold()] > 1])
+    wanted = [f"{name}__{path.suffix.lstrip('.') or 'nosuffix'}" if twins.get(name.casefold(), 0) > 1 else name
+              for name, path in zip(wanted, paths, strict=True)]
+    taken = {stem.casefold() for stem in stems if shared[stem.casefold()] == 1}  # real stems keep theirs
+    names = []
+    for name, stem in zip(wanted, stems, strict=True):
+        candidate, k = name, 1
+        while shared[stem.casefold()] > 1 and candidate.casefold() in taken:
+            k += 1
+            candidate = f"{name}~{k}"
+        taken.add(candidate.casefold())
+        names.append(candidate)
+    return names
+
+
+def _counts(names: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
+    return counts
+
+
+def journal_path(report: Path) -> Path:
+    """The JSON Lines report beside the final one: `report.json` -> `report.jsonl`."""
+    report = Path(report)
+    if report.suffix.lower() == ".json":
+        return report.with_suffix(".jsonl")
+    return report.with_name(report.name + ".jsonl")
+
+
+@dataclass
+class Plan:
+    """The inputs of a run and every path it may write."""
+
+    paths: list[Path]
+    names: list[str]
+    skipped: list[tuple[Path, str]]
+    out_dir: Path
+    report: Path
+    journal: Path
+
+    def output(self, index: int, kind: str) -> Path:
+        return self.out_dir / f"{self.names[index]}.{kind}.png"
+
+
+def plan_run(inputs: list, out_dir: str | Path, report: str | Path | None = None) -> Plan:
+    """Expand the inputs and resolve every output path; raise `UsageError` (one line) when an
+    output, the report or its JSON Lines file would be an input or another output.
+
+    Files in a folder (or pattern) that is also `out_dir` and are named like this tool's outputs
+    are skipped (an in-place rerun does not take its own outputs as inputs); every path a folder
+    held that is not processed is returned in `skipped` with its reason. An input given twice is
+    processed once."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} exists and is not a directory")
+    out_real = _real(out_dir)
+
+    def own_output(path: Path) -> str | None:
+        if _real(path.parent) == out_real and OWN_OUTPUT.search(path.name):
+            return "an output of gan_style.repair (this folder is --out)"
+        return None
+
+    found, skipped = scan_inputs(inputs, skip=own_output)
+    paths, seen = [], set()
+    for path in found:
+        if _real(path) not in seen:
+            seen.add(_real(path))
+            paths.append(path)
+    plan = Plan(paths, output_names(paths), skipped, out_dir,
+                Path(report) if report else out_dir / "report.json", Path())
+    plan.journal = journal_path(plan.report)
+    writes: dict[str, str] = {}
+    for index, path in enumerate(paths):
+        for kind in OUTPUT_KINDS:
+            writes[_real(plan.output(index, kind))] = f"the {kind} output of {path}"
+    for target, what in ((plan.report, "--report"), (plan.journal, "the JSON Lines report")):
+        if target.is_dir():
+            raise UsageError(f"{what} {target} is a directory")
+        if _real(target) in writes:
+            raise UsageError(f"{what} {target} is also {writes[_real(target)]}; choose another path")
+        writes[_real(target)] = what
+    by_name = {_real(p): p for p in paths}
+    by_inode = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            info = path.stat()
+            by_inode[info.st_dev, info.st_ino] = path
+    for target, what in writes.items():
+        source = by_name.get(target)
+        if source is None:
+            with contextlib.suppress(OSError):
+                info = os.stat(target)
+                source = by_inode.get((info.st_dev, info.st_ino))
+        if source is not None:
+            raise UsageError(f"{what} ({target}) would overwrite the input {source}; refusing "
+                             "(choose another --out or --report)")
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# the run's folder: lock, stale temporary files, JSON Lines journal
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[Path]:
+    """Hold an exclusive lock on `folder` (a `flock` on a hidden file in it) for the block, or
+    raise `RunLocked` at once if another run holds it. The kernel drops the lock when its process
+    dies, SIGKILL included, so a stale lock file never blocks a later run; the file is removed
+    when the block ends."""
+    import fcntl
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_NAME
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            raise RunLocked(f"{folder} is in use by another gan_style.repair run"
+                            f"{f' (pid {holder})' if holder.isdigit() else ''}; wait for it to finish "
+                            "or choose another --out") from None
+        try:
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:  # not a file a finishing run just removed
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    try:
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
+
+
+def clean_stale_temps(folder: Path) -> int:
+    """Remove the private folders `io.atomic_path` leaves when a process is killed mid-write
+    (`.NAME.XXXXXXXX/` holding at most `NAME`); returns how many. Call it holding the lock."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            match = STALE_TEMP.match(entry.name)
+            if not match or entry.is_symlink() or not entry.is_dir():
+                continue
+            if all(f.name == match["name"] for f in entry.iterdir()):
+                shutil.rmtree(entry, ignore_errors=True)
+                removed += 1
+    return removed
+
+
+class Journal:
+    """The JSON Lines report: one row per finished image, appended as it finishes (a killed run
+    loses at most the images in flight), then `{"summary": ...}`. Rows carry the input's sha256
+    and the run's settings, so `--resume` can tell which images are done."""
+
+    def __init__(self, path: Path, resume: bool):
+        self.path = path
+        self.previous = self.read(path) if resume else []
+        path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (0 if resume else os.O_TRUNC)
+        self.fd = os.open(path, flags, 0o644)
+        if resume and path.stat().st_size:
+            with open(path, "rb") as handle:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":  # a row cut by a kill: end it
+                    os.write(self.fd, b"\n")
+
+    @staticmethod
+    def read(path: Path) -> list[dict]:
+        rows = []
+        with contextlib.suppress(OSError), open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                with contextlib.suppress(ValueError):
+                    row = json.loads(line)
+                    if isinstance(row, dict):
+                        rows.append(row)
+        return rows
+
+    def write(self, row: dict) -> None:
+        os.write(self.fd, (json.dumps(row) + "\n").encode())
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def finished(self, plan: Plan, settings: str) -> dict[int, dict]:
+        """{input index: its row} of the previous rows that need no redo: processed without error
+        under the same settings, the input unchanged (sha256), every output it names present
+        and where this run would write it."""
+        index = {_real(p): i for i, p in enumerate(plan.paths)}
+        done = {}
+        for row in self.previous:
+            i = index.get(_real(row["input"])) if isinstance(row.get("input"), str) else None
+            if i is None or row.get("error") or row.get("skipped") or row.get("settings") != settings:
+                continue
+            outputs = {kind: row.get(kind) for kind in OUTPUT_KINDS}
+            if any(value is not None and (value != str(plan.output(i, kind)) or not Path(value).is_file())
+                   for kind, value in outputs.items()):
+                continue
+            try:
+                if sha256_file(plan.paths[i]) != row.get("sha256"):
+                    continue
+            except OSError:
+                continue
+            done[i] = {key: row.get(key) for key in FIELDS}
+        return done
+
+
+# ---------------------------------------------------------------------------------------------
+# images
 
 
 def to_domain(image: np.ndarray, domain: str) -> np.ndarray:
@@ -40,137 +334,283 @@ def to_domain(image: np.ndarray, domain: str) -> np.ndarray:
     return x
 
 
-def overlay(image: np.ndarray, badness: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def overlay(image: np.ndarray, badness: np.ndarray, mask: np.ndarray, rows: int = 512) -> np.ndarray:
     """Heat map over the image: uint8 (H, W, 3). Red in proportion to badness (H, W) in [0, 1]
-    (1 - the region's score), abnormal regions outlined in yellow."""
+    (1 - the region's score), abnormal regions outlined in yellow. Computed `rows` rows at a time,
+    so a large image needs no whole-image float copies."""
     from scipy import ndimage
 
-    rgb = np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
-    alpha = (0.75 * np.clip(badness, 0, 1))[..., None]
-    out = (1 - alpha) * rgb.astype(np.float32) + alpha * np.array([255.0, 0.0, 0.0])
+    height, width = image.shape[:2]
+    out = np.empty((height, width, 3), np.uint8)
     edge = mask & ~ndimage.binary_erosion(mask)
-    out[edge] = (255.0, 220.0, 0.0)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    for y in range(0, height, rows):
+        part = image[y:y + rows]
+        rgb = np.repeat(part, 3, axis=-1) if part.shape[-1] == 1 else part
+        alpha = (0.75 * np.clip(badness[y:y + rows], 0, 1))[..., None]
+        chunk = (1 - alpha) * rgb.astype(np.float32) + alpha * np.array([255.0, 0.0, 0.0], np.float32)
+        chunk[edge[y:y + rows]] = (255.0, 220.0, 0.0)
+        out[y:y + rows] = np.clip(np.rint(chunk), 0, 255).astype(np.uint8)
+    return out
 
 
-def _batches(paths: list[Path], domain: str, batch_size: int, max_pixels: int, errors: dict) -> Iterator:
-    """Read images in order and group consecutive ones of one shape and domain into batches:
-    yields (indices, domain, float32 batch (B, H, W, C)). Unreadable files go to `errors`."""
+def digit_note(image: np.ndarray) -> str | None:
+    """Why a digits-domain image (uint8 (H, W, C)) cannot be judged, or None. A digit is ink on
+    a dark background: every held-out MNIST digit has >= 69% of its pixels under 64 and >= 23
+    over 128, and the simulated artifacts keep >= 53% dark and >= 3 bright; an image with fewer
+    than 3 pixels at 64 or more is blank, one under 40% dark is noise or not a digit. The
+    repair network would paint a digit into either."""
+    gray = image.mean(axis=-1) if image.shape[-1] > 1 else image[..., 0]
+    if int((gray >= 64).sum()) < 3:
+        return "blank image: no strokes to judge; not accepted, returned unchanged"
+    if float((gray < 64).mean()) < 0.4:
+        return "not a digit on a dark background (noise?): cannot be judged; not accepted, returned unchanged"
+    return None
+
+
+def _batches(paths: list[Path], todo: list[int], domain: str, batch_size: int, max_pixels: int,
+             errors: dict, hashes: dict) -> Iterator:
+    """Read the images `todo` in order and group consecutive ones of one shape and domain into
+    batches of at most `batch_size` images and `BATCH_PIXELS` pixels: yields (indices, domain,
+    float32 batch (B, H, W, C), [uint8 input (H, W, 1|3)]). An image larger than a tile is a batch
+    of its own (run in tiles). Unreadable or too small files go to `errors`, sha256s to `hashes`."""
     from gan_style.qc import detect_domain
 
     group: list[int] = []
     images: list[np.ndarray] = []
+    raws: list[np.ndarray] = []
     key = None
-    for index, path in enumerate(paths):
+    for index in todo:
+        path = paths[index]
         try:
             raw = read_image(path, max_pixels)
-        except ImageError as exc:
-            errors[index] = str(exc)
+            hashes[index] = sha256_file(path)
+            image_domain = detect_domain(raw) if domain == "auto" else domain
+            height, width = raw.shape[:2]
+            side = MIN_SIDE[image_domain]
+            if min(height, width) < side:
+                raise ImageError(f"{path}: {width}x{height} is too small to judge as {image_domain} "
+                                 f"(at least {side}x{side} px)")
+        except (ImageError, OSError) as exc:
+            errors[index] = str(exc) if isinstance(exc, ImageError) else f"{path}: {_one_line(exc)}"
             continue
-        image_domain = detect_domain(raw) if domain == "auto" else domain
         x = to_domain(raw, image_domain)
-        if group and ((x.shape, image_domain) != key or len(group) == batch_size):
-            yield group, key[1], np.stack(images)
-            group, images = [], []
+        pixels = height * width
+        if group and ((x.shape, image_domain) != key or len(group) == batch_size
+                      or (len(group) + 1) * pixels > BATCH_PIXELS):
+            yield group, key[1], np.stack(images), raws
+            group, images, raws = [], [], []
         key = (x.shape, image_domain)
         group.append(index)
         images.append(x)
+        raws.append(raw)
     if group:
-        yield group, key[1], np.stack(images)
+        yield group, key[1], np.stack(images), raws
 
 
-def stream(paths: list[Path], domain: str = "auto", batch_size: int = 64,
-           max_pixels: int = DEFAULT_MAX_PIXELS, errors: dict | None = None) -> Iterator:
-    """`_batches` through a prefetching tf.data pipeline: reading the next batch overlaps the
-    current one's work, and at most two batches are held, whatever the number of files."""
+def stream(paths: list[Path], domain: str = "auto", batch_size: int = 64, max_pixels: int = DEFAULT_MAX_PIXELS,
+           errors: dict | None = None) -> Iterator:
+    """(indices, domain, float32 batch) for every readable image of `paths`, one batch held at a
+    time whatever the number of files; unreadable ones go to `errors`."""
+    errors = {} if errors is None else errors
+    for indices, batch_domain, batch, _ in _batches(paths, list(range(len(paths))), domain, batch_size,
+                                                    max_pixels, errors, {}):
+        yield indices, batch_domain, batch
+
+
+def _settings_key(**settings) -> str:
+    """sha256 of the settings that change an image's outputs, with the shipped checkpoints' digests."""
+    from gan_style import checkpoints
+
+    files = {}
+    for name in ("quality_digits", "quality_rgb", "repair_digits", "repair_rgb"):
+        with contextlib.suppress(checkpoints.CheckpointError, OSError):
+            files[name] = checkpoints.read_manifest(name).get("files")
+    text = json.dumps({**settings, "checkpoints": files}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _run_batch(pipeline, batch: np.ndarray, repair: bool, max_passes, threshold):
+    from gan_style import tiles
+
+    if len(batch) == 1 and not tiles.fits(batch.shape[1:]):
+        return tiles.run_tiled(pipeline, batch[0], repair=repair, max_passes=max_passes, threshold=threshold)
+    return pipeline.run(batch, repair=repair, max_passes=max_passes, threshold=threshold)
+
+
+def _finish(plan: Plan, i: int, j: int, domain: str, result, raw: np.ndarray, x: np.ndarray, repair: bool,
+            sha: str | None) -> dict:
+    """Write image i's outputs (batch position j) and return its report row."""
+    from gan_style.regions import pixel_scores
+
+    path = plan.paths[i]
+    note = digit_note(raw) if domain == "digits" else None
+    mask, regions = result.located(j)
+    abnormal = bool(result.abnormal[j])
+    changed = repair and bool(result.masks[j].any())
+    accepted = bool(result.accepted[j]) and note is None
+    kept = changed and accepted
+    score_before = round(float(result.score_before[j]), 4)
+    entry = _entry(path, domain=domain, score_before=score_before, abnormal=abnormal, regions=regions,
+                   passes=int(result.passes[j]), accepted=accepted, sha256=sha, note=note)
+    entry["score_after"] = (round(float(result.score_after[j]), 4) if kept else score_before) if repair else None
+    entry["outcome"] = "repaired" if kept else "clean" if accepted else "rejected"
+    image = raw if raw.shape[-1] == x.shape[-1] else to_uint8(x)
+    files = {"mask": (mask * 255).astype(np.uint8),
+             "overlay": overlay(image, 1.0 - pixel_scores(result.score_map[j], mask.shape), mask)}
+    if repair:
+        files["repaired"] = to_uint8(result.repaired[j]) if kept else raw  # rejected: the input unchanged
+        if changed and not kept:
+            files["attempt"] = to_uint8(result.repaired[j])
+            if entry["note"] is None:
+                entry["note"] = (f"rejected: repaired.png is the input unchanged; the best repair "
+                                 f"(score {float(result.score_after[j]):.4f}) is attempt.png")
+    try:
+        for kind in OUTPUT_KINDS:
+            target = plan.output(i, kind)
+            if kind in files:
+                write_png(target, files[kind])
+                entry[kind] = str(target)
+            elif target.is_file():  # a previous run's, which this run does not stand behind
+                target.unlink()
+    except OSError as exc:
+        entry["error"] = f"{path}: cannot write outputs ({_one_line(exc)})"
+    return entry
+
+
+def _oom_message(path: Path, shape: tuple, exc: BaseException) -> str | None:
     import tensorflow as tf
 
-    errors = {} if errors is None else errors
-    domains = ("digits", "rgb")
-    source = ((np.asarray(g, np.int64), domains.index(d), b)
-              for g, d, b in _batches(paths, domain, batch_size, max_pixels, errors))
-    dataset = tf.data.Dataset.from_generator(lambda: source, output_signature=(
-        tf.TensorSpec((None,), tf.int64), tf.TensorSpec((), tf.int32),
-        tf.TensorSpec((None, None, None, None), tf.float32)))
-    for indices, domain_id, batch in dataset.prefetch(1).as_numpy_iterator():
-        yield indices.tolist(), domains[int(domain_id)], batch
+    text = str(exc)
+    if isinstance(exc, (MemoryError, tf.errors.ResourceExhaustedError)) or "OOM when allocating" in text:
+        return (f"{path}: out of memory at {shape[1]}x{shape[0]} ({shape[0] * shape[1]} pixels); "
+                "lower --max-pixels or free memory")
+    return None
 
 
-def _output_stems(paths: list[Path]) -> list[str]:
-    """`<stem>` per input, made unique (`<stem>-1`, ...) when two inputs share one."""
-    seen: dict[str, int] = {}
-    stems = []
-    for path in paths:
-        stem = path.stem
-        count = seen.get(stem, 0)
-        seen[stem] = count + 1
-        stems.append(stem if count == 0 else f"{stem}-{count}")
-    return stems
+def _summary(rows: list[dict]) -> dict:
+    images = [r for r in rows if not r["skipped"]]
+    done = [r for r in images if not r["error"]]
+    return {"inputs": len(images), "processed": len(done), "failed": len(images) - len(done),
+            "skipped": len(rows) - len(images), "flagged": sum(bool(r["abnormal"]) for r in done),
+            "repaired": sum(r["outcome"] == "repaired" for r in done),
+            "accepted": sum(bool(r["accepted"]) for r in done),
+            "rejected": sum(r["outcome"] == "rejected" for r in done)}
 
 
 def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", threshold: float | None = None,
                  max_passes: int | None = None, repair: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS,
                  batch_size: int = 64, pipelines: dict | None = None, unmarked: str = "cell",
-                 texture: bool | None = None, scales: tuple[int, ...] = (1,)) -> list[dict]:
-    """Run the QC pipeline on image files; returns the report (one dict per input, in order).
+                 texture: bool | None = None, scales: tuple[int, ...] = (1,), report: str | Path | None = None,
+                 resume: bool = False, progress=None, stop_requested=None) -> list[dict]:
+    """Run the QC pipeline on image files; write the outputs, the JSON Lines report and the
+    final report (`report`, default `out_dir/report.json`); return the report (one dict per
+    input, in order, then one per skipped path).
 
     pipelines: domain -> QCPipeline (default: `QCPipeline.from_pretrained` with `unmarked`,
     `texture` (None: on for RGB) and `scales` (`qc.RGB_SCALES`: `--multi-scale`), loaded on first use).
-    max_passes: None = the pipeline's (`qc.MAX_PASSES` for shipped ones).
+    max_passes: None = the pipeline's (`qc.MAX_PASSES` for shipped ones). resume: keep the rows of
+    a previous run (its JSON Lines report) whose input, settings and outputs are unchanged.
+    progress: callable(done, total) called after each batch. stop_requested: callable -> exit
+    status or None, asked before each batch (`main` sets it from SIGINT/SIGTERM). Raises `UsageError` before any work
+    when an output path clashes, `RunLocked` when another run holds the folder, `Interrupted`
+    (after writing the report of what finished) on SIGINT or SIGTERM (see `main`).
     """
-    from gan_style.qc import QCPipeline
-    from gan_style.regions import pixel_scores
+    plan = plan_run(inputs, out_dir, report)
+    settings = {"domain": domain, "threshold": threshold, "max_passes": max_passes, "repair": repair,
+                "unmarked": unmarked, "texture": texture, "scales": list(scales)}
+    folders = sorted({_real(plan.out_dir): plan.out_dir, _real(plan.report.parent): plan.report.parent}.items())
+    with contextlib.ExitStack() as stack:
+        for _, folder in folders:
+            stack.enter_context(folder_lock(folder))
+            clean_stale_temps(folder)
+        return _run(plan, settings, resume, domain, threshold, max_passes, repair, max_pixels, batch_size,
+                    pipelines, unmarked, texture, scales, progress, stop_requested or (lambda: None))
 
-    paths = list_images(inputs)
-    out_dir = Path(out_dir)
-    protected = {p.resolve() for p in paths if p.exists()}
-    stems = _output_stems(paths)
+
+def _run(plan, settings, resume, domain, threshold, max_passes, repair, max_pixels, batch_size, pipelines,
+         unmarked, texture, scales, progress, stop_requested) -> list[dict]:
+    from gan_style.qc import QCPipeline
+
+    key = _settings_key(**settings) if pipelines is None else None
+    journal = Journal(plan.journal, resume)
+    rows: dict[int, dict] = journal.finished(plan, key) if resume and key else {}
+    todo = [i for i in range(len(plan.paths)) if i not in rows]
     pipelines = {} if pipelines is None else pipelines
     errors: dict[int, str] = {}
-    report: list[dict | None] = [None] * len(paths)
-    for indices, batch_domain, batch in stream(paths, domain, batch_size, max_pixels, errors):
+    hashes: dict[int, str] = {}
+
+    def record(i: int, row: dict) -> None:
+        rows[i] = row
+        journal.write({**row, "settings": key})
+
+    def flush_errors() -> None:
+        for i in list(errors):
+            record(i, _entry(plan.paths[i], error=errors.pop(i), sha256=hashes.get(i)))
+
+    try:
         try:
-            if batch_domain not in pipelines:
-                pipelines[batch_domain] = QCPipeline.from_pretrained(
-                    batch_domain, threshold=threshold, unmarked=unmarked, texture=texture, scales=scales
-                )
-            pipeline = pipelines[batch_domain]
-            result = pipeline.run(batch, repair=repair, max_passes=max_passes, threshold=threshold)
-        except Exception as exc:  # a missing checkpoint, an image too small for the networks...
-            for i in indices:
-                errors[i] = f"{paths[i]}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-            continue
-        for j, i in enumerate(indices):
-            path, stem = paths[i], stems[i]
-            score_map = result.score_map[j]
-            mask, regions = result.located(j)
-            entry = _entry(
-                path, domain=batch_domain, score_before=round(float(result.score_before[j]), 4),
-                abnormal=bool(result.abnormal[j]), regions=regions, passes=int(result.passes[j]),
-            )
-            entry["score_after"] = round(float(result.score_after[j]), 4) if repair else None
-            entry["accepted"] = bool(result.accepted[j])
-            try:
-                image = to_uint8(batch[j])
-                files = {
-                    "mask": (out_dir / f"{stem}.mask.png", (mask * 255).astype(np.uint8)),
-                    "overlay": (out_dir / f"{stem}.overlay.png",
-                                overlay(image, 1.0 - pixel_scores(score_map, mask.shape), mask)),
-                }
-                if repair:
-                    files["repaired"] = (out_dir / f"{stem}.repaired.png", to_uint8(result.repaired[j]))
-                for name, (target, pixels) in files.items():
-                    if target.resolve() in protected:
-                        raise OSError(f"{target} is an input; refusing to overwrite it")
-                    write_png(target, pixels)
-                    if name in ("mask", "repaired"):
-                        entry[name] = str(target)
-            except OSError as exc:
-                entry["error"] = f"{path}: cannot write outputs ({exc})"
-            report[i] = entry
-    for i, message in errors.items():
-        report[i] = _entry(paths[i], error=message)
-    return [entry for entry in report if entry is not None]
+            if stop_requested():
+                raise Interrupted(stop_requested())
+            for indices, batch_domain, batch, raws in _batches(plan.paths, todo, domain, batch_size, max_pixels,
+                                                               errors, hashes):
+                flush_errors()
+                if stop_requested():  # the batch read is dropped; what finished is kept
+                    raise Interrupted(stop_requested())
+                try:
+                    if batch_domain not in pipelines:
+                        pipelines[batch_domain] = QCPipeline.from_pretrained(
+                            batch_domain, threshold=threshold, unmarked=unmarked, texture=texture, scales=scales)
+                    result = _run_batch(pipelines[batch_domain], batch, repair, max_passes, threshold)
+                except Exception as exc:  # noqa: BLE001 - a missing checkpoint, memory: one line per image
+                    if stop_requested():  # a second signal, raised inside TensorFlow and wrapped by it
+                        raise Interrupted(stop_requested()) from None
+                    for i in indices:
+                        errors[i] = (_oom_message(plan.paths[i], batch.shape[1:], exc)
+                                     or f"{plan.paths[i]}: {_one_line(exc)}")
+                    flush_errors()
+                    continue
+                for j, i in enumerate(indices):
+                    record(i, _finish(plan, i, j, batch_domain, result, raws[j], batch[j], repair, hashes.get(i)))
+                del result, batch, raws
+                if progress is not None:
+                    progress(len(rows), len(plan.paths))
+                if stop_requested():
+                    raise Interrupted(stop_requested())
+            flush_errors()
+        finally:
+            final = [rows[i] for i in sorted(rows)]
+            final += [_entry(path, skipped=reason) for path, reason in plan.skipped]
+            stopped = len(rows) < len(plan.paths)
+            with _signals_ignored():
+                summary = {**_summary(final), "interrupted": stopped}
+                journal.write({"summary": summary})
+                journal.close()
+                write_text(plan.report, json.dumps(final, indent=2) + "\n")
+    except KeyboardInterrupt:
+        raise Interrupted(130, len(rows), len(plan.paths), plan.report) from None
+    except Interrupted as exc:
+        raise Interrupted(exc.code, len(rows), len(plan.paths), plan.report) from None
+    return final
+
+
+@contextlib.contextmanager
+def _signals_ignored():
+    """SIGINT and SIGTERM held off while the report is written (main thread only)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+
+
+# ---------------------------------------------------------------------------------------------
+# the CLI
 
 
 def _threshold(text: str) -> float:
@@ -194,12 +634,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    from gan_style import runtime
-
-    runtime.quiet_tensorflow()  # before anything imports TensorFlow
-    from gan_style.qc import MAX_PASSES, RGB_SCALES
-
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gan_style.repair", description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, directories or globs")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
@@ -207,8 +642,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="auto: 28x28 single-channel -> digits, else rgb")
     parser.add_argument("--threshold", type=_threshold, default=None,
                         help="score under which a region is abnormal (default: the checkpoint's)")
-    parser.add_argument("--max-passes", type=_non_negative, default=MAX_PASSES,
-                        help=f"repair passes (default {MAX_PASSES})")
+    parser.add_argument("--max-passes", type=_non_negative, default=None,
+                        help="repair passes (default: the pipeline's, qc.MAX_PASSES = 4)")
     parser.add_argument("--no-repair", action="store_true", help="assess and locate only")
     parser.add_argument("--unmarked", default="cell", choices=["cell", "keep"],
                         help="a flagged cell in which the pixel head marks nothing: repaired whole "
@@ -220,35 +655,102 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--multi-scale", action="store_true",
                         help="RGB: also score photos shrunk 2 and 4 times, to find whole defects larger than "
                              "the regressor's 64 px training crops (repairs more of them; more false alarms; README)")
-    parser.add_argument("--report", help="JSON report path (default DIR/report.json)")
+    parser.add_argument("--report", help="final JSON report path (default DIR/report.json; rows are also "
+                                         "appended to the same name with .jsonl as the run goes)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the images a previous run into DIR finished (same input bytes, settings "
+                             "and outputs) and process only the rest")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
-                        help=f"refuse larger images (decompression bombs; default {DEFAULT_MAX_PIXELS})")
+                        help=f"refuse larger images (memory and decompression-bomb guard; default "
+                             f"{DEFAULT_MAX_PIXELS}; docs/repair.md gives peak memory by size)")
     parser.add_argument("--batch-size", type=_positive, default=64)
-    args = parser.parse_args(argv)
-    out_dir = Path(args.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        parser.error(f"--out {out_dir} exists and is not a directory")
-    if not list_images(args.inputs):
-        parser.error("no input images found in " + " ".join(args.inputs))
-    report_path = Path(args.report) if args.report else out_dir / "report.json"
+    return parser
+
+
+class _StopSignals:
+    """SIGINT/SIGTERM for the CLI: the first asks the run to stop after the batch in hand (what
+    finished is kept and reported); a second stops at once."""
+
+    def __init__(self):
+        self.code = None
+
+    def __call__(self):
+        return self.code
+
+    def handle(self, signum, frame):
+        if self.code is not None:
+            raise Interrupted(128 + signum)
+        self.code = 128 + signum
+
+    @contextlib.contextmanager
+    def installed(self):
+        saved = {s: signal.signal(s, self.handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for s, handler in saved.items():
+                signal.signal(s, handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # before TensorFlow is imported: usage errors are instant
     try:
-        report = repair_files(args.inputs, out_dir, args.domain, args.threshold, args.max_passes,
-                              not args.no_repair, args.max_pixels, args.batch_size, unmarked=args.unmarked,
-                              texture=False if args.smooth else None, scales=RGB_SCALES if args.multi_scale else (1,))
-        write_text(report_path, json.dumps(report, indent=2) + "\n")
+        plan = plan_run(args.inputs, args.out, args.report)
+    except UsageError as exc:
+        parser.error(str(exc))
+    if not plan.paths:
+        parser.error("no input images found in " + " ".join(args.inputs))
+    stop = _StopSignals()
+    started, last = time.monotonic(), [time.monotonic()]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_S and done < total:
+            last[0] = now
+            print(f"progress: {done} of {total} images done ({now - started:.0f} s)", file=sys.stderr, flush=True)
+
+    try:
+        with stop.installed():
+            from gan_style import runtime
+
+            runtime.quiet_tensorflow()
+            from gan_style.qc import RGB_SCALES
+
+            report = repair_files(args.inputs, args.out, args.domain, args.threshold, args.max_passes,
+                                  not args.no_repair, args.max_pixels, args.batch_size, unmarked=args.unmarked,
+                                  texture=False if args.smooth else None,
+                                  scales=RGB_SCALES if args.multi_scale else (1,), report=args.report,
+                                  resume=args.resume, progress=progress, stop_requested=stop)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        code = exc.code if isinstance(exc, Interrupted) else 130
+        name = "SIGTERM" if code == 143 else "SIGINT" if code == 130 else f"signal {code - 128}"
+        if isinstance(exc, Interrupted) and exc.report is not None:
+            print(f"interrupted by {name}: {exc.done} of {exc.total} images done, report: {exc.report}; "
+                  "rerun with --resume to finish the rest", file=sys.stderr)
+        else:
+            print(f"interrupted by {name} before any image was done", file=sys.stderr)
+        return code
+    except UsageError as exc:
+        parser.error(str(exc))
     except (OSError, RuntimeError, ValueError) as exc:  # e.g. the report's folder is not writable
-        print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
     failed = [entry for entry in report if entry["error"]]
+    for entry in report:
+        if entry["skipped"]:
+            print(f"skipped: {entry['input']}: {entry['skipped']}", file=sys.stderr)
     for entry in failed:
         print(f"error: {entry['error']}", file=sys.stderr)
     for entry in report:
-        if not entry["error"]:
+        if not entry["error"] and not entry["skipped"]:
             after = "" if entry["score_after"] is None else f" -> {entry['score_after']:.3f}"
-            verdict = "accepted" if entry["accepted"] else "rejected"
             print(f"{entry['input']}: {entry['domain']} score {entry['score_before']:.3f}{after}, "
-                  f"{len(entry['regions'])} region(s), {entry['passes']} pass(es), {verdict}")
-    print(f"{len(report) - len(failed)} of {len(report)} processed; report: {report_path}")
+                  f"{len(entry['regions'])} region(s), {entry['passes']} pass(es), {entry['outcome']}")
+    s = _summary(report)
+    print(f"{s['processed']} of {s['inputs']} processed: {s['flagged']} flagged, {s['repaired']} repaired, "
+          f"{s['accepted']} accepted, {s['rejected']} rejected; {s['failed']} failed, {s['skipped']} skipped; "
+          f"report: {Path(args.report) if args.report else Path(args.out) / 'report.json'}")
     return 1 if failed else 0
 
 

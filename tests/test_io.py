@@ -128,3 +128,40 @@ def test_read_rgb_folder_reads_in_name_order_skips_bad_files_and_stops_at_the_li
     assert list(pictures) == ["a_gray.png", "c_rgb.png"]
     assert pictures["a_gray.png"].shape == (4, 5, 3) and (pictures["a_gray.png"] == 200).all()
     assert list(read_rgb_folder(tmp_path)) == ["a_gray.png", "c_rgb.png", "d_unread.png"]
+
+
+def test_read_image_applies_exif_orientation(tmp_path):
+    """A JPEG stored 40 wide x 20 high with orientation 6 (rotate 90 clockwise) reads upright: 20 x 40."""
+    from gan_style.io import read_image
+
+    pixels = np.zeros((20, 40, 3), np.uint8)
+    pixels[:, :20] = 255  # left half white
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(pixels).save(tmp_path / "phone.jpg", exif=exif.tobytes(), quality=95)
+    image = read_image(tmp_path / "phone.jpg")
+    assert image.shape == (40, 20, 3)
+    assert image[:15].mean() > 200 and image[25:].mean() < 50  # the white half is now on top
+
+
+def test_fifo_and_directories_are_not_regular_files(tmp_path):
+    import os
+
+    from gan_style.io import ImageError, read_image, scan_inputs
+
+    os.mkfifo(tmp_path / "pipe.png")
+    with pytest.raises(ImageError, match="not a regular file"):  # and it does not block on open
+        read_image(tmp_path / "pipe.png")
+    with pytest.raises(ImageError, match="is a directory"):
+        read_image(tmp_path)
+    _save(tmp_path / "ok.png", np.zeros((4, 4), np.uint8))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.png").symlink_to(tmp_path / "gone.png")
+    (tmp_path / ".hidden.png").write_bytes(b"")
+    (tmp_path / "readme.txt").write_text("x")
+    found, skipped = scan_inputs([tmp_path])
+    assert found == [tmp_path / "ok.png"]
+    reasons = {p.name: r for p, r in skipped}
+    assert reasons == {"pipe.png": "not a regular file", "sub": "directory (folders are not searched recursively)",
+                       "link.png": "broken symbolic link", ".hidden.png": "hidden file",
+                       "readme.txt": reasons["readme.txt"]} and reasons["readme.txt"].startswith("not an image")

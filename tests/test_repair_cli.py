@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -136,12 +137,13 @@ def test_unmarked_reaches_the_pipelines_it_loads(inputs, tmp_path):
     assert (tmp_path / "blotted.repaired.png").exists()
 
 
-def test_same_stem_inputs_get_distinct_outputs(tmp_path):
-    from pathlib import Path
+def test_output_names_cannot_collide_with_real_stems():
+    from gan_style.repair import output_names
 
-    from gan_style.repair import _output_stems
-
-    assert _output_stems([Path("a/x.png"), Path("b/x.png"), Path("y.jpg")]) == ["x", "x-1", "y"]
+    assert output_names([Path("a/x.png"), Path("b/x.png"), Path("y.jpg")]) == ["a__x", "b__x", "y"]
+    assert output_names([Path("a/x.png"), Path("b/x.png"), Path("c/x-1.png")]) == ["a__x", "b__x", "x-1"]
+    names = output_names([Path("a/x.png"), Path("b/x.png"), Path("a__x.png"), Path("x.jpg"), Path("X.bmp")])
+    assert len({n.casefold() for n in names}) == 5 and names[2] == "a__x"  # a real stem keeps its name
 
 
 @pytest.mark.slow
@@ -184,3 +186,194 @@ def test_multi_scale_reaches_the_rgb_pipeline_it_loads(inputs, tmp_path):
     assert report[0]["error"] is None and report[0]["domain"] == "rgb"
     assert main([str(inputs / "rgba.png"), "--out", str(tmp_path / "cli"), "--multi-scale"]) == 0
     assert json.loads((tmp_path / "cli" / "report.json").read_text())[0]["error"] is None
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 31: no path written twice, no input written, one run per folder, stop and resume
+
+
+def _files(folder):
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _same_pixels(a, b):
+    return np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
+
+
+@pytest.mark.slow
+def test_same_stems_in_three_folders_give_nine_distinct_outputs(tmp_path):
+    digits = _digits(3)
+    sources = [tmp_path / "a" / "x.png", tmp_path / "b" / "x.png", tmp_path / "c" / "x-1.png"]
+    for path, digit in zip(sources, digits, strict=True):
+        path.parent.mkdir()
+        Image.fromarray(digit).save(path)
+    out = tmp_path / "out"
+    result = run(*sources, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert len(list(out.glob("*.png"))) == 9  # not 6: nothing overwritten
+    report = json.loads((out / "report.json").read_text())
+    assert [e["input"] for e in report] == [str(p) for p in sources]
+    assert len({e["repaired"] for e in report}) == 3
+    for entry, source in zip(report, sources, strict=True):
+        assert _same_pixels(entry["repaired"], source) or entry["outcome"] == "repaired"
+        assert np.asarray(Image.open(entry["mask"])).shape == (28, 28)
+
+
+@pytest.mark.slow
+def test_report_or_output_onto_an_input_is_refused_before_any_work(inputs, tmp_path):
+    before = _digest(inputs)
+    digit = inputs / "digit.png"
+    for args in ([digit, "--out", tmp_path / "o1", "--report", digit],  # the report onto the input
+                 [digit, "--out", tmp_path / "o2", "--report", tmp_path / "o2" / "digit.mask.png"]):  # an output
+        result = run(*args)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines()[-1].startswith("python -m gan_style.repair: error:")
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "o1").exists() and not (tmp_path / "o2").exists()
+    assert _digest(inputs) == before
+    # an in-place run may not name one of its own outputs as an input: refused, nothing written
+    folder = tmp_path / "inplace"
+    folder.mkdir()
+    Image.fromarray(_digits(1)[0]).save(folder / "x.png")
+    Image.fromarray(_digits(1)[0]).save(folder / "x.repaired.png")
+    result = run(folder / "x.png", folder / "x.repaired.png", "--out", folder)
+    assert result.returncode == 2 and "would overwrite the input" in result.stderr
+    assert _files(folder) == ["x.png", "x.repaired.png"]
+
+
+@pytest.mark.slow
+def test_in_place_rerun_skips_its_own_outputs_and_reports_every_skipped_path(tmp_path):
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    for k, digit in enumerate(_digits(3)):
+        Image.fromarray(digit).save(folder / f"d{k}.png")
+    (folder / "sub").mkdir()
+    (folder / "dangling.png").symlink_to(tmp_path / "nowhere.png")
+    os.mkfifo(folder / "pipe.png")
+    (folder / "notes.txt").write_text("hi")
+    first = run(folder, "--out", folder)
+    assert first.returncode == 0, first.stderr
+    second = run(folder, "--out", folder)
+    assert second.returncode == 0, second.stderr
+    report = json.loads((folder / "report.json").read_text())
+    processed = [e for e in report if not e["skipped"]]
+    assert [os.path.basename(e["input"]) for e in processed] == ["d0.png", "d1.png", "d2.png"]
+    reasons = {os.path.basename(e["input"]): e["skipped"] for e in report if e["skipped"]}
+    assert reasons["sub"].startswith("directory") and reasons["dangling.png"] == "broken symbolic link"
+    assert reasons["pipe.png"] == "not a regular file" and reasons["notes.txt"].startswith("not an image")
+    assert sum("output of gan_style.repair" in r for r in reasons.values()) == 9
+    assert len([p for p in folder.glob("*.png") if p.is_file()]) == 3 + 9  # inputs, 3 outputs each; not 27
+    assert all(e["skipped"] and e["error"] is None for e in report if e not in processed)
+    assert second.stderr.count("skipped: ") == len(reasons)
+    explicit = run(folder / "pipe.png", "--out", tmp_path / "o")
+    assert explicit.returncode == 1 and explicit.stderr == f"error: {folder / 'pipe.png'}: not a regular file\n"
+
+
+@pytest.mark.slow
+def test_a_second_run_into_a_held_folder_is_refused(tmp_path):
+    from gan_style.repair import folder_lock
+
+    Image.fromarray(_digits(1)[0]).save(tmp_path / "d.png")
+    out = tmp_path / "out"
+    with folder_lock(out):
+        result = run(tmp_path / "d.png", "--out", out)
+        assert _files(out) == [".gan_style.repair.lock"]  # nothing written by the refused run
+    assert result.returncode == 1 and "in use by another gan_style.repair run" in result.stderr
+    assert result.stderr.count("\n") == 1
+    # two real runs at once: one finishes, the other is refused or runs after it; none overwrites silently
+    runs = [subprocess.Popen([sys.executable, "-m", "gan_style.repair", str(tmp_path / "d.png"), "--out", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV) for _ in range(2)]
+    results = [(p.wait(timeout=600), p.stderr.read()) for p in runs]
+    assert sorted(code for code, _ in results)[0] == 0
+    for code, stderr in results:
+        assert code == 0 or (code == 1 and "in use by another" in stderr), stderr
+    assert not list(out.glob(".*"))  # the lock file goes with the last run
+
+
+@pytest.mark.slow
+def test_rejected_images_come_back_unchanged_with_the_attempt_beside_them(tmp_path):
+    """Noise and a blank image in the digits domain cannot be judged: not accepted, returned as
+    they came; a digit held to a threshold no repair reaches is rejected, its repair written as
+    attempt.png; 1x1..3x2 images are refused as too small, not scored."""
+    noise = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / "noise.png")
+    Image.fromarray(np.zeros((28, 28), np.uint8)).save(tmp_path / "black.png")
+    for w, h in ((1, 1), (2, 2), (3, 2)):
+        Image.fromarray(np.full((h, w), 200, np.uint8)).save(tmp_path / f"tiny{w}x{h}.png")
+    out = tmp_path / "out"
+    result = run(tmp_path, "--out", out)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    report = {os.path.basename(e["input"]): e for e in json.loads((out / "report.json").read_text())}
+    for name in ("noise.png", "black.png"):
+        entry = report[name]
+        assert not entry["accepted"] and entry["outcome"] == "rejected" and entry["note"], entry
+        assert _same_pixels(out / name.replace(".png", ".repaired.png"), tmp_path / name)
+    for name in ("tiny1x1.png", "tiny2x2.png", "tiny3x2.png"):
+        assert "too small to judge" in report[name]["error"] and report[name]["score_before"] is None
+    assert "2 of 5 processed: " in result.stdout and "0 accepted, 2 rejected; 3 failed" in result.stdout
+
+    blotted = _digits(2)[1].copy()
+    blotted[4:14, 4:14] = 255
+    Image.fromarray(blotted).save(tmp_path / "blotted.png")
+    strict = run(tmp_path / "blotted.png", "--out", tmp_path / "strict", "--threshold", "0.999")
+    assert strict.returncode == 0, strict.stderr
+    entry = json.loads((tmp_path / "strict" / "report.json").read_text())[0]
+    assert entry["abnormal"] and not entry["accepted"] and entry["outcome"] == "rejected"
+    assert entry["score_after"] == entry["score_before"]  # of the returned image: the input
+    assert _same_pixels(entry["repaired"], tmp_path / "blotted.png")
+    assert entry["attempt"] and not _same_pixels(entry["attempt"], tmp_path / "blotted.png")
+    assert "1 flagged, 0 repaired, 0 accepted, 1 rejected" in strict.stdout
+
+
+def _wait_for(predicate, timeout=300):
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _journal_rows(path):
+    from gan_style.repair import Journal
+
+    return [r for r in Journal.read(path) if "input" in r]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_stopped_run_keeps_what_finished_and_resume_does_the_rest(tmp_path, sig):
+    import signal
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k, digit in enumerate(_digits(40)):
+        Image.fromarray(digit).save(folder / f"d{k:02d}.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".d00.mask.png.abcd1234").mkdir()  # a temp folder a killed run left behind
+    (out / ".d00.mask.png.abcd1234" / "d00.mask.png").write_bytes(b"partial")
+    process = subprocess.Popen([sys.executable, "-m", "gan_style.repair", str(folder), "--out", str(out),
+                                "--batch-size", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=ENV)
+    assert _wait_for(lambda: len(_journal_rows(out / "report.jsonl")) >= 3)
+    process.send_signal(getattr(signal, sig))
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == {"SIGTERM": 143, "SIGINT": 130}[sig], stderr
+    assert "Traceback" not in stderr and stderr.count("\n") == 1 and stderr.startswith(f"interrupted by {sig}")
+    report = json.loads((out / "report.json").read_text())
+    assert 3 <= len(report) < 40 and all(not e["error"] for e in report)
+    assert all(Path(e[k]).is_file() for e in report for k in ("repaired", "mask", "overlay"))
+    assert not list(out.glob(".*.png.*"))  # stale and own temp folders gone
+    done = {e["input"] for e in report}
+    resumed = run(folder, "--out", out, "--resume", "--batch-size", "8")
+    assert resumed.returncode == 0, resumed.stderr
+    final = json.loads((out / "report.json").read_text())
+    assert [os.path.basename(e["input"]) for e in final] == [f"d{k:02d}.png" for k in range(40)]
+    rows = _journal_rows(out / "report.jsonl")
+    redone = [r["input"] for r in rows[len(report):]]
+    assert len(redone) == 40 - len(report) and not set(redone) & done  # only the unfinished ones
+    assert not list(out.glob(".*"))
+
