@@ -1,6 +1,7 @@
 """`python -m gan_style.generate --num N --out DIR [--seed S]`: digits from the shipped DCGAN.
 
-Writes DIR/000000.png ... (28x28 grayscale) and DIR/grid.png.
+Writes DIR/000000.png ... (28x28 grayscale) and DIR/grid.png. N is 1 to MAX_NUM, S 0 to MAX_SEED;
+samples are drawn and written `CHUNK` at a time, so memory does not grow with N.
 """
 
 from __future__ import annotations
@@ -11,6 +12,17 @@ from pathlib import Path
 
 import numpy as np
 
+MAX_NUM = 1_000_000  # 28x28 PNGs: about 0.3 GB of files; one folder should not hold more
+MAX_SEED = 2**63 - 1
+CHUNK = 500
+
+
+def _check(num: int, seed: int) -> None:
+    if not 1 <= num <= MAX_NUM:
+        raise ValueError(f"num must be in [1, {MAX_NUM}], got {num}")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be in [0, 2**63 - 1], got {seed}")
+
 
 def sample_images(generator, num: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
     """num images (num, 28, 28, 1) float32 in [-1, 1] from z ~ N(0, I) drawn with numpy `seed`."""
@@ -20,26 +32,38 @@ def sample_images(generator, num: int, seed: int = 0, batch_size: int = 500) -> 
 
 
 def generate(num: int, out: str | Path, seed: int = 0, checkpoint: str = "dcgan_mnist") -> list[Path]:
-    """Write `num` PNG samples and grid.png to `out`; returns the paths written."""
+    """Write `num` PNG samples and grid.png to `out`; returns the paths written. The noise is
+    drawn as in `sample_images` (one stream for all `num`), `CHUNK` samples at a time."""
     from gan_style import checkpoints, io, viz
 
+    _check(num, seed)
     generator = checkpoints.load_model(checkpoint, "generator.keras")
-    images = sample_images(generator, num, seed)
+    rng = np.random.default_rng(seed)
     out = Path(out)
-    paths = [io.write_png(out / f"{i:06d}.png", io.to_uint8(image)) for i, image in enumerate(images)]
-    paths.append(viz.save_grid(out / "grid.png", images[:100], scale=2))
+    paths, first = [], None
+    for start in range(0, num, CHUNK):
+        count = min(CHUNK, num - start)
+        z = rng.standard_normal((count, generator.input_shape[-1])).astype("float32")
+        images = generator.predict(z, batch_size=CHUNK, verbose=0)
+        first = images[:100] if first is None else first
+        paths += [io.write_png(out / f"{start + i:06d}.png", io.to_uint8(image)) for i, image in enumerate(images)]
+    paths.append(viz.save_grid(out / "grid.png", first, scale=2))
     return paths
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gan_style.generate", description=__doc__.splitlines()[0])
-    parser.add_argument("--num", type=int, default=64, help="number of samples (default 64)")
+    parser.add_argument("--num", type=int, default=64, help=f"number of samples, 1 to {MAX_NUM} (default 64)")
     parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed, 0 to 2**63 - 1 (default 0)")
     parser.add_argument("--checkpoint", default="dcgan_mnist", help="checkpoint name or folder")
     args = parser.parse_args(argv)
-    if args.num < 1:
-        parser.error(f"--num must be >= 1, got {args.num}")
+    if not 1 <= args.num <= MAX_NUM:
+        parser.error(f"--num must be in [1, {MAX_NUM}], got {args.num}")
+    if not 0 <= args.seed <= MAX_SEED:
+        parser.error(f"--seed must be in [0, 2**63 - 1], got {args.seed}")
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        parser.error(f"--out {args.out} exists and is not a directory")
     from gan_style import runtime
 
     runtime.quiet_tensorflow()

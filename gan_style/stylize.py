@@ -16,6 +16,9 @@ import numpy as np
 from gan_style.io import ImageError, list_images, read_image, write_png
 from gan_style.style_eval import STYLE_SIDE, WORK_SIDE
 
+MIN_SIDE = 16  # px: the encoder's relu3_1 is 4x smaller; a style or content under it cannot be read
+MAX_SIDE = 4096  # px for --size, --style-size, --work-size: the decoder's memory grows with the square
+
 
 def _rgb(image: np.ndarray) -> np.ndarray:
     return np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
@@ -49,7 +52,11 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
 
     def load(path, side):
         if (path, side) not in loaded:
-            loaded[path, side] = _fit(_rgb(read_image(path)), side)
+            image = read_image(path)
+            if min(image.shape[:2]) < MIN_SIDE:  # upscaled, it would be mostly made up
+                raise ImageError(f"{path}: {image.shape[1]}x{image.shape[0]} is too small to stylize "
+                                 f"(at least {MIN_SIDE} px a side)")
+            loaded[path, side] = _fit(_rgb(image), side)
         return loaded[path, side]
 
     single = len(contents) == 1 and len(styles) == 1 and out.suffix.lower() == ".png"
@@ -60,8 +67,9 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
                 if target.resolve() in (content.resolve(), style.resolve()):
                     raise ImageError(f"{target}: is an input; refusing to overwrite it")
                 c_image, s_image = load(content, size), load(style, style_size)
-                if min(c_image.shape[:2]) < 16:
-                    raise ImageError(f"{content}: {c_image.shape[1]}x{c_image.shape[0]} is too small (min 16 px)")
+                if min(c_image.shape[:2]) < MIN_SIDE:  # a thin picture brought to --size
+                    raise ImageError(f"{content}: {c_image.shape[1]}x{c_image.shape[0]} at --size is too thin "
+                                     f"(at least {MIN_SIDE} px a side)")
                 write_png(target, render(c_image, s_image))
             except ImageError as exc:
                 errors.append(str(exc))
@@ -84,14 +92,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="longer side at which a larger content is rendered, then resized to --size, px "
                              f"(default {WORK_SIDE or 0}; 0: render at --size)")
     args = parser.parse_args(argv)
-    if not 0.0 <= args.alpha <= 1.0:
+    if not 0.0 <= args.alpha <= 1.0:  # NaN fails this too
         parser.error(f"--alpha must be in [0, 1], got {args.alpha}")
-    if args.size < 16:
-        parser.error(f"--size must be >= 16, got {args.size}")
-    if args.style_size != 0 and args.style_size < 16:
-        parser.error(f"--style-size must be 0 or >= 16, got {args.style_size}")
-    if args.work_size != 0 and args.work_size < 16:
-        parser.error(f"--work-size must be 0 or >= 16, got {args.work_size}")
+    if not MIN_SIDE <= args.size <= MAX_SIDE:
+        parser.error(f"--size must be in [{MIN_SIDE}, {MAX_SIDE}], got {args.size}")
+    for flag, value in (("--style-size", args.style_size), ("--work-size", args.work_size)):
+        if value != 0 and not MIN_SIDE <= value <= MAX_SIDE:
+            parser.error(f"{flag} must be 0 or in [{MIN_SIDE}, {MAX_SIDE}], got {value}")
     contents, styles = list_images([args.content]), list_images([args.style])
     if not contents or not styles:
         parser.error("no images found in " + (args.content if not contents else args.style))

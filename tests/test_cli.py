@@ -103,3 +103,51 @@ def test_evaluate_style_on_folders_and_an_empty_folder(tmp_path):
 
     result = run("gan_style.evaluate", "style", "--content-dir", str(contents), "--style-dir", str(empty))
     assert result.returncode == 1 and result.stderr.strip() == f"error: no readable pictures in {empty}"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--seed", "-1"], "--seed must be in"),
+    (["--num", "20000000"], "--num must be in"),
+    (["--num", "0"], "--num must be in"),
+])
+def test_generate_bounds_are_usage_errors_without_tensorflow(tmp_path, args, message):
+    """Out-of-range arguments are refused in one line, fast: arguments are parsed before
+    TensorFlow is imported (about 5 s otherwise)."""
+    import time
+
+    started = time.monotonic()
+    result = run("gan_style.generate", "--out", str(tmp_path / "o"), *args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert time.monotonic() - started < 3.0
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("module", ["gan_style.repair", "gan_style.generate", "gan_style.stylize",
+                                    "gan_style.evaluate"])
+def test_usage_errors_do_not_import_tensorflow(module):
+    """`-m module --bogus` under an import hook that fails on `import tensorflow`: the usage error
+    (exit 2) comes before any TensorFlow import."""
+    code = ("import sys, runpy\n"
+            "class Block:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'tensorflow' or name.startswith('tensorflow.'):\n"
+            "            raise ImportError('tensorflow imported before argument parsing')\n"
+            "sys.meta_path.insert(0, Block())\n"
+            f"sys.argv = ['{module}', '--bogus-flag']\n"
+            f"runpy.run_module('{module}', run_name='__main__')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "unrecognized arguments" in result.stderr or "required" in result.stderr or "invalid choice" in result.stderr
+
+
+def test_generate_streams_in_chunks_with_the_same_samples(tmp_path, monkeypatch):
+    """Written CHUNK at a time, the samples are those of one draw of all num noise vectors."""
+    from gan_style import checkpoints, generate
+
+    monkeypatch.setattr(generate, "CHUNK", 2)
+    paths = generate.generate(5, tmp_path, seed=3)
+    expected = generate.sample_images(checkpoints.load_model("dcgan_mnist", "generator.keras"), 5, seed=3)
+    from gan_style.io import to_uint8
+
+    for path, image in zip(paths[:5], expected, strict=True):
+        assert np.abs(np.asarray(Image.open(path), np.int16) - to_uint8(image)[..., 0]).max() <= 1

@@ -142,3 +142,16 @@ def test_work_size_flag_reaches_the_renderer(pictures, tmp_path):
     assert outputs[0].shape == outputs[1].shape == (72, 96, 3)
     assert not np.array_equal(*outputs)
     assert run(cat[0], gravel[0], "--out", tmp_path / "o.png", "--work-size", "8").returncode == 2
+
+
+@pytest.mark.slow
+def test_a_tiny_content_or_style_is_refused_not_upscaled(pictures, tmp_path):
+    Image.fromarray(np.full((1, 1, 3), 128, np.uint8)).save(tmp_path / "dot.png")
+    gravel = pictures / "styles" / "gravel.png"
+    result = run(tmp_path / "dot.png", gravel, "--out", tmp_path / "o.png")
+    assert result.returncode == 1 and "too small to stylize" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "o.png").exists()
+    result = run(pictures / "contents" / "cat.jpg", tmp_path / "dot.png", "--out", tmp_path / "o.png")
+    assert result.returncode == 1 and "too small to stylize" in result.stderr
+    for flag, value in (("--size", "100000"), ("--alpha", "nan"), ("--work-size", "99999")):
+        assert run(pictures / "contents" / "cat.jpg", gravel, "--out", tmp_path / "o.png", flag, value).returncode == 2
