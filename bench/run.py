@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import dcgan, quality, repair, style
+from bench import dcgan, memory, quality, repair, style
 from bench.harness import machine, run_isolated
 from gan_style import io
 from gan_style.failures import FAILURE_SETS
@@ -97,6 +97,7 @@ def style_and_repair(tiny: bool, out_dir: Path | None, name: str, date: str) -> 
         "qc_photo_scale": repair.photo_scale({64: 8} if tiny else {128: 70, 256: 70, 512: 28}, tiny),
         "qc_directory": [run_isolated("bench.repair", {"num": n, "tiny": tiny})
                          for n in ((20, 60) if tiny else (1000, 10000))],
+        "qc_memory": memory.rows((256,) if tiny else (512, 1024, 2048, 4096)),
     }
 
 
@@ -168,9 +169,13 @@ SECTIONS = [  # (results key, title, columns (header, key, format)); a file show
       ("corrupted flagged", "corrupted_flagged", ".3f"), ("fix rate", "fix_rate", ".3f"),
       ("true mask repaired", "true_mask_repaired", ".3f"), ("PSNR to original before", "corrupted_psnr_before", ".2f"),
       ("... after", "corrupted_psnr_after", ".2f"), ("s/image", "seconds", ".3f")]),
-    ("qc_directory", "`repair_files` streaming a folder of digit PNGs through tf.data (reads, QC, writes 3 PNGs each)",
+    ("qc_directory", "`repair_files` streaming a folder of digit PNGs (reads, QC, writes 3 PNGs each)",
      [("images", "images", "d"), ("seconds", "seconds", ".1f"), ("images/s", "images_per_s", ".1f"),
       ("peak RSS MiB", "peak_rss_mb", ".0f"), ("peak above baseline MiB", "above_baseline_mb", ".1f")]),
+    ("qc_memory", "`python -m gan_style.repair` on one photo with one hole, by side: the CLI process's peak RSS "
+     "(start-up included) and wall time; over 640 px in overlapping tiles (bench/memory.py)",
+     [("side px", "side", "d"), ("mode", "mode", "s"), ("exit", "exit", "d"), ("seconds", "seconds", ".1f"),
+      ("us/pixel", "us_per_pixel", ".2f"), ("peak RSS MiB", "peak_rss_mb", ".0f"), ("outcome", "outcome", "s")]),
     ("qc_side_scaling", "QC assessment vs image side (RGB, one image)",
      [("side px", "side", "d"), ("ms/image", "ms_per_image", ".2f"), ("peak RSS MiB", "peak_rss_mb", ".0f"),
       ("peak above baseline MiB", "above_baseline_mb", ".1f"),

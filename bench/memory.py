@@ -1,0 +1,106 @@
+"""Peak memory and time of `python -m gan_style.repair` on one large photo, by side (issue 31).
+
+Each point is a fresh CLI process, measured from outside (`os.wait4`: the child's peak RSS, as
+`/usr/bin/time -v` reports it, TensorFlow's start-up included), on a square photo made of the
+held-out bundled pictures, resized, with one flat 1/16-side hole in it: with `--no-repair`
+(assess and locate) and with the default repair. Images larger than one tile (640 px) run in
+overlapping tiles, so the peak should grow with the tile and the few whole-image arrays, not
+with the activations of the whole image.
+
+    python -m bench.memory --sides 512,1024,2048,4096 [--out rows.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+PICTURES = ("chelsea", "grace_hopper", "clock", "gravel")  # the RGB pipeline's held-out pictures
+
+
+def make_photo(side: int) -> np.ndarray:
+    """uint8 (side, side, 3): a 2 x 2 mosaic of the held-out pictures, each resized to side / 2,
+    with one flat green hole of side / 16 px near the centre of the first."""
+    from gan_style import data
+    from gan_style.style_eval import resize_to
+
+    half = side // 2
+    tiles = [resize_to(np.asarray(data.bundled_image(name))[..., :3] if np.asarray(data.bundled_image(name)).ndim == 3
+                       else np.repeat(np.asarray(data.bundled_image(name))[..., None], 3, -1), half, half)
+             for name in PICTURES]
+    photo = np.zeros((side, side, 3), np.uint8)
+    photo[:half, :half], photo[:half, half:2 * half] = tiles[0], tiles[1]
+    photo[half:2 * half, :half], photo[half:2 * half, half:2 * half] = tiles[2], tiles[3]
+    hole = max(8, side // 16)
+    y, x = half // 2, half // 2
+    photo[y:y + hole, x:x + hole] = (40, 160, 40)
+    return photo
+
+
+def measure(image_path: Path, out_dir: Path, repair: bool, extra: tuple[str, ...] = ()) -> dict:
+    """One CLI run: exit status, wall seconds, the child's peak RSS (MiB) and the last stderr line."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    command = [sys.executable, "-m", "gan_style.repair", str(image_path), "--out", str(out_dir), *extra]
+    if not repair:
+        command.append("--no-repair")
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        lines = stderr.read().strip().splitlines()
+    row = {"exit": process.returncode, "seconds": time.perf_counter() - started,
+           "peak_rss_mb": usage.ru_maxrss / 1024.0, "stderr": lines[-1] if lines else ""}
+    report = out_dir / "report.json"
+    if report.exists():
+        entry = json.loads(report.read_text())[0]
+        row.update(score_before=entry["score_before"], outcome=entry["outcome"], regions=len(entry["regions"]))
+    return row
+
+
+def rows(sides: tuple[int, ...], modes: tuple[bool, ...] = (False, True)) -> list[dict]:
+    """Peak RSS and time vs side, for --no-repair and repair."""
+    from gan_style.io import write_png
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for side in sides:
+            image = Path(tmp) / f"photo{side}.png"
+            write_png(image, make_photo(side))
+            for repair in modes:
+                row = measure(image, Path(tmp) / f"out{side}{'r' if repair else 'n'}", repair)
+                row.update(side=side, pixels=side * side, mode="repair" if repair else "--no-repair",
+                           us_per_pixel=1e6 * row["seconds"] / (side * side))
+                results.append(row)
+                print(json.dumps(row), file=sys.stderr, flush=True)
+            image.unlink()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__.splitlines()[0])
+    parser.add_argument("--sides", default="512,1024,2048", help="comma-separated sides in px")
+    parser.add_argument("--modes", default="no-repair,repair", help="no-repair, repair or both")
+    parser.add_argument("--out", help="write the rows as JSON here")
+    args = parser.parse_args(argv)
+    modes = tuple(m == "repair" for m in args.modes.split(","))
+    result = rows(tuple(int(s) for s in args.sides.split(",")), modes)
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    for row in result:
+        print(f"{row['side']:6d} px  {row['mode']:12s} exit {row['exit']}  {row['seconds']:7.1f} s  "
+              f"peak RSS {row['peak_rss_mb']:7.0f} MiB  {row['us_per_pixel']:.2f} us/px")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
