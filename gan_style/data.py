@@ -272,7 +272,78 @@ OPENCV_DOC_PHOTOS = (
     "data/starry_night.jpg", "data/stuff.jpg", "hfs/data/000.jpg", "hfs/data/001.jpg", "hfs/data/002.jpg",
     "text/scenetext01.jpg", "text/scenetext02.jpg", "text/scenetext04.jpg", "text/scenetext06.jpg",
 )
-PICTURE_SOURCES = ("bundled", "opencv-doc")
+
+# Photo and artwork packages of Debian (`make data` installs them), each a source of its own, split
+# by package: the RGB models train on TRAIN_PACKAGES and choose thresholds on VALIDATION_PACKAGES.
+# Only real pictures: no icons, logos, test charts, AprilTags or pictures blurred or warped on
+# purpose; one file per design where a package ships several sizes or colour variants of one.
+_BACKGROUNDS = Path("/usr/share/backgrounds")
+_VISP = Path("/usr/share/visp-images-data/ViSP-images")
+_DESKTOP_BASE = Path("/usr/share/desktop-base")
+PACKAGE_PICTURES: dict[str, tuple[Path, ...]] = {
+    "lomiri-wallpapers-16.04": tuple(_BACKGROUNDS / f for f in (
+        "Bridge_by_Sander_Klootwijk.jpg", "Dragonfly_by_Bolly.jpg", "Picture_0B_by_freespace.jpg",
+        "Picture_1A_by_freespace.jpg", "Wine_by_Jakkub_Mede.jpg", "aitzgorri_by_Aitzol_Berasategi.jpg",
+        "analogpattern_by_Peter_Nerlich.jpg", "free_by_Peter_Nerlich.jpg", "friends_by_Aitzol_Berasategi.jpg",
+        "greentock_by_Peter_Nerlich.jpg", "life_by_Aitzol_Berasategi.jpg", "picosdeeuropa_by_Aitzol_Berasategi.jpg",
+        "seeding_by_Clements_Engelhardt.jpg", "sunset_by_Aitzol_Berasategi.jpg", "umang_by_Abhishek_Mudgal.jpg")),
+    "desktop-base": tuple(_DESKTOP_BASE / f"{theme}-theme/grub/grub-16x9.png" for theme in (
+        "emerald", "futureprototype", "homeworld", "joy-inksplat", "joy", "lines", "moonlight", "softwaves",
+        "spacefun")),
+    "ukui-wallpapers": tuple(_BACKGROUNDS / f for f in (
+        "2004default.jpg", "calla.png", "city.png", "desert.png", "firstgeneration.jpg", "fluent-color.png",
+        "focal-ubuntukylin.png", "goldfish.png", "rhythm.jpg", "rollpaper.png", "string.jpg", "the-mouse.jpg")),
+    "lomiri-wallpapers-20.04": tuple(_BACKGROUNDS / f for f in (
+        "Fossa_by_Jasper_Roks.jpg", "Infinite-Sea_by_Aury88.jpg", "Kleiber_by_Lukas_Baubkus.jpg",
+        "Painting-Colors_by__herobrine7gamer.jpg")),
+    "sway-backgrounds": (_BACKGROUNDS / "sway/Sway_Wallpaper_Blue_1920x1080.png",),
+    "visp-images-data": (_VISP / "Klimt/Klimt.png", _VISP / "Solvay/Solvay_conference_1927_Version2_1280x881.png"),
+}
+TRAIN_PACKAGES = ("lomiri-wallpapers-16.04", "desktop-base")
+VALIDATION_PACKAGES = ("ukui-wallpapers", "lomiri-wallpapers-20.04", "sway-backgrounds", "visp-images-data")
+# Never trained, tuned or thresholded on: only `independent.reserved_pictures` reads them.
+RESERVED_PACKAGES = ("mate-backgrounds", "plasma-workspace-wallpapers", "gnome-backgrounds")
+PICTURE_SOURCES = ("bundled", "opencv-doc", *TRAIN_PACKAGES)
+CORPUS = ",".join(PICTURE_SOURCES)  # every training source: `--pictures corpus`
+MAX_PICTURE_SIDE = 1024  # package pictures are read at most this long (px): 4-6k wallpapers, fast
+
+
+def read_picture(path: str | os.PathLike, max_side: int = MAX_PICTURE_SIDE) -> np.ndarray:
+    """A package picture (PNG, JPEG, WebP; alpha dropped) as uint8 RGB (H, W, 3), its longer side
+    shrunk to at most `max_side` (Lanczos; JPEGs decoded at a reduced scale first)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.draft("RGB", (max_side, max_side))
+        image = image.convert("RGB")
+        image.thumbnail((max_side, max_side), Image.LANCZOS)
+        return np.asarray(image, np.uint8)
+
+
+def package_pictures(package: str, max_side: int = MAX_PICTURE_SIDE) -> dict[str, np.ndarray]:
+    """The PACKAGE_PICTURES of one Debian package, keyed "<package>:<file stem>" (or the folder
+    that tells apart files of one name)."""
+    if package not in PACKAGE_PICTURES:
+        raise ValueError(f"picture packages are {', '.join(PACKAGE_PICTURES)}, got {package!r}")
+    files = PACKAGE_PICTURES[package]
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        raise DataUnavailableError(f"{len(missing)} pictures of {package} missing (e.g. {missing[0]}): "
+                                   f"install Debian's {package} (`make data` does)")
+    stems = [f.stem for f in files]
+    # one file name in several folders (desktop-base's themes): named by the folder
+    names = stems if len(set(stems)) == len(stems) else [f.parent.parent.name for f in files]
+    return {f"{package}:{name}": read_picture(f, max_side) for name, f in zip(names, files, strict=True)}
+
+
+def validation_pictures() -> dict[str, np.ndarray]:
+    """RGB pictures for thresholds and model choice, never trained on: the VALIDATION_IMAGES of
+    the bundled set and the VALIDATION_PACKAGES."""
+    pictures = bundled_images("validation")
+    for package in VALIDATION_PACKAGES:
+        pictures.update(package_pictures(package))
+    log.info("validation pictures: %s", describe_pictures(pictures))
+    return pictures
 
 
 def opencv_doc_images(root: str | os.PathLike = OPENCV_DOC_DIR) -> dict[str, np.ndarray]:
@@ -290,8 +361,9 @@ def opencv_doc_images(root: str | os.PathLike = OPENCV_DOC_DIR) -> dict[str, np.
 
 def training_pictures(sources: str = "bundled") -> dict[str, np.ndarray]:
     """RGB training pictures (uint8 (H, W, 3) by name) from comma-separated `sources`:
-    "bundled" (scikit-image/matplotlib, VALIDATION_IMAGES left out) and/or "opencv-doc"."""
-    names = [s.strip() for s in sources.split(",") if s.strip()]
+    "bundled" (scikit-image/matplotlib, VALIDATION_IMAGES left out), "opencv-doc", the
+    TRAIN_PACKAGES, or "corpus" for all of them."""
+    names = [s.strip() for s in sources.replace("corpus", CORPUS).split(",") if s.strip()]
     unknown = sorted(set(names) - set(PICTURE_SOURCES))
     if unknown or not names:
         raise ValueError(f"picture sources are {', '.join(PICTURE_SOURCES)}, got {sources!r}")
@@ -300,6 +372,9 @@ def training_pictures(sources: str = "bundled") -> dict[str, np.ndarray]:
         pictures.update(bundled_images("train"))
     if "opencv-doc" in names:
         pictures.update(opencv_doc_images())
+    for package in TRAIN_PACKAGES:
+        if package in names:
+            pictures.update(package_pictures(package))
     return pictures
 
 

@@ -122,3 +122,25 @@ def test_missing_opencv_doc_gives_one_line_error(tmp_path):
     with pytest.raises(data.DataUnavailableError) as info:
         data.opencv_doc_images(tmp_path)
     assert "\n" not in str(info.value) and "opencv-doc" in str(info.value) and "29 " in str(info.value)
+
+
+def test_picture_packages_split_and_corpus():
+    """Training and validation pictures come from disjoint Debian packages; `corpus` is every
+    training source; pictures are read at most MAX_PICTURE_SIDE long."""
+    for package in data.TRAIN_PACKAGES + data.VALIDATION_PACKAGES:
+        if not all(f.is_file() for f in data.PACKAGE_PICTURES[package]):
+            pytest.fail(f"{package} is not installed: `make test` installs it (make data)")
+    assert not set(data.TRAIN_PACKAGES) & set(data.VALIDATION_PACKAGES)
+    assert not set(data.PACKAGE_PICTURES) & set(data.RESERVED_PACKAGES)
+    pictures = data.package_pictures("desktop-base")
+    assert len(pictures) == len(data.PACKAGE_PICTURES["desktop-base"])
+    for name, image in pictures.items():
+        assert name.startswith("desktop-base:") and image.dtype == np.uint8 and image.shape[2] == 3
+        assert max(image.shape[:2]) <= data.MAX_PICTURE_SIDE
+    corpus = data.training_pictures("corpus")
+    sources = {name.rpartition(":")[0] or "bundled" for name in corpus}
+    assert sources == {"bundled", "opencv-doc", *data.TRAIN_PACKAGES}
+    validation = data.validation_pictures()
+    assert not set(validation) & set(corpus)
+    with pytest.raises(ValueError, match="got 'mate-backgrounds'"):
+        data.package_pictures("mate-backgrounds")
