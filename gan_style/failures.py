@@ -80,7 +80,14 @@ def early_decoder_outputs(num: int, snapshots: tuple[int, ...] = (40, 120, 300),
 
 def real_failures(domain: str, num: int, seed: int, split: str = "train", size: int = 64) -> np.ndarray:
     """Real failures of the domain's generator: early DCGAN samples (digits, (num, 28, 28, 1)) or
-    early fusion-decoder outputs on crops of the `split` photos (RGB, (num, size, size, 3))."""
+    early fusion-decoder outputs on crops of the `split` photos (RGB, (num, size, size, 3); over
+    64 px, 64-px outputs resized up)."""
     if domain == "digits":
         return early_dcgan_samples(num, seed=seed)
-    return early_decoder_outputs(num, seed=seed, split=split, size=size)
+    # decoders trained on 64-px crops at most (larger ones cost minutes a snapshot), resized up
+    outputs = early_decoder_outputs(num, seed=seed, split=split, size=min(size, 64))
+    if outputs.shape[1] == size:
+        return outputs
+    import tensorflow as tf
+
+    return tf.image.resize(outputs, (size, size)).numpy()

@@ -20,13 +20,16 @@ def build_quality_regressor(
     width: int = 32,
     name: str = "quality_regressor",
     backbone: str = "none",
+    block: int = 1,
 ) -> keras.Model:
     """images (B, H, W, C) float32 in [-1, 1], any H and W -> dict of four tensors:
 
     - region_logits (B, ceil(H/s), ceil(W/s), 1): abnormality logit of each s x s region;
     - global_logit (B, 1): abnormality logit of the whole image (a pooled head);
     - score_map = sigmoid(-region_logits), in [0, 1], 1 = clean region;
-    - global_score = min(sigmoid(-global_logit), min over regions of score_map), in [0, 1];
+    - global_score = min(sigmoid(-global_logit), min over blocks of `block` x `block` regions
+      of the block's best score), in [0, 1]: with block 2 (RGB) an image is as good as its
+      worst 2 x 2 regions, so one stray region does not flag a photo of a thousand;
     - pixel_logits (B, H, W, 1) and pixel_map = their sigmoid in [0, 1], 1 = abnormal pixel: a
       light full-resolution head (the region features upsampled bilinearly, joined with the first
       layer's) that says which pixels of a flagged region changed. The map's stride s bounds the
@@ -45,6 +48,8 @@ def build_quality_regressor(
         raise ValueError(f"stride must be a power of 2, got {stride}")
     if backbone not in BACKBONES:
         raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}")
+    if block < 1:
+        raise ValueError(f"block must be >= 1, got {block}")
     if backbone != "none" and channels != 3:
         raise ValueError(f"the {backbone} backbone reads RGB images, got channels={channels}")
 
@@ -72,9 +77,12 @@ def build_quality_regressor(
         layers.Rescaling(-1.0, dtype="float32")(region_logits)
     )
     head_score = layers.Activation("sigmoid", dtype="float32")(layers.Rescaling(-1.0, dtype="float32")(global_logit))
+    blocks = score_map
+    if block > 1:  # each block's best region: a flag needs the whole block under the threshold
+        blocks = layers.MaxPooling2D(block, strides=1, padding="same", dtype="float32")(score_map)
     worst_region = layers.Rescaling(-1.0, dtype="float32")(
-        layers.GlobalMaxPooling2D(dtype="float32")(layers.Rescaling(-1.0, dtype="float32")(score_map))
-    )  # min over regions = -max(-score)
+        layers.GlobalMaxPooling2D(dtype="float32")(layers.Rescaling(-1.0, dtype="float32")(blocks))
+    )  # min over blocks = -max(-score)
     global_score = layers.Minimum(dtype="float32", name="global_score")([head_score, worst_region])
     upsampled = ResizeLike("bilinear")(x, full_resolution)
     pixel = conv(layers.Concatenate()([upsampled, full_resolution]), width)

@@ -103,3 +103,21 @@ def test_shipped_regressor_scores_fall_as_corruption_grows(domain):
     scores = [float(o["global_score"].mean()) for o in outputs]
     assert scores[0] > max(scores[1:]) and scores[3] < scores[1], scores
     assert 0.0 < manifest["threshold"] < 1.0 and manifest["metrics"]["false_positive_rate"] <= 0.1
+
+
+def test_block_global_score_needs_a_whole_block_of_bad_regions():
+    """block 2: the worst region counted is the worst 2 x 2 block's best one, so one stray
+    region alone cannot set the image's score."""
+    model = build_quality_regressor(3, 8, width=8, block=2)
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 48, 72, 3)).astype("float32")
+    out = model(x)
+    score_map = np.asarray(out["score_map"])[..., 0]
+    padded = np.pad(score_map, ((0, 0), (0, 1), (0, 1)), constant_values=-np.inf)  # "same": pad after
+    blocks = np.max([padded[:, i:i + score_map.shape[1], j:j + score_map.shape[2]]
+                     for i in (0, 1) for j in (0, 1)], axis=0)
+    head = 1 / (1 + np.exp(np.asarray(out["global_logit"])))
+    expected = np.minimum(head, blocks.reshape(2, -1).min(axis=1, keepdims=True))
+    np.testing.assert_allclose(np.asarray(out["global_score"]), expected, rtol=1e-5)
+    assert (np.asarray(out["global_score"]) >= np.minimum(head, score_map.reshape(2, -1).min(1, keepdims=True))).all()
+    with pytest.raises(ValueError, match="got 0"):
+        build_quality_regressor(block=0)
