@@ -80,12 +80,55 @@ def broken_stroke(image, rng, strength=1.0):
     return out
 
 
+def _off_ink(image, rng, near=(1.5, 9.0)):
+    """A random pixel (y, x) `near[0]` to `near[1]` pixels from the strokes (anywhere off the
+    strokes if there is no such pixel)."""
+    distance = ndimage.distance_transform_edt(image.max(axis=-1) <= 0.0)
+    candidates = np.argwhere((distance >= near[0]) & (distance <= near[1]))
+    if len(candidates) == 0:
+        candidates = np.argwhere(distance > 0) if (distance > 0).any() else np.argwhere(distance == 0)
+    return tuple(candidates[rng.integers(len(candidates))])
+
+
 def spurious_blob(image, rng, strength=1.0):
-    """Add an isolated ink blob. Cause: stray activations of G that paint ink off the digit."""
+    """Add an isolated ink blob, small or large, anywhere or just off the strokes. Cause: stray
+    activations of G that paint ink off the digit."""
     h, w = image.shape[:2]
-    center = (rng.uniform(3, h - 3), rng.uniform(3, w - 3))
-    blob = _gaussian(image.shape, center, 1.0 + 1.5 * strength)[..., None] * (1.0 + strength)
+    center = _off_ink(image, rng) if rng.random() < 0.5 else (rng.uniform(3, h - 3), rng.uniform(3, w - 3))
+    blob = _gaussian(image.shape, center, rng.uniform(0.6, 1.0 + 1.5 * strength))[..., None] * (1.0 + strength)
     return np.clip(image + 2.0 * blob, -1.0, 1.0)
+
+
+def stray_fragment(image, rng, strength=1.0):
+    """A short stroke off the digit (2-8 px long, 1.5-9 px from it). Cause: G drawing a piece of
+    another digit's stroke."""
+    cy, cx = _off_ink(image, rng)
+    angle, half = rng.uniform(0, np.pi), rng.uniform(1.0, 2.0 + 2.0 * strength)
+    yy, xx = np.mgrid[: image.shape[0], : image.shape[1]]
+    along = (yy - cy) * np.sin(angle) + (xx - cx) * np.cos(angle)
+    across = -(yy - cy) * np.cos(angle) + (xx - cx) * np.sin(angle)
+    width = rng.uniform(0.5, 1.2)
+    ink = np.clip(1.5 - np.abs(across) / width, 0, 1) * (np.abs(along) <= half)
+    return np.clip(image + 2.0 * (0.5 + 0.5 * strength) * ink[..., None], -1.0, 1.0)
+
+
+def salt_noise(image, rng, strength=1.0):
+    """Isolated bright pixels in a box. Cause: a generator whose output saturates at single
+    pixels (dead or exploding units)."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.25, 0.5)
+    salt = rng.random((y1 - y0, x1 - x0)) < 0.1 + 0.25 * strength
+    out[y0:y1, x0:x1][salt] = rng.uniform(0.3, 1.0)
+    return out
+
+
+def inverted_patch(image, rng, strength=1.0):
+    """Invert a box (ink <-> background). Cause: a generator whose output sign flips in a
+    region (a saturated tanh stuck at the wrong end)."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.15, 0.35)
+    out[y0:y1, x0:x1] = -out[y0:y1, x0:x1]
+    return out
 
 
 def checkerboard(image, rng, strength=1.0):
@@ -203,6 +246,9 @@ DIGIT_ARTIFACTS: dict[str, Artifact] = {
     "local_noise": local_noise,
     "smear": smear,
     "ghost_stroke": ghost_stroke,
+    "stray_fragment": stray_fragment,
+    "salt_noise": salt_noise,
+    "inverted_patch": inverted_patch,
 }
 RGB_ARTIFACTS: dict[str, Artifact] = {
     "checkerboard": checkerboard,
