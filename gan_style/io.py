@@ -51,8 +51,12 @@ def sha256_file(path: str | os.PathLike) -> str:
 def to_uint8(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
     """Map float images in `value_range` to uint8 [0, 255] (values outside are clipped)."""
     lo, hi = value_range
-    scaled = (np.asarray(images, np.float32) - lo) / (hi - lo)
-    return np.clip(np.rint(scaled * 255.0), 0, 255).astype(np.uint8)
+    scaled = np.asarray(images, np.float32) - lo  # a new array: the rest works in place, same steps as
+    scaled /= hi - lo                              # (x - lo) / (hi - lo) * 255 without three more copies
+    scaled *= 255.0
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, 255, out=scaled)
+    return scaled.astype(np.uint8)
 
 
 def write_png(path: str | os.PathLike, image: np.ndarray) -> Path:

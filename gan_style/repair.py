@@ -397,14 +397,20 @@ def _batches(paths: list[Path], todo: list[int], domain: str, batch_size: int, m
         pixels = height * width
         if group and ((x.shape, image_domain) != key or len(group) == batch_size
                       or (len(group) + 1) * pixels > BATCH_PIXELS):
-            yield group, key[1], np.stack(images), raws
+            yield group, key[1], _stacked(images), raws
             group, images, raws = [], [], []
         key = (x.shape, image_domain)
         group.append(index)
         images.append(x)
         raws.append(raw)
+        del x, raw
     if group:
-        yield group, key[1], np.stack(images), raws
+        yield group, key[1], _stacked(images), raws
+
+
+def _stacked(images: list[np.ndarray]) -> np.ndarray:
+    """(B, H, W, C); one image is a view of itself, not a copy (large images: one float copy)."""
+    return images[0][None] if len(images) == 1 else np.stack(images)
 
 
 def stream(paths: list[Path], domain: str = "auto", batch_size: int = 64, max_pixels: int = DEFAULT_MAX_PIXELS,
