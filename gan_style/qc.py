@@ -78,6 +78,7 @@ class QCResult:
     passes: np.ndarray        # (B,) repair passes run (kept or not)
     threshold: float
     tried: np.ndarray         # (B, H, W) bool: every pixel any pass repainted, kept or not
+    first: np.ndarray | None = None  # (B, H, W) bool: the pixels the first pass repainted (what was located)
 
     @property
     def abnormal(self) -> np.ndarray:
@@ -117,7 +118,7 @@ class QCPipeline:
     def __init__(self, regressor, repairer, threshold: float, domain: str = "digits",
                  max_passes: int = MAX_PASSES, compiled: bool = True, area: str = "pixels", grow: int = 1,
                  unmarked: str = "cell", texture: bool = False, texture_cell: int = 8,
-                 scales: tuple[int, ...] = (1,), min_side: int = 64):
+                 scales: tuple[int, ...] = (1,), min_side: int = 64, classifier=None):
         if domain not in DOMAINS:
             raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
         if not 0.0 < threshold < 1.0:
@@ -143,6 +144,7 @@ class QCPipeline:
         if min_side < 1:
             raise ValueError(f"min_side must be >= 1, got {min_side}")
         self.scales, self.min_side = scales, int(min_side)
+        self.classifier = classifier
         # pixel marks need the full regressor (its pixel head); whole cells need none
         self.uses_marks = area == "pixels" and isinstance(regressor, keras.Model)
         self.assess, self.marks, self.repair_pass = self._assess, self._marks, self._repair_pass  # eager
@@ -157,19 +159,25 @@ class QCPipeline:
     @classmethod
     def from_pretrained(cls, domain: str, max_passes: int = MAX_PASSES, threshold: float | None = None,
                         area: str = "pixels", grow: int = 1, unmarked: str = "cell",
-                        texture: bool | None = None, scales: tuple[int, ...] = (1,)) -> QCPipeline:
+                        texture: bool | None = None, scales: tuple[int, ...] = (1,),
+                        class_guard: bool = True) -> QCPipeline:
         """The shipped models of `domain`; `texture` None: on for RGB (photos have texture to
         copy), off for digits (ink on a flat background). Coarse `scales` stop at the regressor's
-        training crop (RGB 64 px; digits 28 px: never used on digits)."""
+        training crop (RGB 128 px; digits 28 px: never used on digits). Digits, `class_guard`: the
+        shipped MNIST classifier drops a repair that changes the digit's class."""
         from gan_style import checkpoints
 
         manifest = checkpoints.verify(f"quality_{domain}")
         regressor = checkpoints.load_model(f"quality_{domain}", "regressor.keras")
         repairer = checkpoints.load_model(f"repair_{domain}", "repairer.keras")
+        classifier = None
+        if domain == "digits" and class_guard:
+            classifier = checkpoints.load_model("mnist_classifier", "classifier.keras")
         return cls(regressor, repairer, manifest["threshold"] if threshold is None else threshold,
                    domain, max_passes, area=area, grow=grow, unmarked=unmarked,
                    texture=domain == "rgb" if texture is None else texture, texture_cell=manifest["stride"],
-                   scales=scales, min_side=manifest["config"].get("crop_size", 64) if domain == "rgb" else 28)
+                   scales=scales, min_side=manifest["config"].get("crop_size", 64) if domain == "rgb" else 28,
+                   classifier=classifier)
 
     # -- the compiled hot path --------------------------------------------------------------
 
@@ -271,7 +279,8 @@ class QCPipeline:
         max_passes = self.max_passes if max_passes is None else max_passes
         score, score_map = (t.numpy() for t in self.assess(tf.constant(images)))
         result = QCResult(images.copy(), score, score.copy(), score_map, np.zeros(images.shape[:3], bool),
-                          np.zeros(len(images), np.int64), threshold, np.zeros(images.shape[:3], bool))
+                          np.zeros(len(images), np.int64), threshold, np.zeros(images.shape[:3], bool),
+                          np.zeros(images.shape[:3], bool))
         if not repair:
             return result
         current, current_map, t = images.copy(), score_map, tf.constant(threshold, tf.float32)
@@ -297,8 +306,24 @@ class QCPipeline:
             current_map[todo], current_marks[todo] = after_map, after_marks
             current_score[todo] = after
             result.tried[todo] |= mask > 0
+            result.first[todo[result.passes[todo] == 0]] = mask[result.passes[todo] == 0] > 0
             result.passes[todo] += 1
             better = todo[after > result.score_after[todo]]  # the best version so far
             result.repaired[better], result.score_after[better] = current[better], current_score[better]
             result.masks[better] = result.tried[better]
+        if self.classifier is not None:
+            self._guard_class(images, result)
         return result
+
+    def _guard_class(self, images: np.ndarray, result: QCResult) -> None:
+        """Give back the input (its score, no mask) wherever the returned repair is a digit of
+        another class than the input by `classifier` (argmax of its outputs): a repair that
+        turns a 5 into a 9 is not a repair."""
+        changed = np.flatnonzero(result.masks.reshape(len(images), -1).any(axis=1))
+        if not len(changed):
+            return
+        before = np.argmax(np.asarray(self.classifier(images[changed], training=False)), axis=-1)
+        after = np.argmax(np.asarray(self.classifier(result.repaired[changed], training=False)), axis=-1)
+        revert = changed[before != after]
+        result.repaired[revert], result.score_after[revert] = images[revert], result.score_before[revert]
+        result.masks[revert] = False

@@ -230,3 +230,37 @@ def test_shipped_rgb_pipeline_finds_a_photo_scale_hole_at_coarse_scales():
     assert single.abnormal[0] and multi.abnormal[0]
     assert multi.tried[0][hole].mean() > 0.9 > 0.5 > single.tried[0][hole].mean()
     assert psnr(multi.repaired[0], photo) > psnr(single.repaired[0], photo) + 3.0
+
+
+def _classifier_by_ink(split: float):
+    """A real Keras model standing in for the MNIST classifier: class 1 when the mean pixel is
+    above `split`, else 0 (two logits)."""
+    images = keras.Input((None, None, 1))
+    mean = layers.GlobalAveragePooling2D()(images)
+    return keras.Model(images, layers.Concatenate()([-(mean - split), mean - split]))
+
+
+def test_class_guard_gives_back_the_input_where_the_repair_changes_the_class():
+    regressor, repairer = build_quality_regressor(1, 4, 4), build_repair_unet(1, 4, 2)
+    images = _images(6, (28, 28), seed=5)
+    plain = QCPipeline(regressor, repairer, threshold=0.999, max_passes=1).run(images)
+    assert plain.masks.any(axis=(1, 2)).all()  # every image repaired and kept
+    split = float(np.median([images.mean(), plain.repaired.mean()]))
+    classify = lambda x: x.reshape(len(x), -1).mean(axis=1) > split  # noqa: E731
+    guarded = QCPipeline(regressor, repairer, threshold=0.999, max_passes=1,
+                         classifier=_classifier_by_ink(split)).run(images)
+    flipped = classify(images) != classify(plain.repaired)
+    kept = ~flipped
+    np.testing.assert_array_equal(guarded.repaired[flipped], images[flipped])
+    np.testing.assert_array_equal(guarded.score_after[flipped], guarded.score_before[flipped])
+    assert not guarded.masks[flipped].any()
+    np.testing.assert_array_equal(guarded.repaired[kept], plain.repaired[kept])
+    assert (classify(guarded.repaired) == classify(images)).all()
+
+
+def test_first_pass_pixels_are_recorded(pipeline):
+    images = _images(3, (28, 28), seed=6)
+    result = pipeline.run(images, threshold=0.999, max_passes=2)
+    np.testing.assert_array_equal(result.first, pipeline.run(images, threshold=0.999, max_passes=1).tried)
+    assert result.first.any()
+    assert (result.first <= result.tried).all()
