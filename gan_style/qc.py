@@ -160,15 +160,17 @@ class QCPipeline:
     def from_pretrained(cls, domain: str, max_passes: int = MAX_PASSES, threshold: float | None = None,
                         area: str = "pixels", grow: int = 1, unmarked: str = "cell",
                         texture: bool | None = None, scales: tuple[int, ...] = (1,),
-                        class_guard: bool = True) -> QCPipeline:
+                        class_guard: bool = True, quality: str | None = None) -> QCPipeline:
         """The shipped models of `domain`; `texture` None: on for RGB (photos have texture to
         copy), off for digits (ink on a flat background). Coarse `scales` stop at the regressor's
         training crop (RGB 128 px; digits 28 px: never used on digits). Digits, `class_guard`: the
-        shipped MNIST classifier drops a repair that changes the digit's class."""
+        shipped MNIST classifier drops a repair that changes the digit's class. `quality`: another
+        quality checkpoint (name or folder) than the shipped `quality_<domain>`, with its threshold."""
         from gan_style import checkpoints
 
-        manifest = checkpoints.verify(f"quality_{domain}")
-        regressor = checkpoints.load_model(f"quality_{domain}", "regressor.keras")
+        quality = quality or f"quality_{domain}"
+        manifest = checkpoints.verify(quality)
+        regressor = checkpoints.load_model(quality, "regressor.keras")
         repairer = checkpoints.load_model(f"repair_{domain}", "repairer.keras")
         classifier = None
         if domain == "digits" and class_guard:

@@ -34,7 +34,8 @@ def _signed(image: np.ndarray) -> np.ndarray:
 def run_pipeline(pipeline, images: list[np.ndarray], batch_size: int = 8) -> dict:
     """The pipeline on pictures of any sizes (grouped by shape): per picture score_before,
     score_after, abnormal, accepted, passes, the located regions and the first pass's pixels
-    ((H, W) bool each), the returned image (uint8)."""
+    ((H, W) bool each), the returned image (uint8: the repair if accepted, else the input, as the
+    CLI's `repaired.png`)."""
     from gan_style.io import to_uint8
     from gan_style.repair import to_domain
 
@@ -56,7 +57,8 @@ def run_pipeline(pipeline, images: list[np.ndarray], batch_size: int = 8) -> dic
                 out["passes"][i] = result.passes[j]
                 out["located"][i] = result.located(j)[0]
                 out["pixels"][i] = result.first[j]
-                out["returned"][i] = to_uint8(result.repaired[j])
+                # what the CLI writes as repaired.png: a rejected picture comes back as it came in
+                out["returned"][i] = to_uint8(result.repaired[j]) if result.accepted[j] else images[i]
     return out
 
 
@@ -67,9 +69,10 @@ def _box(mask: np.ndarray, least: int = 7) -> tuple[slice, slice]:
     h, w = mask.shape
 
     def grow(a, b, size):
-        need = max(0, least - (b - a))
-        a = max(0, a - need // 2 - need % 2)
-        return a, min(size, max(b, a + least))
+        if b - a >= least:
+            return a, b
+        a = min(max(0, (a + b - least) // 2), max(0, size - least))
+        return a, min(size, a + least)
 
     (y0, y1), (x0, x1) = grow(y0, y1, h), grow(x0, x1, w)
     return slice(y0, y1), slice(x0, x1)
@@ -201,14 +204,14 @@ def format_report(name: str, report: dict) -> str:
 
 
 def evaluate_independent(domain: str, sizes: tuple[int, ...] = (256, 512), num: int | None = None, seed: int = 0,
-                         baselines: bool = True, pipeline=None) -> dict:
-    """The shipped pipeline of `domain` (or `pipeline`) on the independent sets: digits (`num`
-    held-out digits, default 400) or RGB at each longer side of `sizes` (`num` reserved pictures,
-    default all). -> {"digits": report} or {"rgb_<side>": report}."""
+                         baselines: bool = True, quality: str | None = None) -> dict:
+    """The shipped pipeline of `domain` (with `quality`, another quality checkpoint) on the
+    independent sets: digits (`num` held-out digits, default 400) or RGB at each longer side of
+    `sizes` (`num` reserved pictures, default all). -> {"digits": report} or {"rgb_<side>": report}."""
     from gan_style import checkpoints, independent
     from gan_style.qc import QCPipeline
 
-    pipeline = QCPipeline.from_pretrained(domain) if pipeline is None else pipeline
+    pipeline = QCPipeline.from_pretrained(domain, quality=quality)
     if domain == "digits":
         classifier = checkpoints.load_model("mnist_classifier", "classifier.keras")
         return {"digits": evaluate_set(pipeline, independent.digit_set(num or 400, seed), classifier, baselines)}
