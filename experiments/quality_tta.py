@@ -4,7 +4,7 @@ The sets of `python -m gan_style.evaluate quality` (calibration half, clean test
 held-out corruptions); each view's global score combined by mean, geometric mean or max, the
 threshold re-chosen on the calibration half. Prints one line per combination:
 
-    PYTHONPATH=. .venv/bin/python bench/independent/quality_tta.py rgb
+    PYTHONPATH=. .venv/bin/python experiments/quality_tta.py rgb
 """
 
 from __future__ import annotations

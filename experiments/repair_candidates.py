@@ -6,7 +6,7 @@ the pipeline as `from_pretrained` builds it (exemplar texture on RGB, one scale)
 side: `pipeline_numbers`; at the smallest side also the fix rate per artifact kind and the PSNR gain
 in the true masks (no texture), the number the bench sets beside the classical inpainters:
 
-    PYTHONPATH=. .venv/bin/python bench/independent/repair_candidates.py rgb shipped DIR...
+    PYTHONPATH=. .venv/bin/python experiments/repair_candidates.py rgb shipped DIR...
 """
 
 from __future__ import annotations

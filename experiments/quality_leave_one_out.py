@@ -7,7 +7,7 @@ measures the held-out type as it does the shipped pair. The shipped pair at the 
 last run, so the table compares like with like; the shipped 3,000-step model's held-out AUROC is
 0.686. Each run's manifest is kept under `--work-dir`; the summary goes to stdout.
 
-    PYTHONPATH=. .venv/bin/python bench/independent/quality_leave_one_out.py --steps 1000 > out.json
+    PYTHONPATH=. .venv/bin/python experiments/quality_leave_one_out.py --steps 1000 > out.json
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ images it is scored on, so the best rule is an optimistic bound, not a shippable
 it cannot give 100% of clean images back at >= 45 dB with a fix rate >= 90%, no rule of the two
 signals can. Sets as the bench's (`repair_eval.validation_set`: 500 digits, 160 RGB crops of 64 px).
 
-    PYTHONPATH=. .venv/bin/python bench/independent/repair_confirmation_bound.py > out.json
+    PYTHONPATH=. .venv/bin/python experiments/repair_confirmation_bound.py > out.json
 """
 
 from __future__ import annotations

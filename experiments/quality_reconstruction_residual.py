@@ -15,7 +15,7 @@ included, but here it only ever sees the fixed lattice, over pixels it does not 
 Evaluated as `evaluate.evaluate_quality` is: the clean test half of the 1,000 validation crops,
 corrupted with every type in turn (seed 12345), AUROC per type against the clean test crops.
 
-    PYTHONPATH=. .venv/bin/python bench/independent/quality_reconstruction_residual.py > out.json
+    PYTHONPATH=. .venv/bin/python experiments/quality_reconstruction_residual.py > out.json
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ have no fixed layout). Evaluated as `evaluate.evaluate_quality` is: the clean te
 1,000 validation crops, corrupted with every type in turn (seed 12345), AUROC per type; the
 false-positive rate at the 95th percentile of the calibration half.
 
-    PYTHONPATH=. .venv/bin/python bench/independent/quality_feature_prior.py > out.json
+    PYTHONPATH=. .venv/bin/python experiments/quality_feature_prior.py > out.json
 """
 
 from __future__ import annotations

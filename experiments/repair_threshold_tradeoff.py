@@ -9,7 +9,7 @@ RGB 160 crops of 64 px, every artifact type in turn): per t_r, the share of clea
 >= 45 dB and the fix rate (flagged corrupted images accepted after repair), with the scores the
 clean false alarms had.
 
-    PYTHONPATH=. .venv/bin/python bench/independent/repair_threshold_tradeoff.py > out.json
+    PYTHONPATH=. .venv/bin/python experiments/repair_threshold_tradeoff.py > out.json
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Crops of the four held-out pictures (seed 7, 100 per side); at the shipped thres
 flagged by the global score, by its pooled head alone and by its worst region, and the share of
 map cells under the threshold (what the pipeline would repaint):
 
-    PYTHONPATH=. .venv/bin/python bench/independent/quality_by_side.py
+    PYTHONPATH=. .venv/bin/python experiments/quality_by_side.py
 """
 
 from __future__ import annotations
