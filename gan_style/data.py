@@ -320,6 +320,16 @@ def read_picture(path: str | os.PathLike, max_side: int = MAX_PICTURE_SIDE) -> n
         return np.asarray(image, np.uint8)
 
 
+def fit_long_side(image: np.ndarray, side: int) -> np.ndarray:
+    """uint8 (H, W, 3) -> its longer side = `side`, aspect kept, both sides even (Lanczos)."""
+    from PIL import Image
+
+    h, w = image.shape[:2]
+    scale = side / max(h, w)
+    size = (max(2, 2 * round(w * scale / 2)), max(2, 2 * round(h * scale / 2)))
+    return np.asarray(Image.fromarray(image).resize(size, Image.LANCZOS))
+
+
 def package_pictures(package: str, max_side: int = MAX_PICTURE_SIDE) -> dict[str, np.ndarray]:
     """The PACKAGE_PICTURES of one Debian package, keyed "<package>:<file stem>" (or the folder
     that tells apart files of one name)."""

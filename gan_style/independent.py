@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_style.data import fit_long_side
 from gan_style.stylised import STYLISERS, stylisers
 
 log = logging.getLogger(__name__)
@@ -87,16 +88,6 @@ def reserved_pictures(max_side: int = 1024) -> dict[str, np.ndarray]:
             pictures[f"{package}:{name}"] = read_picture(f, max_side)
     log.info("reserved pictures: %d (%s)", len(pictures), ", ".join(reserved_files()))
     return pictures
-
-
-def fit_long_side(image: np.ndarray, side: int) -> np.ndarray:
-    """uint8 (H, W, 3) -> its longer side = `side`, aspect kept, both sides even (Lanczos)."""
-    from PIL import Image
-
-    h, w = image.shape[:2]
-    scale = side / max(h, w)
-    size = (max(2, 2 * round(w * scale / 2)), max(2, 2 * round(h * scale / 2)))
-    return np.asarray(Image.fromarray(image).resize(size, Image.LANCZOS))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def stylise_pictures(pictures: dict[str, np.ndarray], side: int, seed: int = 0,
                      which: tuple[str, ...] = STYLISERS) -> dict[str, np.ndarray]:
     """Every picture (longer side brought to `side`) once stylised, the stylisers taken in turn,
     each with a style drawn from the other pictures: {"<styliser>:<name>": uint8 (h, w, 3)}."""
-    from gan_style.independent import fit_long_side
+    from gan_style.data import fit_long_side
 
     methods = stylisers(which)
     order, names = list(methods), list(pictures)

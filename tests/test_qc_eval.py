@@ -32,7 +32,7 @@ def test_black_square_on_a_photo_is_found_and_filled(rgb_pipeline):
     filled; the repair is accepted and closer to the photo than the square was."""
     from gan_style import data
 
-    photo = independent.fit_long_side(data.bundled_image("chelsea"), 256)
+    photo = data.fit_long_side(data.bundled_image("chelsea"), 256)
     bad = photo.copy()
     bad[100:130, 60:90] = 0
     mask = np.zeros(photo.shape[:2], bool)

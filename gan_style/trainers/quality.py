@@ -198,7 +198,7 @@ def calibration_pictures(seed: int = 0, sides: tuple[int, ...] = CALIBRATION_SID
     """Whole validation pictures (`data.validation_pictures`, never trained on) at each longer
     side, plain and stylised once by each styliser: {side: {name: uint8 (h, w, 3)}}."""
     from gan_style import data
-    from gan_style.independent import fit_long_side
+    from gan_style.data import fit_long_side
     from gan_style.stylised import STYLISERS, stylise_pictures
 
     pictures = data.validation_pictures()
