@@ -22,7 +22,7 @@ around its holes that it can read (margin, shifts, blur), so its cost grows with
 with the picture; past the image border a source reads the nearest edge pixel.
 
 A period-8 texture with a 24-pixel hole comes back at 39.1 dB inside it (a flat fill: 17.7 dB;
-a 4-pixel margin: 18.6). On photos (README, BENCHMARKS.md) the regressor, unchanged, accepts
+a 4-pixel margin: 18.6). On photos (docs/results.md, BENCHMARKS.md) the regressor, unchanged, accepts
 far more of the repairs, and PSNR inside the hole falls by about 1 dB: detail copied from
 elsewhere is not the detail that was there, and the smooth mean errs least.
 """

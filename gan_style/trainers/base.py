@@ -100,7 +100,7 @@ class AdversarialTrainer(TrackedModel):
         super().compile(optimizer=g_optimizer, **kwargs)
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
         # Built here, inside the caller's strategy scope: otherwise MirroredStrategy fails in fit
-        # with "You must feed a value for placeholder tensor" (see DESIGN.md, pitfalls).
+        # with "You must feed a value for placeholder tensor" (see docs/design.md, pitfalls).
         if self.discriminator is not None:
             self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)

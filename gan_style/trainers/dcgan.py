@@ -21,7 +21,7 @@ from gan_style.trainers.base import AdversarialTrainer, linear_decay
 class DCGANConfig:
     """Hyperparameters of a DCGAN run; written into every checkpoint's manifest.
 
-    Networks default to the seed's layers; the rest to the shipped recipe (README's table): 8-d
+    Networks default to the seed's layers; the rest to the shipped recipe (docs/results.md): 8-d
     noise instead of the seed's 100 (fewer samples between two digits), its first coordinate a
     10-way categorical code inside G (`categories`; G can jump between digits), an EMA generator, G's
     learning rate 8x D's, both decayed linearly to 0 over the run (without it the class balance

@@ -36,8 +36,8 @@ class QualityConfig:
     max_fpr: float = 0.05
     seed: int = 0
     held_out_kinds: tuple[str, ...] = field(default=())
-    # every artifact type in training, no held-out set: how well each type is learnt when seen (not
-    # shipped: it loses the real decoder failures, README); generalisation needs `held_out_kinds`
+    # every artifact type in training, no held-out set (the shipped models since the independent
+    # protocol, whose artifacts come from other code); `held_out_kinds` measures generalisation to unseen types
     all_kinds: bool = False
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated, or "corpus"
     stylised_share: float = 0.0  # RGB: share of the clean training crops cut from stylised pictures

@@ -9,7 +9,7 @@ terms at 0.02) cost 0.4 dB in the bench.
 
 A corrector (`sees_input`: the U-Net reads the pixels under the mask and learns, from holes laid
 over artifacts and over intact pixels, what to give back and what to fill) was tried for RGB and
-does not ship (bench/independent/repair-correctors-2026-12-03.json). Trained on 64 px crops it is
+does not ship (experiments/repair-correctors-2026-12-03.json). Trained on 64 px crops it is
 better in the pipeline at 64 px (clean crops returned at >= 45 dB 95.0% against 92.5%, fix rate
 93.8% against 92.9%) and in the true masks (8.69 against 8.49 dB), but at 128 px it fixes 40% of
 the flagged crops instead of 82%: it trusts defects larger than those it was trained on. Every
