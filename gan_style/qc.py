@@ -78,7 +78,8 @@ class QCResult:
     passes: np.ndarray        # (B,) repair passes run (kept or not)
     threshold: float
     tried: np.ndarray         # (B, H, W) bool: every pixel any pass repainted, kept or not
-    first: np.ndarray | None = None  # (B, H, W) bool: the pixels the first pass repainted (what was located)
+    located_pixels: np.ndarray | None = None  # (B, H, W) bool: the abnormal pixels located by the first
+    # assessment (the pixel head's marks in flagged cells; a flagged cell it marks nothing in, whole), ungrown
 
     @property
     def abnormal(self) -> np.ndarray:
@@ -228,16 +229,17 @@ class QCPipeline:
         """images (B, H, W, C) -> the marks of `_assess_with_marks`."""
         return self._assess_with_marks(images)[2]
 
-    def _locate(self, score_map, marks, threshold, size):
+    def _locate(self, score_map, marks, threshold, size, grow=None):
         """The pixels a pass repairs, (B, H, W) float32 in {0, 1}: in the cells of `score_map`
-        (B, h, w) under `threshold`, the `marks` (B, H, W) grown by `grow` pixels; a flagged cell
-        with no mark is repaired whole (as every flagged cell is with `area="cells"`), or with
-        `unmarked="keep"` not at all."""
+        (B, h, w) under `threshold`, the `marks` (B, H, W) grown by `grow` pixels (None: the
+        pipeline's); a flagged cell with no mark is repaired whole (as every flagged cell is with
+        `area="cells"`), or with `unmarked="keep"` not at all."""
         cells = self.cell_mask(score_map, threshold, size)
         if not self.uses_marks:
             return cells
-        if self.grow:
-            marks = tf.nn.max_pool2d(marks[..., None], 2 * self.grow + 1, 1, "SAME")[..., 0]
+        grow = self.grow if grow is None else grow
+        if grow:
+            marks = tf.nn.max_pool2d(marks[..., None], 2 * grow + 1, 1, "SAME")[..., 0]
         marks = marks * cells
         if self.unmarked == "keep":
             return marks
@@ -283,13 +285,17 @@ class QCPipeline:
         result = QCResult(images.copy(), score, score.copy(), score_map, np.zeros(images.shape[:3], bool),
                           np.zeros(len(images), np.int64), threshold, np.zeros(images.shape[:3], bool),
                           np.zeros(images.shape[:3], bool))
-        if not repair:
-            return result
         current, current_map, t = images.copy(), score_map, tf.constant(threshold, tf.float32)
         current_marks = np.zeros(images.shape[:3], np.float32)
         first = np.flatnonzero(score < threshold)
-        if len(first) and max_passes and self.uses_marks:
+        if len(first) and self.uses_marks:
             current_marks[first] = self.marks(tf.constant(images[first])).numpy()
+        if len(first):
+            located = self._locate(tf.constant(score_map[first]), tf.constant(current_marks[first]), t,
+                                   tf.shape(images[first])[1:3], grow=0)
+            result.located_pixels[first] = located.numpy() > 0
+        if not repair:
+            return result
         unlocated = np.zeros(len(images), bool)  # abnormal by the global head, no cell under t
         current_score = score.copy()  # of the latest version, kept or not
         for _ in range(max_passes):
@@ -308,7 +314,6 @@ class QCPipeline:
             current_map[todo], current_marks[todo] = after_map, after_marks
             current_score[todo] = after
             result.tried[todo] |= mask > 0
-            result.first[todo[result.passes[todo] == 0]] = mask[result.passes[todo] == 0] > 0
             result.passes[todo] += 1
             better = todo[after > result.score_after[todo]]  # the best version so far
             result.repaired[better], result.score_after[better] = current[better], current_score[better]

@@ -7,7 +7,7 @@ corrupted, at its own size. Reported (issue 27's protocol):
   false-positive rate on clean pictures at the pipeline's threshold (plain and stylised apart),
   the detection rate of each artifact kind;
 - location, against the changed pixels, per corrupted image (a missed image counts 0): pixel
-  IoU / F1 of the pixels the first repair pass repaints (the pixel head's marks in flagged
+  IoU / F1 of the located pixels (`QCResult.located_pixels`: the pixel head's marks in flagged
   regions), region IoU / F1 of the flagged regions (the map's cells: `regions` in the report);
 - repair, in the bounding box of the true mask against the clean original: PSNR / SSIM of the
   returned image and its gain over the corrupted input, next to oracle-mask `cv2.inpaint`
@@ -33,7 +33,7 @@ def _signed(image: np.ndarray) -> np.ndarray:
 
 def run_pipeline(pipeline, images: list[np.ndarray], batch_size: int = 8) -> dict:
     """The pipeline on pictures of any sizes (grouped by shape): per picture score_before,
-    score_after, abnormal, accepted, passes, the located regions and the first pass's pixels
+    score_after, abnormal, accepted, passes, the located regions and pixels
     ((H, W) bool each), the returned image (uint8: the repair if accepted, else the input, as the
     CLI's `repaired.png`)."""
     from gan_style.io import to_uint8
@@ -56,7 +56,7 @@ def run_pipeline(pipeline, images: list[np.ndarray], batch_size: int = 8) -> dic
                 out["abnormal"][i], out["accepted"][i] = result.abnormal[j], result.accepted[j]
                 out["passes"][i] = result.passes[j]
                 out["located"][i] = result.located(j)[0]
-                out["pixels"][i] = result.first[j]
+                out["pixels"][i] = result.located_pixels[j]
                 # what the CLI writes as repaired.png: a rejected picture comes back as it came in
                 out["returned"][i] = to_uint8(result.repaired[j]) if result.accepted[j] else images[i]
     return out

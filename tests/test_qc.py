@@ -258,9 +258,12 @@ def test_class_guard_gives_back_the_input_where_the_repair_changes_the_class():
     assert (classify(guarded.repaired) == classify(images)).all()
 
 
-def test_first_pass_pixels_are_recorded(pipeline):
+def test_located_pixels_are_the_first_pass_mask_before_growing(pipeline):
     images = _images(3, (28, 28), seed=6)
     result = pipeline.run(images, threshold=0.999, max_passes=2)
-    np.testing.assert_array_equal(result.first, pipeline.run(images, threshold=0.999, max_passes=1).tried)
-    assert result.first.any()
-    assert (result.first <= result.tried).all()
+    np.testing.assert_array_equal(pipeline.run(images, threshold=0.999, repair=False).located_pixels,
+                                  result.located_pixels)
+    assert result.located_pixels.any()
+    ungrown = QCPipeline(pipeline.regressor, pipeline.repairer, 0.999, max_passes=1, grow=0).run(images).tried
+    np.testing.assert_array_equal(result.located_pixels, ungrown)
+    assert not pipeline.run(images, threshold=1e-6).located_pixels.any()  # nothing abnormal, nothing located
