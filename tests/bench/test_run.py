@@ -66,3 +66,26 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     assert [p["images"] for p in results["qc_directory"]] == [20, 60]
     assert all("error" not in p for p in results["qc_directory"])
     assert "Style transfer, same pairs" in text and "Repair quality" in text and "QC pipeline throughput" in text
+
+
+def test_render_puts_the_independent_qc_first_and_keeps_the_summary(tmp_path):
+    """`--render` rewrites BENCHMARKS.md from the results files alone: the newest independent QC
+    report of each set as a table, the hand-kept summary block kept as it was."""
+    import json
+
+    from bench.run import SUMMARY, main
+
+    results = tmp_path / "results"
+    (results / "independent").mkdir(parents=True)
+    report = {"images": 8, "auroc": 0.9, "fpr_plain": 0.05, "fpr_stylised": 0.0, "pixel_iou": 0.4,
+              "detection_by_kind": {"hole": 1.0, "blur": 0.5}, "fix_rate": None, "clean_returned_45db": 0.95,
+              "repair_in_box": {"pipeline": {"gain_db": 1.5}, "biharmonic": {"gain_db": 9.0}}}
+    (results / "independent" / "qc-rgb-2026-01-01.json").write_text(json.dumps({"rgb_256": {**report, "auroc": 0.1}}))
+    (results / "independent" / "qc-rgb-2026-02-01.json").write_text(json.dumps({"rgb_256": report}))
+    markdown = tmp_path / "BENCHMARKS.md"
+    markdown.write_text(f"# old\n\n{SUMMARY[0]}\nkept by hand\n{SUMMARY[1]}\n\nold text\n")
+    assert main(["--render", "--out-dir", str(results), "--markdown", str(markdown)]) == 0
+    text = markdown.read_text()
+    assert "| rgb_256 | 8 | 0.900 | 5.0% / 0.0% | blur 50% | 0.400 | +1.50 / +9.00 | – | 95.0% |" in text
+    assert "0.100" not in text and "old text" not in text  # the newest file per set; nothing else kept
+    assert text.index("QC on pictures never trained on") < text.index("kept by hand")
