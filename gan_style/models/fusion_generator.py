@@ -23,6 +23,7 @@ import numbers
 import keras
 from keras import layers, ops
 
+from gan_style import manifests
 from gan_style.models.encoder import build_encoder
 from gan_style.models.layers import EPSILON, instance_normalize, mean_std
 
@@ -188,10 +189,8 @@ class FusionGenerator(keras.Model):
     def from_pretrained(cls, name: str = "fusion_style", fusion: str = "adain") -> FusionGenerator:
         """The shipped decoder (checkpoints/<name>/decoder.keras, sha256-verified) on the offline
         encoder named in its manifest."""
-        from gan_style import checkpoints
-
-        manifest = checkpoints.verify(name)
-        decoder = checkpoints.load_model(name, "decoder.keras")
+        manifest = manifests.verify(name)
+        decoder = manifests.load_model(name, "decoder.keras")  # its custom layers are defined here
         config = manifest.get("config", {})
         return cls(width=config.get("width", 32), fusion=fusion, encoder_weights=config.get("encoder_weights", "hed"),
                    decoder=decoder, skips=config.get("skips", 0))
