@@ -67,8 +67,8 @@ if __name__ == "__main__":
 def evaluate_shipped(tiny: bool) -> dict:
     """`evaluate_quality` on each shipped regressor (tiny: RGB only, 16 images, no real failures)."""
     from gan_style import checkpoints
-    from gan_style.evaluate import evaluate_quality
-    from gan_style.trainers.quality import QualityConfig
+    from gan_style.quality_eval import evaluate_quality
+    from gan_style.trainers.configs import QualityConfig
 
     reports = {}
     for domain in ("rgb",) if tiny else ("digits", "rgb"):

@@ -146,9 +146,9 @@ def directory_point(args: dict) -> dict:
     runtime.quiet_tensorflow()
     import time
 
+    from gan_style.clean import clean_images
     from gan_style.io import to_uint8, write_png
     from gan_style.repair import repair_files
-    from gan_style.trainers.quality import clean_images
 
     pipelines = {"digits": _pipeline("digits", args.get("tiny", False))}
     with tempfile.TemporaryDirectory() as tmp:

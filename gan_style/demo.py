@@ -18,7 +18,7 @@ import numpy as np
 def make_inputs(folder: Path, num_digits: int = 12, seed: int = 0) -> list[Path]:
     """Write the demo's generated images: DCGAN digits and one stylised photo (PNG)."""
     from gan_style import checkpoints, data
-    from gan_style.generate import sample_images
+    from gan_style.dcgan_eval import sample_images
     from gan_style.io import to_uint8, write_png
     from gan_style.models.fusion_generator import FusionGenerator
     from gan_style.style_eval import ours, resize_long_side

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from gan_style import data
+from gan_style.dcgan_eval import sample_images
+
 # the report key under which `evaluate quality` scores each domain's real failures
 FAILURE_SETS = {"digits": "early_gan_samples", "rgb": "early_decoder_outputs"}
 
@@ -33,10 +36,8 @@ def early_dcgan_samples(num: int, snapshots: tuple[int, ...] = (100, 200, 400), 
     """`num` samples (num, 28, 28, 1) float32 in [-1, 1], split evenly over generator snapshots
     taken after each number of training steps in `snapshots` (plain recipe: the seed's 100-d noise,
     no EMA, no augmentation; what the shipped quality regressors were trained on)."""
-    import keras
+    import keras  # TensorFlow, and the trainers: imported when failures are made
 
-    from gan_style import data
-    from gan_style.generate import sample_images
     from gan_style.trainers.dcgan import DCGANConfig, build_dcgan_trainer
 
     keras.utils.set_random_seed(seed)
@@ -58,7 +59,6 @@ def early_decoder_outputs(num: int, snapshots: tuple[int, ...] = (40, 120, 300),
     training pictures."""
     import keras
 
-    from gan_style import data
     from gan_style.trainers.style import StyleConfig, build_style_trainer, style_dataset
 
     keras.utils.set_random_seed(seed)

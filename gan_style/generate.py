@@ -12,6 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_style import checkpoints, io, viz
+from gan_style.checkpoints import CheckpointError
+from gan_style.dcgan_eval import sample_images  # noqa: F401 - part of this module's API (README)
+
 MAX_NUM = 1_000_000  # 28x28 PNGs: about 0.3 GB of files; one folder should not hold more
 MAX_SEED = 2**63 - 1
 CHUNK = 500
@@ -24,18 +28,9 @@ def _check(num: int, seed: int) -> None:
         raise ValueError(f"seed must be in [0, 2**63 - 1], got {seed}")
 
 
-def sample_images(generator, num: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
-    """num images (num, 28, 28, 1) float32 in [-1, 1] from z ~ N(0, I) drawn with numpy `seed`."""
-    latent_dim = generator.input_shape[-1]
-    z = np.random.default_rng(seed).standard_normal((num, latent_dim)).astype("float32")
-    return generator.predict(z, batch_size=batch_size, verbose=0)
-
-
 def generate(num: int, out: str | Path, seed: int = 0, checkpoint: str = "dcgan_mnist") -> list[Path]:
     """Write `num` PNG samples and grid.png to `out`; returns the paths written. The noise is
     drawn as in `sample_images` (one stream for all `num`), `CHUNK` samples at a time."""
-    from gan_style import checkpoints, io, viz
-
     _check(num, seed)
     generator = checkpoints.load_model(checkpoint, "generator.keras")
     rng = np.random.default_rng(seed)
@@ -67,8 +62,6 @@ def main(argv: list[str] | None = None) -> int:
     from gan_style import runtime
 
     runtime.quiet_tensorflow()
-    from gan_style.checkpoints import CheckpointError
-
     try:
         paths = generate(args.num, args.out, args.seed, args.checkpoint)
     except (CheckpointError, OSError) as exc:

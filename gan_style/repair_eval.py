@@ -13,6 +13,9 @@ from collections.abc import Callable
 import numpy as np
 
 from gan_style import metrics
+from gan_style.artifacts import ARTIFACTS, corrupt
+from gan_style.clean import clean_images
+from gan_style.io import to_uint8
 
 # method(images (B, H, W, C) in [-1, 1], masks (B, H, W) bool) -> repaired images, same range
 Inpainter = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -90,8 +93,6 @@ def cv2_inpainter(flag: str) -> Inpainter | None:
     method = {"telea": cv2.INPAINT_TELEA, "ns": cv2.INPAINT_NS}[flag]
 
     def inpaint(images, masks):
-        from gan_style.io import to_uint8
-
         out = []
         for image, mask in zip(images, masks, strict=True):
             filled = cv2.inpaint(to_uint8(image), mask.astype(np.uint8), 3, method)
@@ -118,9 +119,6 @@ def biharmonic_inpainter(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
 def validation_set(domain: str, num: int, seed: int = 2024, size: int = 64):
     """(clean, corrupted, true masks (B, H, W) bool, kinds) on validation images; every artifact
     kind in turn, strengths uniform in [0.3, 1]; artifacts that change nothing are dropped."""
-    from gan_style.artifacts import ARTIFACTS, corrupt
-    from gan_style.trainers.quality import clean_images
-
     images, _ = clean_images(domain, "validation", num, seed, size)
     rng = np.random.default_rng(seed)
     kinds = list(ARTIFACTS[domain])

@@ -14,6 +14,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gan_style import data
+from gan_style.io import to_uint8, write_png
+from gan_style.metrics import edge_ssim, patch_swd
+from gan_style.models.levels import LEVELS
+
 CONTENTS = ("chelsea", "grace_hopper")   # validation photos: not in the training crops
 STYLES = ("gravel", "immunohistochemistry")  # a held-out texture, a training picture
 STYLE_SIDE = 256  # px, the longer side at which `ours` encodes the style (adain)
@@ -59,8 +64,6 @@ def ours(generator, alpha: float = 1.0, fusion: str = "adain", style_side: int |
     """
     import tensorflow as tf
 
-    from gan_style.io import to_uint8
-
     if style_side is not None and style_side < 16:
         raise ValueError(f"style_side must be >= 16 px or None, got {style_side}")
     if work_side is not None and work_side < 16:
@@ -89,9 +92,6 @@ def gatys(encoder, steps: int = 300, style_weight: float = 1e-2, learning_rate: 
     steps from the content) to keep the content's relu4_1 features and match the style's Gram
     matrices on relu1_1..relu4_1. The quality reference: slow, no network trained."""
     import tensorflow as tf
-
-    from gan_style.io import to_uint8
-    from gan_style.models.encoder import LEVELS
 
     def gram(features):
         _, h, w, c = features.shape
@@ -155,9 +155,7 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
     `repeats` runs after a warm-up, or of the one first run when repeats = 0, tracing included),
     "missing": [...]}; with keep_outputs also "outputs".
     """
-    from gan_style import data
     from gan_style.losses import style_loss
-    from gan_style.metrics import edge_ssim, patch_swd
 
     if encoder is None:
         from gan_style.models.encoder import build_encoder
@@ -202,8 +200,6 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
 
 def comparison_grid(report: dict, size: int) -> np.ndarray:
     """uint8 picture: one row per pair (content, style, then each method's output), tiles of `size`."""
-    from gan_style import data
-
     names = list(report["methods"])
     rows = []
     for content_name, style_name in report["pairs"]:
@@ -224,8 +220,6 @@ def _tile(image: np.ndarray, size: int) -> np.ndarray:
 
 def style_pairs_grid(generator, path, size: int = 256, alphas=(0.25, 0.5, 1.0)) -> None:
     """Write a PNG: for each pair, content, style and our adain output at each alpha."""
-    from gan_style.io import write_png
-
     methods = {f"adain {a}": (generator, a, "adain") for a in alphas}
     report = evaluate_style(methods, sizes=(size,), repeats=0, keep_outputs=True, encoder=generator.encoder)
     write_png(path, comparison_grid(report, size))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_style.io import ImageError, list_images, read_image, write_png
-from gan_style.style_eval import STYLE_SIDE, WORK_SIDE
+from gan_style.style_eval import STYLE_SIDE, WORK_SIDE, ours, resize_long_side
 
 MIN_SIDE = 16  # px: the encoder's relu3_1 is 4x smaller; a style or content under it cannot be read
 MAX_SIDE = 4096  # px for --size, --style-size, --work-size: the decoder's memory grows with the square
@@ -27,8 +27,6 @@ def _rgb(image: np.ndarray) -> np.ndarray:
 def _fit(image: np.ndarray, size: int | None) -> np.ndarray:
     if size is None or max(image.shape[:2]) == size:
         return image
-    from gan_style.style_eval import resize_long_side
-
     return resize_long_side(image, size)
 
 
@@ -43,7 +41,6 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
     to `size` (None: rendered at `size`).
     """
     from gan_style.models.fusion_generator import FusionGenerator
-    from gan_style.style_eval import ours
 
     generator = generator or FusionGenerator.from_pretrained(fusion=fusion)
     render = ours(generator, alpha, fusion, style_side, work_side)

@@ -15,7 +15,8 @@ from pathlib import Path
 import keras
 from keras import layers, ops
 
-LEVELS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+from gan_style.models.levels import LEVELS
+
 # VGG16 up to relu4_1: (layer name, filters); "pool" = 2x2 max pool.
 _VGG16 = (
     ("block1_conv1", 64), ("block1_conv2", 64), "pool",

@@ -7,6 +7,7 @@ import math
 import keras
 from keras import layers
 
+from gan_style.models.encoder import build_encoder
 from gan_style.models.layers import ResizeLike
 
 OUTPUTS = ("region_logits", "global_logit", "score_map", "global_score", "pixel_logits", "pixel_map")
@@ -101,8 +102,6 @@ def build_quality_regressor(
 def _join_backbone(images, x, filters, stride):
     """Trunk features x (B, h, w, filters) at `stride` joined with frozen VGG16 relu3_1 features
     of `images` (B, H/4, W/4, 256), strided (then resized) to (h, w): -> (B, h, w, filters)."""
-    from gan_style.models.encoder import build_encoder
-
     encoder = build_encoder("hed", name="vgg16_relu3_1", up_to="relu3_1")
     features = layers.Rescaling(FEATURE_SCALE)(encoder(images)["relu3_1"])
     features = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 1)(features))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -13,17 +12,7 @@ import tensorflow as tf
 
 from gan_style import checkpoints, data
 from gan_style.models.mnist_classifier import build_mnist_classifier
-
-
-@dataclass
-class ClassifierConfig:
-    """Hyperparameters of the MNIST evaluation classifier."""
-
-    width: int = 32
-    batch_size: int = 64
-    epochs: int = 40
-    learning_rate: float = 2e-3
-    seed: int = 0
+from gan_style.trainers.configs import ClassifierConfig
 
 
 def _augmenter(seed: int) -> keras.Sequential:

@@ -4,54 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_style import augment, losses
+from gan_style import augment, callbacks, checkpoints, data, losses, runtime, viz
+from gan_style.dcgan_eval import evaluate_dcgan, sample_images
 from gan_style.models.dcgan_generator import build_dcgan_generator
 from gan_style.models.discriminator import build_discriminator
 from gan_style.trainers.base import AdversarialTrainer, linear_decay
-
-
-@dataclass
-class DCGANConfig:
-    """Hyperparameters of a DCGAN run; written into every checkpoint's manifest.
-
-    Networks default to the seed's layers; the rest to the shipped recipe (docs/results.md): 8-d
-    noise instead of the seed's 100 (fewer samples between two digits), its first coordinate a
-    10-way categorical code inside G (`categories`; G can jump between digits), an EMA generator, G's
-    learning rate 8x D's, both decayed linearly to 0 over the run (without it the class balance
-    drifts in long runs), batch 32 (more updates per second on a small CPU); no augmentation, R1,
-    top-k or spectral norm, none of which helped.
-    """
-
-    latent_dim: int = 8
-    base_filters: int = 64
-    batchnorm: bool = True
-    d_dropout: float = 0.0
-    batch_size: int = 32
-    g_learning_rate: float = 1.6e-3
-    d_learning_rate: float = 2e-4
-    beta_1: float = 0.5
-    label_smoothing: float = 0.0
-    r1_gamma: float = 0.0
-    ema_decay: float = 0.999
-    g_top_k: float = 1.0
-    lr_decay: bool = True
-    spectral_norm: bool = False
-    augment: str = ""
-    categories: int = 10
-    epochs: int = 160
-    seed: int = 0
-    jit_compile: bool = False
-    precision: str = "float32"
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+from gan_style.trainers.configs import DCGANConfig
 
 
 class DCGANTrainer(AdversarialTrainer):
@@ -213,10 +177,6 @@ def train_dcgan(
     per-epoch grids, CSV and TensorBoard logs. With `time_limit_minutes`, training stops after the
     first epoch that ends past the limit; the manifest records the epochs actually run. Returns
     the manifest."""
-    from gan_style import callbacks, checkpoints, data, runtime, viz
-    from gan_style.evaluate import evaluate_dcgan
-    from gan_style.generate import sample_images
-
     start = time.time()
     config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
     keras.utils.set_random_seed(config.seed)

@@ -23,60 +23,21 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_style import losses
+from gan_style import checkpoints, losses
+from gan_style.artifacts import repair_examples
+from gan_style.clean import clean_images
+from gan_style.models.discriminator import build_patchgan_discriminator
+from gan_style.models.encoder import build_encoder
+from gan_style.models.repair_unet import build_repair_unet
+from gan_style.repair_eval import evaluate_repair
 from gan_style.trainers.base import AdversarialTrainer
-from gan_style.trainers.quality import STRIDES, clean_images
-
-
-@dataclass
-class RepairConfig:
-    """Hyperparameters of a repair run; written into the checkpoint's manifest."""
-
-    domain: str = "digits"
-    width: int = 32
-    depth: int = 0  # 0: 2 for digits, 3 for RGB
-    batch_size: int = 64
-    steps: int = 2000
-    learning_rate: float = 1e-3
-    crop_size: int = 64  # RGB training crops
-    hole_weight: float = 6.0
-    valid_weight: float = 1.0
-    norm: str = "l1"  # of the hole/valid terms: "l1", or "l2" (what PSNR measures)
-    vary: bool = False  # RGB: random quarter turns, channel orders and intensity maps (vary_photos)
-    perceptual_weight: float = 0.1  # RGB: encoder features of the composite vs the clean image
-    style_weight: float = 0.1  # RGB: mean/std of those features
-    adversarial_weight: float = 0.0  # > 0 adds a PatchGAN on the composites
-    pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
-    sees_input: bool = False  # a corrector: reads the input under the mask (build_repair_unet)
-    intact_share: float = 0.3  # of the training holes laid over intact pixels only (repair_examples)
-    learn_fill: bool = True  # False: a corrector keeps its coarse fill and learns the trust alone
-    large_crop: int = 0  # RGB: > 0 adds crops of this side, every other batch, with as many pixels
-    seed: int = 0
-
-    def __post_init__(self):
-        if self.domain not in STRIDES:
-            raise ValueError(f"domain must be digits or rgb, got {self.domain!r}")
-        if self.vary and self.domain != "rgb":
-            raise ValueError("vary (turns, channel orders, intensity maps) is for RGB photos, not digits")
-        if self.domain == "digits" and self.pictures != "bundled":
-            raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
-        if self.large_crop and (self.domain != "rgb" or self.large_crop <= self.crop_size):
-            raise ValueError(f"large_crop is for RGB and above crop_size {self.crop_size}, got {self.large_crop}")
-        if not 0.0 <= self.intact_share < 1.0:
-            raise ValueError(f"intact_share must be in [0, 1), got {self.intact_share}")
-        if not self.depth:
-            self.depth = 2 if self.domain == "digits" else 3
-
-    @property
-    def channels(self) -> int:
-        return 1 if self.domain == "digits" else 3
+from gan_style.trainers.configs import STRIDES, RepairConfig
 
 
 class RepairTrainer(AdversarialTrainer):
@@ -134,8 +95,6 @@ class RepairTrainer(AdversarialTrainer):
 
 
 def build_repair_trainer(config: RepairConfig) -> RepairTrainer:
-    from gan_style.models.discriminator import build_patchgan_discriminator
-    from gan_style.models.repair_unet import build_repair_unet
 
     repairer = build_repair_unet(config.channels, config.width, config.depth, config.sees_input,
                                  config.learn_fill, name=f"repair_{config.domain}")
@@ -144,8 +103,6 @@ def build_repair_trainer(config: RepairConfig) -> RepairTrainer:
         discriminator = build_patchgan_discriminator(config.channels, 32, num_layers=2, num_scales=1)
     encoder = None
     if config.domain == "rgb" and (config.perceptual_weight or config.style_weight):
-        from gan_style.models.encoder import build_encoder
-
         encoder = build_encoder("hed")
     trainer = RepairTrainer(repairer, discriminator, config, encoder=encoder)
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.05)
@@ -182,8 +139,6 @@ def training_dataset(config: RepairConfig):
 def _batches(config: RepairConfig, size: int, batch_size: int, num: int, salt: int):
     """Endless (clean, inputs, holes) batches of `batch_size` crops of `size` px (RGB; digits:
     28 px), seeded by `config.seed` and `salt`."""
-    from gan_style.artifacts import repair_examples
-
     images, source = clean_images(config.domain, "train", num, config.seed + 7919 * salt, size,
                                   pictures=config.pictures)
     stride = STRIDES[config.domain]
@@ -209,8 +164,6 @@ def _batches(config: RepairConfig, size: int, batch_size: int, num: int, salt: i
 def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", verbose: int = 2,
                  evaluate: bool = True) -> dict:
     """Train, evaluate on validation images, write `out_dir` (`repairer.keras` + MANIFEST.json)."""
-    from gan_style import checkpoints
-
     start = time.time()
     keras.utils.set_random_seed(config.seed)
     dataset, source = training_dataset(config)
@@ -222,8 +175,6 @@ def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", v
     checkpoints.save_model(trainer.generator, out_dir / "repairer.keras")
     metrics = {}
     if evaluate:
-        from gan_style.repair_eval import evaluate_repair
-
         metrics = evaluate_repair(trainer.generator, config.domain, num=200 if config.domain == "digits" else 100,
                                   baselines=False)
     return checkpoints.write_manifest(

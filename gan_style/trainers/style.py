@@ -4,59 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_style import losses
-from gan_style.models.encoder import LEVELS
+from gan_style import checkpoints, data, losses, runtime
+from gan_style.callbacks import LossCurves, TimeLimit
+from gan_style.io import read_rgb_folder
+from gan_style.models.discriminator import build_patchgan_discriminator
 from gan_style.models.fusion_generator import FusionGenerator, adain, build_decoder
+from gan_style.style_eval import evaluate_style, style_pairs_grid
 from gan_style.trainers.base import AdversarialTrainer, linear_decay
-
-
-@dataclass
-class StyleConfig:
-    """Hyperparameters of a fusion-style run; written into the checkpoint's manifest. The defaults are
-    stage 1 of the shipped recipe; `make train-style` runs 1,700 steps of it, then stage 2 from
-    there: `init` = stage 1, 2,000 steps, `lr_decay`, `structure_weight` 1500, `colour_weight`
-    5e4, `style_jitter` 0.5 (bf16 where native)."""
-
-    width: int = 32
-    encoder_weights: str = "hed"
-    crop_size: int = 128
-    batch_size: int = 8
-    steps: int = 2000
-    learning_rate: float = 1e-4
-    d_learning_rate: float = 1e-4
-    lr_decay: bool = False  # both rates decay linearly to 0 over `steps`
-    init: str = ""  # a checkpoint folder (decoder.keras, discriminator.keras) to start from; "" = fresh
-    content_weight: float = 1.0
-    structure_weight: float = 0.0  # normalised content loss (losses.structure_loss) ...
-    structure_levels: str = "relu2_1,relu3_1"  # ... on these encoder levels, comma-separated
-    style_weight: float = 10.0
-    colour_weight: float = 0.0  # sliced Wasserstein distance of output and style colours (losses.colour_loss)
-    tv_weight: float = 10.0
-    adversarial_weight: float = 50.0
-    identity_weight: float = 0.0  # L1 of Dec(E(c)) vs c: the decoder must also reconstruct
-    skips: int = 3  # fused lower levels added into the decoder (relu3_1, relu2_1, relu1_1); 0 = relu4_1 only
-    discriminator_filters: int = 32
-    num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
-    style_jitter: float = 0.0  # probability that a style crop's colours are recoloured (style_jitter)
-    pictures: str = "bundled"  # training pictures: data.PICTURE_SOURCES, comma-separated
-    precision: str = "float32"
-    seed: int = 0
-
-    def __post_init__(self):
-        unknown = set(self.structure_levels.split(",")) - set(LEVELS)
-        if unknown:
-            raise ValueError(f"structure_levels must be among {LEVELS}, got {self.structure_levels!r}")
-        if not 0.0 <= self.style_jitter <= 1.0:
-            raise ValueError(f"style_jitter is a probability in [0, 1], got {self.style_jitter}")
-        if self.crop_size % 8:
-            raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")
+from gan_style.trainers.configs import StyleConfig
 
 
 class StyleTrainer(AdversarialTrainer):
@@ -124,13 +85,9 @@ class StyleTrainer(AdversarialTrainer):
 def build_style_trainer(config: StyleConfig) -> StyleTrainer:
     """The trainer of `config`: fresh networks, or with `config.init` the weights of a checkpoint
     folder (sha256-verified; its decoder must have the same width and skips); fresh optimizers."""
-    from gan_style.models.discriminator import build_patchgan_discriminator
-
     generator = FusionGenerator(config.width, "adain", config.encoder_weights, skips=config.skips)
     discriminator = build_patchgan_discriminator(3, config.discriminator_filters)
     if config.init:
-        from gan_style import checkpoints
-
         for network, file in ((generator.decoder, "decoder.keras"), (discriminator, "discriminator.keras")):
             network.set_weights(checkpoints.load_model(config.init, file).get_weights())
     trainer = StyleTrainer(generator, discriminator, config)
@@ -145,8 +102,6 @@ def build_style_trainer(config: StyleConfig) -> StyleTrainer:
 
 def folder_pictures(directory: str | Path | None) -> list[np.ndarray]:
     """Every readable image of `directory` as uint8 RGB (unreadable ones are skipped with a warning)."""
-    from gan_style.io import read_rgb_folder
-
     return list(read_rgb_folder(directory).values()) if directory else []
 
 
@@ -170,8 +125,6 @@ def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
     (`data.random_crops`); style crops come from a wider scale range, so textures appear at several
     sizes; with `config.style_jitter`, some are recoloured (`style_jitter`).
     """
-    from gan_style import data
-
     pictures = data.training_pictures(config.pictures)
     photos = {k: v for k, v in pictures.items() if k not in data.BUNDLED_TEXTURES}
     contents = list(photos.values()) + folder_pictures(content_dir)
@@ -198,9 +151,6 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
                 evaluate: bool = True) -> dict:
     """Train, then write `out_dir`: decoder.keras, discriminator.keras, samples.png, loss_curves.png
     and MANIFEST.json (with the style metrics on the held-out pairs). Returns the manifest."""
-    from gan_style import checkpoints, runtime
-    from gan_style.callbacks import LossCurves, TimeLimit
-
     start = time.time()
     config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
     keras.utils.set_random_seed(config.seed)
@@ -221,8 +171,6 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     checkpoints.save_model(trainer.discriminator, out_dir / "discriminator.keras")
     metrics = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.history.items()}}
     if evaluate:
-        from gan_style.style_eval import evaluate_style, style_pairs_grid
-
         generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=decoder, skips=config.skips)
         metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256, 512)))
         style_pairs_grid(generator, out_dir / "samples.png")

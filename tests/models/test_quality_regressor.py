@@ -81,7 +81,8 @@ def test_scoring_model_shares_weights_and_matches_the_full_model(tmp_path):
 @pytest.mark.parametrize("domain", ["digits", "rgb"])
 def test_shipped_regressor_scores_fall_as_corruption_grows(domain):
     from gan_style import artifacts, checkpoints
-    from gan_style.trainers.quality import QualityConfig, clean_images
+    from gan_style.clean import clean_images
+    from gan_style.trainers.configs import QualityConfig
 
     manifest = checkpoints.verify(f"quality_{domain}")
     config = QualityConfig.from_dict(manifest["config"])

@@ -46,8 +46,8 @@ def test_config_validates_domain_and_defaults_held_out_kinds():
 
 def test_all_kinds_trains_on_every_type_and_has_no_held_out_set():
     from gan_style.artifacts import RGB_ARTIFACTS
-    from gan_style.evaluate import evaluate_quality
     from gan_style.models.quality_regressor import build_quality_regressor
+    from gan_style.quality_eval import evaluate_quality
 
     config = QualityConfig(domain="rgb", all_kinds=True)
     assert config.held_out_kinds == () and config.train_kinds() == list(RGB_ARTIFACTS)
@@ -60,8 +60,9 @@ def test_all_kinds_trains_on_every_type_and_has_no_held_out_set():
 
 
 def test_hard_negatives_are_the_lowest_scored_fresh_clean_crops():
+    from gan_style.clean import clean_images
     from gan_style.models.quality_regressor import build_quality_regressor
-    from gan_style.trainers.quality import clean_images, mine_hard_negatives, training_dataset
+    from gan_style.trainers.quality import mine_hard_negatives, training_dataset
 
     config = QualityConfig(domain="rgb", width=4, batch_size=8, steps=10, hard_steps=5, hard_pool=24, hard_keep=6)
     regressor = build_quality_regressor(3, 8, 4)

@@ -5,8 +5,8 @@ import pytest
 import tensorflow as tf
 
 from gan_style.artifacts import ARTIFACTS, corrupt
+from gan_style.clean import clean_images
 from gan_style.repair_eval import masked_psnr
-from gan_style.trainers.quality import clean_images
 from gan_style.trainers.repair import RepairConfig, build_repair_trainer, training_dataset
 
 
