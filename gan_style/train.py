@@ -7,6 +7,10 @@ import dataclasses
 import shlex
 import sys
 
+from gan_style import runtime
+from gan_style.data import DataUnavailableError
+from gan_style.trainers.configs import ClassifierConfig, DCGANConfig, QualityConfig, RepairConfig, StyleConfig
+
 
 def _add_fields(parser: argparse.ArgumentParser, config_cls) -> None:
     """One --flag per dataclass field, typed and defaulted from the dataclass."""
@@ -28,11 +32,6 @@ def _config(config_cls, args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gan_style import runtime
-
-    runtime.quiet_tensorflow()  # before anything imports TensorFlow
-    from gan_style.trainers.classifier import ClassifierConfig
-
     parser = argparse.ArgumentParser(prog="python -m gan_style.train", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
     dcgan = sub.add_parser("dcgan", help="DCGAN on MNIST -> checkpoints/dcgan_mnist")
@@ -61,11 +60,6 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--data-dir", help="folder with MNIST IDX files")
         p.add_argument("--download", action="store_true", help="let tensorflow-datasets download MNIST")
         p.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2])
-    from gan_style.trainers.dcgan import DCGANConfig
-    from gan_style.trainers.quality import QualityConfig
-    from gan_style.trainers.repair import RepairConfig
-    from gan_style.trainers.style import StyleConfig
-
     _add_fields(repair, RepairConfig)
 
     _add_fields(style, StyleConfig)
@@ -73,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_fields(quality, QualityConfig)
     args = parser.parse_args(argv)
     command = "python -m gan_style.train " + shlex.join(sys.argv[1:] if argv is None else argv)
-    from gan_style.data import DataUnavailableError
+    runtime.quiet_tensorflow()  # arguments parsed; before the trainers import TensorFlow
 
     try:
         if args.what == "dcgan":
