@@ -42,9 +42,11 @@ demo: install
 
 lint: install
 	$(PY) -m ruff check gan_style tests bench
+	$(VENV)/bin/lint-imports
 
 test: install data
 	$(PY) -m ruff check gan_style tests bench
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 train-classifier: install
