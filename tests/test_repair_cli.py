@@ -23,7 +23,7 @@ def run(*args):
 
 
 def _digits(num):
-    from gan_style.trainers.quality import clean_images
+    from gan_style.clean import clean_images
 
     images, _ = clean_images("digits", "validation", num, seed=3)
     return ((images[..., 0] + 1) * 127.5).round().astype(np.uint8)
@@ -321,10 +321,28 @@ def test_rejected_images_come_back_unchanged_with_the_attempt_beside_them(tmp_pa
     assert entry["abnormal"] and not entry["accepted"] and entry["outcome"] == "rejected"
     assert entry["score_after"] == entry["score_before"]  # of the returned image: the input
     assert _same_pixels(entry["repaired"], tmp_path / "blotted.png")
-    if entry["attempt"]:  # written only when a repair scored higher than the input
-        assert not _same_pixels(entry["attempt"], tmp_path / "blotted.png") and "attempt.png" in entry["note"]
-    else:
-        assert not (tmp_path / "strict" / "blotted.attempt.png").exists()
+
+    # attempt.png is written exactly when a repair scored higher than the input: the shipped digit
+    # models at two thresholds, one where the best repair of this blot beats the input and stays
+    # under the threshold (0.9: 0.003 -> 0.43), one where no repair beats the input (0.99)
+    from gan_style.qc import QCPipeline
+    from gan_style.repair import repair_files
+
+    x = blotted[None, ..., None].astype(np.float32) / 127.5 - 1.0
+    for threshold, beaten in ((0.9, True), (0.99, False)):
+        pipeline = QCPipeline.from_pretrained("digits", threshold=threshold)
+        premise = pipeline.run(x)
+        assert premise.score_before[0] < threshold and bool(premise.masks[0].any()) == beaten
+        assert premise.score_after[0] < threshold and (premise.score_after[0] > premise.score_before[0]) == beaten
+        out = tmp_path / f"at{threshold}"
+        entry = repair_files([tmp_path / "blotted.png"], out, pipelines={"digits": pipeline})[0]
+        assert entry["abnormal"] and not entry["accepted"] and entry["outcome"] == "rejected"
+        assert entry["score_after"] == entry["score_before"]  # of the returned image: the input
+        assert _same_pixels(entry["repaired"], tmp_path / "blotted.png")
+        if beaten:
+            assert not _same_pixels(entry["attempt"], tmp_path / "blotted.png") and "attempt.png" in entry["note"]
+        else:
+            assert entry["attempt"] is None and not (out / "blotted.attempt.png").exists()
     assert "1 flagged, 0 repaired, 0 accepted, 1 rejected" in strict.stdout
 
 
