@@ -2,10 +2,10 @@
 
     python -m bench.robustness fuzz --files 1000     fuzzed files through one CLI run: tracebacks,
                                                      inputs changed, files missing from the report
-    python -m bench.robustness kills --kills 10      a 60-image run SIGKILLed at random points,
-                                                     resumed each time, then finished: rows for
-                                                     every finished image, valid outputs, temp
-                                                     files left, images redone
+    python -m bench.robustness kills --kills 10      a 60-image run SIGKILLed at random points while
+                                                     it processes images, resumed each time, then
+                                                     finished: rows for every finished image,
+                                                     valid outputs, temp files left, images redone
 
 Each prints one JSON object (and writes it with --out).
 """
@@ -145,10 +145,27 @@ def _valid_png(path: str) -> bool:
         return False
 
 
-def kills(num_kills: int, images: int = 60, seed: int = 0, low: float = 3.0, high: float | None = None) -> dict:
-    """SIGKILL a run of `images` photos `num_kills` times at uniform random times in [low, high] s
-    (each run after the first with --resume), then finish it with --resume. high None: 90% of
-    the time an uninterrupted run of the same images takes here (measured first)."""
+def _timed_run(command: list[str], journal: Path) -> tuple[float, float]:
+    """(seconds until the first report row, seconds in all) of an uninterrupted run."""
+    from gan_style.repair import Journal
+
+    started, first = time.perf_counter(), None
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    while process.poll() is None:
+        if first is None and journal.exists() and any("input" in r for r in Journal.read(journal)):
+            first = time.perf_counter() - started
+        time.sleep(0.1)
+    total = time.perf_counter() - started
+    return (total if first is None else first), total
+
+
+def kills(num_kills: int, images: int = 60, seed: int = 0) -> dict:
+    """SIGKILL a run of `images` photos `num_kills` times (each run after the first with
+    --resume), then finish it with --resume. Every kill lands while images are being processed:
+    an uninterrupted run of the same images measures the start-up time and the time per image
+    first, and the k-th kill comes after the start-up plus a uniform 1/4 to 1 of the time of the
+    run's share of the unfinished images (unfinished / kills left including the final run), so
+    work is left for every later kill."""
     from gan_style.repair import Journal
 
     rng = np.random.default_rng(seed)
@@ -156,13 +173,11 @@ def kills(num_kills: int, images: int = 60, seed: int = 0, low: float = 3.0, hig
         folder, out = Path(tmp) / "in", Path(tmp) / "out"
         folder.mkdir()
         _photos(folder, images)
-        full_run_s = None
-        if high is None:
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "gan_style.repair", str(folder), "--out", str(Path(tmp) / "full")],
-                           capture_output=True, env=ENV, timeout=3600)
-            full_run_s = time.perf_counter() - started
-            high = 0.9 * full_run_s
+        full = Path(tmp) / "full"
+        first_row_s, full_run_s = _timed_run(
+            [sys.executable, "-m", "gan_style.repair", str(folder), "--out", str(full)], full / "report.jsonl")
+        per_image_s = (full_run_s - first_row_s) / max(images - 1, 1)
+        startup_s = max(first_row_s - per_image_s, 0.0)
         runs, bad_rows = [], 0
         for k in range(num_kills + 1):
             done_before = {r["input"] for r in Journal.read(out / "report.jsonl") if "input" in r and not r["error"]}
@@ -170,7 +185,9 @@ def kills(num_kills: int, images: int = 60, seed: int = 0, low: float = 3.0, hig
             command = [sys.executable, "-m", "gan_style.repair", str(folder), "--out", str(out)]
             command += ["--resume"] if k else []
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
-            delay = float(rng.uniform(low, high)) if k < num_kills else None
+            unfinished = images - len(done_before)
+            share = unfinished / (num_kills - k + 1)  # images this run may finish before its kill
+            delay = startup_s + per_image_s * share * float(rng.uniform(0.25, 1.0)) if k < num_kills else None
             try:
                 process.wait(timeout=delay if delay is not None else 3600)
                 killed = False
@@ -184,13 +201,15 @@ def kills(num_kills: int, images: int = 60, seed: int = 0, low: float = 3.0, hig
                 files = [row[kind] for kind in ("repaired", "mask", "overlay", "attempt") if row.get(kind)]
                 bad_rows += not all(_valid_png(f) for f in files)
             temps = [p.name for p in out.glob(".*") if p.name != ".gan_style.repair.lock"]
-            runs.append({"kill_at_s": None if delay is None else round(delay, 1), "killed": killed,
+            runs.append({"unfinished_before": unfinished, "kill_at_s": None if delay is None else round(delay, 1),
+                         "killed": killed,
                          "rows_written": len(new), "redone_finished": len({r["input"] for r in new} & done_before),
                          "temp_entries_after": len(temps)})
         report = json.loads((out / "report.json").read_text())
         leftovers = [p.name for p in out.glob(".*")]
         return {
-            "images": images, "uninterrupted_run_s": full_run_s, "kill_window_s": [low, round(high, 1)],
+            "images": images, "uninterrupted_run_s": round(full_run_s, 1), "startup_s": round(startup_s, 1),
+            "per_image_s": round(per_image_s, 2), "kills_scheduled": num_kills,
             "kills": sum(r["killed"] for r in runs), "runs": runs,
             "final_report_rows": len(report), "final_errors": sum(bool(e["error"]) for e in report),
             "rows_with_invalid_outputs": bad_rows,
