@@ -146,17 +146,24 @@ def _valid_png(path: str) -> bool:
 
 
 def _timed_run(command: list[str], journal: Path) -> tuple[float, float]:
-    """(seconds until the first report row, seconds in all) of an uninterrupted run."""
+    """(start-up seconds, seconds per image) of an uninterrupted run: rows reach the report a batch
+    at a time, so both come from the times the row count grew (the slope from the first batch's
+    rows to the last's, and the first batch's time less its images at that rate)."""
     from gan_style.repair import Journal
 
-    started, first = time.perf_counter(), None
+    started, counts = time.perf_counter(), []
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     while process.poll() is None:
-        if first is None and journal.exists() and any("input" in r for r in Journal.read(journal)):
-            first = time.perf_counter() - started
+        rows = sum("input" in r for r in Journal.read(journal)) if journal.exists() else 0
+        if rows and (not counts or rows > counts[-1][1]):
+            counts.append((time.perf_counter() - started, rows))
         time.sleep(0.1)
-    total = time.perf_counter() - started
-    return (total if first is None else first), total
+    rows = sum("input" in r for r in Journal.read(journal))
+    if not counts or rows > counts[-1][1]:
+        counts.append((time.perf_counter() - started, rows))
+    (t0, n0), (t1, n1) = counts[0], counts[-1]
+    per_image = (t1 - t0) / (n1 - n0) if n1 > n0 else t0 / max(n0, 1)
+    return max(t0 - n0 * per_image, 0.0), per_image
 
 
 def kills(num_kills: int, images: int = 60, seed: int = 0) -> dict:
@@ -174,10 +181,10 @@ def kills(num_kills: int, images: int = 60, seed: int = 0) -> dict:
         folder.mkdir()
         _photos(folder, images)
         full = Path(tmp) / "full"
-        first_row_s, full_run_s = _timed_run(
+        started = time.perf_counter()
+        startup_s, per_image_s = _timed_run(
             [sys.executable, "-m", "gan_style.repair", str(folder), "--out", str(full)], full / "report.jsonl")
-        per_image_s = (full_run_s - first_row_s) / max(images - 1, 1)
-        startup_s = max(first_row_s - per_image_s, 0.0)
+        full_run_s = time.perf_counter() - started
         runs, bad_rows = [], 0
         for k in range(num_kills + 1):
             done_before = {r["input"] for r in Journal.read(out / "report.jsonl") if "input" in r and not r["error"]}
