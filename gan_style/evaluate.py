@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     from gan_style import runtime
 
     runtime.quiet_tensorflow()
-    from gan_style import checkpoints, io
+    from gan_style import checkpoints
     from gan_style.data import DataUnavailableError
 
     try:
@@ -121,15 +121,26 @@ def main(argv: list[str] | None = None) -> int:
                 report[domain] = evaluate_quality(checkpoints.load_model(name, "regressor.keras"), config, args.num)
                 print(format_quality(report[domain]))
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if args.out:
-        io.write_text(args.out, json.dumps(report, indent=2) + "\n")
+        return _failed(exc)
+    return _written(report, args.out)
+
+
+def _failed(exc: Exception) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _written(report: dict, out: str | None) -> int:
+    """Write `report` as JSON to `out` when given; the exit status."""
+    if out:
+        from gan_style import io
+
+        io.write_text(out, json.dumps(report, indent=2) + "\n")
     return 0
 
 
 def _main_independent(args, parser) -> int:
-    from gan_style import checkpoints, io, runtime
+    from gan_style import checkpoints, runtime
 
     try:
         sizes = tuple(int(v) for v in args.sizes.split(","))
@@ -153,11 +164,8 @@ def _main_independent(args, parser) -> int:
             if args.record:
                 _record(args.checkpoint or f"quality_{domain}", parts, args.argv)
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if args.out:
-        io.write_text(args.out, json.dumps(report, indent=2) + "\n")
-    return 0
+        return _failed(exc)
+    return _written(report, args.out)
 
 
 def _record(checkpoint: str, parts: dict, argv: list[str]) -> None:

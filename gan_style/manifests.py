@@ -19,7 +19,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from gan_style.io import atomic_path, write_text
+from gan_style.io import atomic_path, sha256_file, write_text
 
 MANIFEST = "MANIFEST.json"
 
@@ -37,12 +37,7 @@ def path(name: str) -> Path:
     return root() / name
 
 
-def sha256(file: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(file, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+sha256 = sha256_file  # hex sha256 of a file's bytes
 
 
 def save_model(model, file: str | os.PathLike) -> Path:
