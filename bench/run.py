@@ -339,7 +339,9 @@ def quality_section(reports: dict) -> list[str]:
         if "error" in m:
             rows.append({"domain": m["domain"], "set": f"missing: {m['error']}"})
             continue
-        for name in ("seen", "held_out"):
+        for name in ("seen", "held_out"):  # held_out: only models trained without some types
+            if name not in m:
+                continue
             r = m[name]
             rows.append({"domain": m["domain"], "set": f"{name}: {', '.join(r['kinds'])}", "auroc": r["auroc"],
                          "detect": r["detection_rate"], "iou": r["pixel_iou"], "f1": r["pixel_f1"],
