@@ -330,6 +330,16 @@ def fit_long_side(image: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize(size, Image.LANCZOS))
 
 
+def shape_batches(images: list[np.ndarray], batch_size: int) -> list[list[int]]:
+    """Indices of `images` (arrays of any shapes) in batches of at most `batch_size` that share
+    one shape, so pictures of several sizes can be stacked and run batch by batch."""
+    groups: dict[tuple, list[int]] = {}
+    for i, image in enumerate(images):
+        groups.setdefault(image.shape, []).append(i)
+    return [indices[start:start + batch_size] for indices in groups.values()
+            for start in range(0, len(indices), batch_size)]
+
+
 def package_pictures(package: str, max_side: int = MAX_PICTURE_SIDE) -> dict[str, np.ndarray]:
     """The PACKAGE_PICTURES of one Debian package, keyed "<package>:<file stem>" (or the folder
     that tells apart files of one name)."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from gan_style import metrics
+from gan_style.data import shape_batches
 from gan_style.independent import CorruptedSet
 
 CLEAN_DB = 45.0  # a clean picture returned this close to its input counts as untouched
@@ -43,22 +44,16 @@ def run_pipeline(pipeline, images: list[np.ndarray], batch_size: int = 8) -> dic
     out = {"score_before": np.zeros(n), "score_after": np.zeros(n), "abnormal": np.zeros(n, bool),
            "accepted": np.zeros(n, bool), "passes": np.zeros(n, int), "located": [None] * n, "pixels": [None] * n,
            "returned": [None] * n}
-    groups: dict[tuple, list[int]] = {}
-    for i, image in enumerate(images):
-        groups.setdefault(image.shape, []).append(i)
-    for indices in groups.values():
-        for start in range(0, len(indices), batch_size):
-            chunk = indices[start:start + batch_size]
-            batch = np.stack([to_domain(images[i], pipeline.domain) for i in chunk])
-            result = pipeline.run(batch)
-            for j, i in enumerate(chunk):
-                out["score_before"][i], out["score_after"][i] = result.score_before[j], result.score_after[j]
-                out["abnormal"][i], out["accepted"][i] = result.abnormal[j], result.accepted[j]
-                out["passes"][i] = result.passes[j]
-                out["located"][i] = result.located(j)[0]
-                out["pixels"][i] = result.located_pixels[j]
-                # what the CLI writes as repaired.png: a rejected picture comes back as it came in
-                out["returned"][i] = to_uint8(result.repaired[j]) if result.accepted[j] else images[i]
+    for chunk in shape_batches(images, batch_size):
+        result = pipeline.run(np.stack([to_domain(images[i], pipeline.domain) for i in chunk]))
+        for j, i in enumerate(chunk):
+            out["score_before"][i], out["score_after"][i] = result.score_before[j], result.score_after[j]
+            out["abnormal"][i], out["accepted"][i] = result.abnormal[j], result.accepted[j]
+            out["passes"][i] = result.passes[j]
+            out["located"][i] = result.located(j)[0]
+            out["pixels"][i] = result.located_pixels[j]
+            # what the CLI writes as repaired.png: a rejected picture comes back as it came in
+            out["returned"][i] = to_uint8(result.repaired[j]) if result.accepted[j] else images[i]
     return out
 
 
@@ -110,6 +105,7 @@ def evaluate_set(pipeline, data: CorruptedSet, classifier=None, baselines: bool 
     """Issue 27's numbers for `pipeline` on `data` (module docstring); `classifier` (digits):
     the MNIST classifier for the class-change rate."""
     from gan_style.io import to_uint8
+    from gan_style.repair import to_domain
 
     clean, bad = run_pipeline(pipeline, data.clean), run_pipeline(pipeline, data.corrupted)
     stylised = np.array([bool(s) for s in data.stylised])
@@ -137,7 +133,7 @@ def evaluate_set(pipeline, data: CorruptedSet, classifier=None, baselines: bool 
     repair = {"corrupted": _summary(before, before), "pipeline": _summary(after, before)}
     if baselines:
         for name, inpaint in oracle_inpainters(pipeline).items():
-            outputs = [to_uint8(inpaint(_to_domain(x, pipeline.domain), m))
+            outputs = [to_uint8(inpaint(to_domain(x, pipeline.domain), m))
                        for x, m in zip(data.corrupted, data.masks, strict=True)]
             repair[name] = _summary([box_quality(o, c, m) for o, c, m in zip(outputs, data.clean, data.masks,
                                                                               strict=True)], before)
@@ -153,12 +149,6 @@ def evaluate_set(pipeline, data: CorruptedSet, classifier=None, baselines: bool 
             data.names, data.kinds, data.stylised, clean["score_before"], bad["score_before"], clean["abnormal"],
             bad["abnormal"], bad["accepted"], bad["passes"], strict=True)]
     return report
-
-
-def _to_domain(image: np.ndarray, domain: str) -> np.ndarray:
-    from gan_style.repair import to_domain
-
-    return to_domain(image, domain)
 
 
 def _summary(scores: list[tuple[float, float]], before: list[tuple[float, float]]) -> dict:

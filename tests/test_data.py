@@ -144,3 +144,8 @@ def test_picture_packages_split_and_corpus():
     assert not set(validation) & set(corpus)
     with pytest.raises(ValueError, match="got 'mate-backgrounds'"):
         data.package_pictures("mate-backgrounds")
+
+
+def test_shape_batches_group_pictures_of_one_shape():
+    images = [np.zeros(s) for s in ((4, 5, 3), (6, 5, 3), (4, 5, 3), (4, 5, 3), (6, 5, 3))]
+    assert data.shape_batches(images, 2) == [[0, 2], [3], [1, 4]]

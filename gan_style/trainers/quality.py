@@ -107,14 +107,9 @@ def global_scores(regressor: keras.Model, images: list[np.ndarray]) -> np.ndarra
     """The regressor's global score of uint8 RGB pictures of any sizes (grouped by shape)."""
     model = scoring_model(regressor)
     scores = np.zeros(len(images))
-    groups: dict[tuple, list[int]] = {}
-    for i, image in enumerate(images):
-        groups.setdefault(image.shape, []).append(i)
-    for indices in groups.values():
-        for start in range(0, len(indices), 16):
-            chunk = indices[start:start + 16]
-            batch = np.stack([images[i] for i in chunk]).astype(np.float32) / 127.5 - 1.0
-            scores[chunk] = model.predict(batch, verbose=0)["global_score"][:, 0]
+    for chunk in data.shape_batches(images, 16):
+        batch = np.stack([images[i] for i in chunk]).astype(np.float32) / 127.5 - 1.0
+        scores[chunk] = model.predict(batch, verbose=0)["global_score"][:, 0]
     return scores
 
 
