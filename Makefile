@@ -21,7 +21,7 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 # Debian's data packages: full Fashion-MNIST (IDX files); photo and artwork packages for the RGB
-# models, split by package (gan_style/data.py): train on opencv-doc, lomiri-wallpapers-16.04 and
+# models, split by package (gan_style/core/data.py): train on opencv-doc, lomiri-wallpapers-16.04 and
 # desktop-base, choose thresholds on ukui-wallpapers, lomiri-wallpapers-20.04, sway-backgrounds and
 # visp-images-data; mate-backgrounds, plasma-workspace-wallpapers and gnome-backgrounds are only
 # for the independent evaluation (evaluate quality). Needs root and apt; elsewhere say so and go on.
@@ -94,7 +94,7 @@ train-style: install
 # Repair U-Nets (gated convolutions, a residual on a push-pull/Laplace fill) on simulated-artifact
 # and free-form holes; the manifests carry repair quality on validation images (true masks). RGB:
 # chosen for PSNR on held-out photos (L2, varied crops, no perceptual/style terms); measured, its
-# residual adds nothing to the fill there (see gan_style/trainers/repair.py).
+# residual adds nothing to the fill there (see gan_style/qc/repair_trainer.py).
 train-repair: install
 	$(PY) -m gan_style.train repair --domain digits --out checkpoints/repair_digits --width 16 --steps 1500 $(REPAIR_FLAGS)
 	$(PY) -m gan_style.train repair --domain rgb --out checkpoints/repair_rgb --width 16 --batch-size 12 \

@@ -13,8 +13,8 @@ from bench.harness import measure_memory, time_call
 
 
 def _networks(base_filters: int):
-    from gan_style.models.dcgan_generator import build_dcgan_generator
-    from gan_style.models.discriminator import build_discriminator
+    from gan_style.gan.discriminator import build_discriminator
+    from gan_style.gan.generator import build_dcgan_generator
 
     return build_dcgan_generator(100, base_filters), build_discriminator(base_filters=base_filters)
 
@@ -50,7 +50,7 @@ def ours_step(batch_size: int, mode: str, base_filters: int = 64, ema: bool = Fa
     """Our DCGANTrainer.train_step via train_on_batch; mode: eager | function | xla | bf16."""
     import keras
 
-    from gan_style.trainers.dcgan import DCGANConfig, build_dcgan_trainer
+    from gan_style.gan.trainer import DCGANConfig, build_dcgan_trainer
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if mode == "bf16" else "float32")
     config = DCGANConfig(latent_dim=100, categories=0, base_filters=base_filters, batch_size=batch_size, augment="",
@@ -88,8 +88,8 @@ def epoch_time(base_filters: int = 64, max_steps: int | None = None) -> dict:
 
     import keras
 
-    from gan_style import data, runtime
-    from gan_style.trainers.dcgan import DCGANConfig, build_dcgan_trainer
+    from gan_style.core import data, runtime
+    from gan_style.gan.trainer import DCGANConfig, build_dcgan_trainer
 
     config = DCGANConfig(base_filters=base_filters, precision=runtime.auto_precision())
     keras.mixed_precision.set_global_policy(config.precision)
@@ -110,7 +110,7 @@ def generation(num: int = 5000, batch_size: int = 500, repeats: int = 5) -> list
     """Samples/s of the shipped generator: `predict` vs a direct tf.function call."""
     import tensorflow as tf
 
-    from gan_style import checkpoints
+    from gan_style.core import checkpoints
 
     generator = checkpoints.load_model("dcgan_mnist", "generator.keras")
     z = np.random.default_rng(0).standard_normal((num, generator.input_shape[-1])).astype("float32")
@@ -128,7 +128,7 @@ def generation(num: int = 5000, batch_size: int = 500, repeats: int = 5) -> list
 
 def scaling_point(args: dict) -> dict:
     """One isolated point: our train_step (tf.function) at batch `args['batch']`, time + peak RSS."""
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
     step = ours_step(args["batch"], "function", args.get("base_filters", 64))

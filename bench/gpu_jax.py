@@ -46,7 +46,7 @@ def run() -> dict:
     import keras
     import numpy as np
 
-    from gan_style import checkpoints
+    from gan_style.core import checkpoints
 
     device = jax.devices()[0]
     rng = np.random.default_rng(0)

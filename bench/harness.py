@@ -74,7 +74,7 @@ def machine() -> dict:
     import keras
     import tensorflow as tf
 
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     cpu = platform.processor()
     try:

@@ -29,8 +29,8 @@ PICTURES = ("chelsea", "grace_hopper", "clock", "gravel")  # the RGB pipeline's 
 def make_photo(side: int) -> np.ndarray:
     """uint8 (side, side, 3): a 2 x 2 mosaic of the held-out pictures, each resized to side / 2,
     with one flat green hole of side / 16 px near the centre of the first."""
-    from gan_style import data
-    from gan_style.style_eval import resize_to
+    from gan_style.core import data
+    from gan_style.style.eval import resize_to
 
     half = side // 2
     tiles = [resize_to(np.asarray(data.bundled_image(name))[..., :3] if np.asarray(data.bundled_image(name)).ndim == 3
@@ -69,7 +69,7 @@ def measure(image_path: Path, out_dir: Path, repair: bool, extra: tuple[str, ...
 
 def rows(sides: tuple[int, ...], modes: tuple[bool, ...] = (False, True)) -> list[dict]:
     """Peak RSS and time vs side, for --no-repair and repair."""
-    from gan_style.io import write_png
+    from gan_style.core.io import write_png
 
     results = []
     with tempfile.TemporaryDirectory() as tmp:

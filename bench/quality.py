@@ -15,10 +15,10 @@ from bench.harness import measure_memory, time_call
 def _regressor(domain: str, width: int | None):
     """What the QC pipeline runs to assess: the shipped regressor's scoring part (global score +
     score map, no pixel head), or that of a fresh one of `width` (tiny runs, or before training)."""
-    from gan_style.models.quality_regressor import build_quality_regressor, scoring_model
+    from gan_style.qc.regressor import build_quality_regressor, scoring_model
 
     if width is None:
-        from gan_style import checkpoints
+        from gan_style.core import checkpoints
 
         return scoring_model(checkpoints.load_model(f"quality_{domain}", "regressor.keras"))
     return scoring_model(build_quality_regressor(1 if domain == "digits" else 3, 4 if domain == "digits" else 8, width))
@@ -47,7 +47,7 @@ def assess_throughput(batches: dict, repeats: int = 5, width: int | None = None)
 
 def side_point(args: dict) -> dict:
     """One isolated point: RGB assessment of a (1, side, side, 3) image, time + peak RSS."""
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
     import tensorflow as tf
@@ -66,9 +66,9 @@ if __name__ == "__main__":
 
 def evaluate_shipped(tiny: bool) -> dict:
     """`evaluate_quality` on each shipped regressor (tiny: RGB only, 16 images, no real failures)."""
-    from gan_style import checkpoints
-    from gan_style.quality_eval import evaluate_quality
-    from gan_style.trainers.configs import QualityConfig
+    from gan_style.core import checkpoints
+    from gan_style.qc.configs import QualityConfig
+    from gan_style.qc.quality_eval import evaluate_quality
 
     reports = {}
     for domain in ("rgb",) if tiny else ("digits", "rgb"):

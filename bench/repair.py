@@ -14,7 +14,7 @@ from bench.harness import measure_memory, time_call
 
 
 def _pipeline(domain: str, tiny: bool, compiled: bool = True):
-    from gan_style.qc import QCPipeline
+    from gan_style.qc.pipeline import QCPipeline
 
     if not tiny:
         pipeline = QCPipeline.from_pretrained(domain)
@@ -22,8 +22,8 @@ def _pipeline(domain: str, tiny: bool, compiled: bool = True):
             pipeline = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain,
                                   compiled=False, texture=pipeline.texture, texture_cell=pipeline.texture_cell)
         return pipeline
-    from gan_style.models.quality_regressor import build_quality_regressor
-    from gan_style.models.repair_unet import build_repair_unet
+    from gan_style.qc.regressor import build_quality_regressor
+    from gan_style.qc.repair_unet import build_repair_unet
 
     channels, stride = (1, 4) if domain == "digits" else (3, 8)
     return QCPipeline(build_quality_regressor(channels, stride, 8), build_repair_unet(channels, 4, 2),
@@ -32,8 +32,8 @@ def _pipeline(domain: str, tiny: bool, compiled: bool = True):
 
 def quality(tiny: bool) -> dict:
     """`evaluate_repair` with the baselines and the shipped pipeline, per domain."""
-    from gan_style import checkpoints
-    from gan_style.repair_eval import evaluate_repair
+    from gan_style.core import checkpoints
+    from gan_style.qc.repair_eval import evaluate_repair
 
     reports = {}
     for domain in ("digits", "rgb"):
@@ -45,8 +45,8 @@ def quality(tiny: bool) -> dict:
         num = 16 if tiny else (500 if domain == "digits" else 160)
         reports[domain] = evaluate_repair(pipeline.repairer, domain, num=num, pipeline=pipeline)
         if domain == "rgb":  # the same pipeline without the exemplar texture (`--smooth`), same images
-            from gan_style.qc import QCPipeline
-            from gan_style.repair_eval import pipeline_numbers, validation_set
+            from gan_style.qc.pipeline import QCPipeline
+            from gan_style.qc.repair_eval import pipeline_numbers, validation_set
 
             clean, corrupted, _, _ = validation_set(domain, num)
             smooth = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain)
@@ -75,7 +75,7 @@ def throughput(batches: dict, repeats: int = 3, tiny: bool = False) -> list[dict
                     row["speedup_vs_eager"] = eager[stage] / timing["median_s"]
                 rows.append(row)
         if domain == "rgb":  # the same compiled pipeline without the exemplar texture (`--smooth`)
-            from gan_style.qc import QCPipeline
+            from gan_style.qc.pipeline import QCPipeline
 
             p = _pipeline(domain, tiny)
             smooth = QCPipeline(p.regressor, p.repairer, p.threshold, domain)
@@ -92,8 +92,8 @@ def one_artifact(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False) -
     import tensorflow as tf
     from skimage import data
 
-    from gan_style.artifacts import corrupt
-    from gan_style.qc import QCPipeline
+    from gan_style.qc.artifacts import corrupt
+    from gan_style.qc.pipeline import QCPipeline
 
     base = _pipeline("rgb", tiny)
     photo = data.chelsea().astype(np.float32) / 127.5 - 1.0
@@ -115,12 +115,12 @@ def one_artifact(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False) -
 def photo_scale(sides: dict[int, int], tiny: bool = False) -> list[dict]:
     """RGB validation crops at photo sizes (side -> images: as many clean as corrupted, every
     artifact kind in turn), through the compiled pipeline scored at one scale (the default) and at
-    `qc.RGB_SCALES` (`--multi-scale`): clean images flagged and returned at >= 45 dB, corrupted ones
+    `qc.pipeline.RGB_SCALES` (`--multi-scale`): clean images flagged and returned at >= 45 dB, corrupted ones
     flagged, fixed, their PSNR to the originals, the share of the true mask repaired, s/image."""
     import time
 
-    from gan_style.qc import RGB_SCALES, QCPipeline
-    from gan_style.repair_eval import pipeline_numbers, validation_set
+    from gan_style.qc.pipeline import RGB_SCALES, QCPipeline
+    from gan_style.qc.repair_eval import pipeline_numbers, validation_set
 
     base = _pipeline("rgb", tiny)
     min_side = 32 if tiny else base.min_side  # tiny: 64 px crops, so that scale 2 is used at all
@@ -141,13 +141,13 @@ def photo_scale(sides: dict[int, int], tiny: bool = False) -> list[dict]:
 def directory_point(args: dict) -> dict:
     """One isolated point: `repair_files` over a folder of `num` digit PNGs (real MNIST digits,
     a third with a blob); peak memory above the start, seconds, images/s."""
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
     import time
 
-    from gan_style.clean import clean_images
-    from gan_style.io import to_uint8, write_png
+    from gan_style.core.io import to_uint8, write_png
+    from gan_style.qc.clean import clean_images
     from gan_style.repair import repair_files
 
     pipelines = {"digits": _pipeline("digits", args.get("tiny", False))}

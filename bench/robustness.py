@@ -119,8 +119,8 @@ def _kinds(messages) -> dict[str, int]:
 
 def _photos(folder: Path, num: int, side: int = 192) -> None:
     """`num` RGB crops of the held-out pictures, every third with a flat hole (repaired slowly)."""
-    from gan_style import data
-    from gan_style.io import write_png
+    from gan_style.core import data
+    from gan_style.core.io import write_png
 
     rng = np.random.default_rng(0)
     pictures = [np.asarray(data.bundled_image(n)) for n in ("chelsea", "coffee", "astronaut", "rocket")]

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bench import dcgan, memory, quality, repair, style
 from bench.harness import machine, run_isolated
-from gan_style import io
-from gan_style.failures import FAILURE_SETS
+from gan_style.core import io
+from gan_style.qc.failures import FAILURE_SETS
 
 FAILURE_LABELS = {"early_gan_samples": "real early-epoch GAN samples",
                   "early_decoder_outputs": "real under-trained decoder outputs"}
@@ -32,7 +32,7 @@ PEERS = {  # import name -> what it is compared with (issues 3, 5)
 
 
 def run(tiny: bool, out_dir: Path | None = None) -> dict:
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
     started = time.time()

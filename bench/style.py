@@ -13,7 +13,7 @@ from bench.harness import measure_memory, time_call
 
 
 def _generator(width: int | None):
-    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.style.fusion_generator import FusionGenerator
 
     if width is None:
         return FusionGenerator.from_pretrained()
@@ -24,7 +24,7 @@ def _generator(width: int | None):
 
 
 def _methods(generator, gatys_steps: int, with_gatys: bool) -> dict:
-    from gan_style import style_eval
+    from gan_style.style import eval as style_eval
 
     methods = {
         "ours adain a=1.0": (generator, 1.0, "adain"),
@@ -43,8 +43,8 @@ def compare(sizes=(256, 512), gatys_size: int = 256, gatys_steps: int = 300, rep
             width: int | None = None, grid_path=None) -> dict:
     """Quality and seconds per image of every method; Gatys only at `gatys_size` (it optimises
     per image: minutes at 512 px here). Writes the picture grid (at gatys_size) to `grid_path`."""
-    from gan_style import style_eval
-    from gan_style.io import write_png
+    from gan_style.core.io import write_png
+    from gan_style.style import eval as style_eval
 
     generator = _generator(width)
     fast = {k: v for k, v in _methods(generator, gatys_steps, False).items()}
@@ -74,7 +74,7 @@ def breakdown(side: int = 512, repeats: int = 3, width: int | None = None) -> di
     """Where our time goes at `side` px: encoder (content + style) vs decoder, each a tf.function."""
     import tensorflow as tf
 
-    from gan_style.models.fusion_generator import adain
+    from gan_style.style.fusion_generator import adain
 
     generator = _generator(width)
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (1, side, side, 3)).astype("float32"))
@@ -93,10 +93,11 @@ def breakdown(side: int = 512, repeats: int = 3, width: int | None = None) -> di
 
 def memory_point(args: dict) -> dict:
     """One isolated point: a method on one pair at `size`; peak memory of the first call + seconds."""
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
-    from gan_style import data, style_eval
+    from gan_style.core import data
+    from gan_style.style import eval as style_eval
 
     generator = _generator(args.get("width"))
     methods = _methods(generator, args.get("gatys_steps", 300), args["method"].startswith("Gatys"))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan_style import data
-from gan_style.qc import QCPipeline
+from gan_style.core import data
+from gan_style.qc.pipeline import QCPipeline
 
 
 def main(sides=(64, 96, 128, 192, 256), num: int = 100) -> None:

@@ -17,11 +17,11 @@ import json
 
 import numpy as np
 
-from gan_style import metrics
-from gan_style.artifacts import RGB_ARTIFACTS
+from gan_style.core import metrics
 from gan_style.evaluate import corrupted_sets
-from gan_style.models.encoder import LEVELS, build_encoder
-from gan_style.trainers.quality import QualityConfig, clean_images
+from gan_style.qc.artifacts import RGB_ARTIFACTS
+from gan_style.qc.regressor_trainer import QualityConfig, clean_images
+from gan_style.style.encoder import LEVELS, build_encoder
 
 
 def main() -> dict:

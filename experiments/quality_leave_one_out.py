@@ -17,8 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-from gan_style.artifacts import RGB_ARTIFACTS
-from gan_style.trainers.quality import HELD_OUT_KINDS, QualityConfig, train_quality
+from gan_style.qc.artifacts import RGB_ARTIFACTS
+from gan_style.qc.regressor_trainer import HELD_OUT_KINDS, QualityConfig, train_quality
 
 
 def main() -> dict:

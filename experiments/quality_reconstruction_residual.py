@@ -25,10 +25,10 @@ import json
 import numpy as np
 import tensorflow as tf
 
-from gan_style import checkpoints, metrics
-from gan_style.artifacts import RGB_ARTIFACTS
+from gan_style.core import checkpoints, metrics
 from gan_style.evaluate import corrupted_sets
-from gan_style.trainers.quality import QualityConfig, clean_images
+from gan_style.qc.artifacts import RGB_ARTIFACTS
+from gan_style.qc.regressor_trainer import QualityConfig, clean_images
 
 CELLS = (4, 8, 16)
 SIDE = 64

@@ -13,9 +13,9 @@ import sys
 
 import numpy as np
 
-from gan_style import checkpoints, metrics
+from gan_style.core import checkpoints, metrics
 from gan_style.evaluate import corrupted_sets
-from gan_style.trainers.quality import QualityConfig, clean_images
+from gan_style.qc.regressor_trainer import QualityConfig, clean_images
 
 VIEWS = {"id": lambda x: x, "lr": lambda x: x[:, :, ::-1], "ud": lambda x: x[:, ::-1],
          "both": lambda x: x[:, ::-1, ::-1], "transpose": lambda x: np.swapaxes(x, 1, 2)}

@@ -16,9 +16,9 @@ import sys
 
 import numpy as np
 
-from gan_style import checkpoints
-from gan_style.qc import QCPipeline
-from gan_style.repair_eval import pipeline_numbers, score_inpainting, unet_inpainter, validation_set
+from gan_style.core import checkpoints
+from gan_style.qc.pipeline import QCPipeline
+from gan_style.qc.repair_eval import pipeline_numbers, score_inpainting, unet_inpainter, validation_set
 
 SIDES = {"digits": {28: 500}, "rgb": {64: 160, 128: 70, 256: 70}}
 

@@ -18,8 +18,8 @@ import json
 
 import numpy as np
 
-from gan_style.qc import QCPipeline
-from gan_style.repair_eval import capped_psnr, validation_set
+from gan_style.qc.pipeline import QCPipeline
+from gan_style.qc.repair_eval import capped_psnr, validation_set
 
 SIZES = {"digits": 500, "rgb": 160}
 FRACTIONS = (1.0, 0.5, 0.25, 0.1, 0.05, 0.02)  # t_r as a fraction of the shipped t

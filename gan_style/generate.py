@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_style import checkpoints, io, viz
-from gan_style.checkpoints import CheckpointError
-from gan_style.dcgan_eval import sample_images  # noqa: F401 - part of this module's API (README)
+from gan_style.core import checkpoints, io, viz
+from gan_style.core.checkpoints import CheckpointError
+from gan_style.gan.eval import sample_images  # noqa: F401 - part of this module's API (README)
 
 MAX_NUM = 1_000_000  # 28x28 PNGs: about 0.3 GB of files; one folder should not hold more
 MAX_SEED = 2**63 - 1
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--seed must be in [0, 2**63 - 1], got {args.seed}")
     if Path(args.out).exists() and not Path(args.out).is_dir():
         parser.error(f"--out {args.out} exists and is not a directory")
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
     try:

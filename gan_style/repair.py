@@ -35,12 +35,13 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_style.io import (
+from gan_style.core.io import (
     DEFAULT_MAX_PIXELS,
     ImageError,
     read_image,
     scan_inputs,
     sha256_file,
+    to_domain,
     to_uint8,
     write_png,
     write_text,
@@ -324,16 +325,6 @@ class Journal:
 # images
 
 
-def to_domain(image: np.ndarray, domain: str) -> np.ndarray:
-    """uint8 (H, W, 1|3) -> float32 (H, W, C) in [-1, 1], C = 1 for digits (RGB averaged), 3 for RGB."""
-    x = image.astype(np.float32) / 127.5 - 1.0
-    if domain == "digits" and x.shape[-1] == 3:
-        return x.mean(axis=-1, keepdims=True)
-    if domain == "rgb" and x.shape[-1] == 1:
-        return np.repeat(x, 3, axis=-1)
-    return x
-
-
 def overlay(image: np.ndarray, badness: np.ndarray, mask: np.ndarray, rows: int = 512) -> np.ndarray:
     """Heat map over the image: uint8 (H, W, 3). Red in proportion to badness (H, W) in [0, 1]
     (1 - the region's score), abnormal regions outlined in yellow. Computed `rows` rows at a time,
@@ -373,7 +364,7 @@ def _batches(paths: list[Path], todo: list[int], domain: str, batch_size: int, m
     batches of at most `batch_size` images and `BATCH_PIXELS` pixels: yields (indices, domain,
     float32 batch (B, H, W, C), [uint8 input (H, W, 1|3)]). An image larger than a tile is a batch
     of its own (run in tiles). Unreadable or too small files go to `errors`, sha256s to `hashes`."""
-    from gan_style.qc import detect_domain
+    from gan_style.qc.pipeline import detect_domain
 
     group: list[int] = []
     images: list[np.ndarray] = []
@@ -425,7 +416,7 @@ def stream(paths: list[Path], domain: str = "auto", batch_size: int = 64, max_pi
 
 def _settings_key(**settings) -> str:
     """sha256 of the settings that change an image's outputs, with the shipped checkpoints' digests."""
-    from gan_style import checkpoints
+    from gan_style.core import checkpoints
 
     files = {}
     for name in ("quality_digits", "quality_rgb", "repair_digits", "repair_rgb"):
@@ -436,7 +427,7 @@ def _settings_key(**settings) -> str:
 
 
 def _run_batch(pipeline, batch: np.ndarray, repair: bool, max_passes, threshold):
-    from gan_style import tiles
+    from gan_style.qc import tiles
 
     if len(batch) == 1 and not tiles.fits(batch.shape[1:]):
         return tiles.run_tiled(pipeline, batch[0], repair=repair, max_passes=max_passes, threshold=threshold)
@@ -446,7 +437,7 @@ def _run_batch(pipeline, batch: np.ndarray, repair: bool, max_passes, threshold)
 def _finish(plan: Plan, i: int, j: int, domain: str, result, raw: np.ndarray, x: np.ndarray, repair: bool,
             sha: str | None) -> dict:
     """Write image i's outputs (batch position j) and return its report row."""
-    from gan_style.regions import pixel_scores
+    from gan_style.qc.regions import pixel_scores
 
     path = plan.paths[i]
     note = digit_note(raw) if domain == "digits" else None
@@ -513,8 +504,8 @@ def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", thresh
     input, in order, then one per skipped path).
 
     pipelines: domain -> QCPipeline (default: `QCPipeline.from_pretrained` with `unmarked`,
-    `texture` (None: on for RGB) and `scales` (`qc.RGB_SCALES`: `--multi-scale`), loaded on first use).
-    max_passes: None = the pipeline's (`qc.MAX_PASSES` for shipped ones). resume: keep the rows of
+    `texture` (None: on for RGB) and `scales` (`qc.pipeline.RGB_SCALES`: `--multi-scale`), loaded on first use).
+    max_passes: None = the pipeline's (`qc.pipeline.MAX_PASSES` for shipped ones). resume: keep the rows of
     a previous run (its JSON Lines report) whose input, settings and outputs are unchanged.
     progress: callable(done, total) called after each batch. stop_requested: callable -> exit
     status or None, asked before each batch (`main` sets it from SIGINT/SIGTERM). Raises `UsageError` before any work
@@ -535,7 +526,7 @@ def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", thresh
 
 def _run(plan, settings, resume, domain, threshold, max_passes, repair, max_pixels, batch_size, pipelines,
          unmarked, texture, scales, progress, stop_requested) -> list[dict]:
-    from gan_style.qc import QCPipeline
+    from gan_style.qc.pipeline import QCPipeline
 
     key = _settings_key(**settings) if pipelines is None else None
     journal = Journal(plan.journal, resume)
@@ -718,10 +709,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with stop.installed():
-            from gan_style import runtime
+            from gan_style.core import runtime
 
             runtime.quiet_tensorflow()
-            from gan_style.qc import RGB_SCALES
+            from gan_style.qc.pipeline import RGB_SCALES
 
             report = repair_files(args.inputs, args.out, args.domain, args.threshold, args.max_passes,
                                   not args.no_repair, args.max_pixels, args.batch_size, unmarked=args.unmarked,

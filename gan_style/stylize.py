@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gan_style.io import ImageError, list_images, read_image, write_png
-from gan_style.style_eval import STYLE_SIDE, WORK_SIDE, ours, resize_long_side
+from gan_style.core.io import ImageError, list_images, read_image, write_png
+from gan_style.style.eval import STYLE_SIDE, WORK_SIDE, ours, resize_long_side
 
 MIN_SIDE = 16  # px: the encoder's relu3_1 is 4x smaller; a style or content under it cannot be read
 MAX_SIDE = 4096  # px for --size, --style-size, --work-size: the decoder's memory grows with the square
@@ -40,7 +40,7 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
     linear always at `size`; a content over `work_side` px is rendered at `work_side` and resized
     to `size` (None: rendered at `size`).
     """
-    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.style.fusion_generator import FusionGenerator
 
     generator = generator or FusionGenerator.from_pretrained(fusion=fusion)
     render = ours(generator, alpha, fusion, style_side, work_side)
@@ -100,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     if not contents or not styles:
         parser.error("no images found in " + (args.content if not contents else args.style))
 
-    from gan_style import runtime
+    from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
-    from gan_style.checkpoints import CheckpointError
+    from gan_style.core.checkpoints import CheckpointError
 
     try:
         errors = stylize_files(contents, styles, Path(args.out), args.alpha, args.fusion, args.size,

@@ -7,9 +7,11 @@ import dataclasses
 import shlex
 import sys
 
-from gan_style import runtime
-from gan_style.data import DataUnavailableError
-from gan_style.trainers.configs import ClassifierConfig, DCGANConfig, QualityConfig, RepairConfig, StyleConfig
+from gan_style.core import runtime
+from gan_style.core.data import DataUnavailableError
+from gan_style.gan.configs import ClassifierConfig, DCGANConfig
+from gan_style.qc.configs import QualityConfig, RepairConfig
+from gan_style.style.configs import StyleConfig
 
 
 def _add_fields(parser: argparse.ArgumentParser, config_cls) -> None:
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.what == "dcgan":
-            from gan_style.trainers.dcgan import train_dcgan
+            from gan_style.gan.trainer import train_dcgan
 
             config = _config(DCGANConfig, args)
             manifest = train_dcgan(
@@ -80,25 +82,25 @@ def main(argv: list[str] | None = None) -> int:
                 evaluate=not args.no_evaluate, command=command, verbose=args.verbose,
             )
         elif args.what == "quality":
-            from gan_style.trainers.quality import train_quality
+            from gan_style.qc.regressor_trainer import train_quality
 
             config = _config(QualityConfig, args)
             args.out = args.out or f"checkpoints/quality_{config.domain}"
             manifest = train_quality(config, args.out, command, args.verbose)
         elif args.what == "repair":
-            from gan_style.trainers.repair import train_repair
+            from gan_style.qc.repair_trainer import train_repair
 
             config = _config(RepairConfig, args)
             args.out = args.out or f"checkpoints/repair_{config.domain}"
             manifest = train_repair(config, args.out, command, args.verbose)
         elif args.what == "style":
-            from gan_style.trainers.style import train_style
+            from gan_style.style.trainer import train_style
 
             config = _config(StyleConfig, args)
             manifest = train_style(config, args.out, args.content_dir, args.style_dir, args.time_limit, command,
                                    args.verbose, evaluate=not args.no_evaluate)
         else:
-            from gan_style.trainers.classifier import train_classifier
+            from gan_style.gan.classifier_trainer import train_classifier
 
             config = _config(ClassifierConfig, args)
             manifest = train_classifier(config, args.out, args.data_dir, args.download, command, args.verbose)

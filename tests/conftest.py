@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from gan_style import runtime  # noqa: E402
+from gan_style.core import runtime  # noqa: E402
 
 runtime.quiet_tensorflow(init_devices=False)
 

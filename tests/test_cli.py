@@ -87,7 +87,7 @@ def test_evaluate_quality_independent_digits_records_into_a_manifest(tmp_path):
     pipeline; --record writes the numbers into the evaluated checkpoint's manifest (a copy here)."""
     import shutil
 
-    from gan_style import checkpoints
+    from gan_style.core import checkpoints
 
     copy = tmp_path / "quality_digits"
     shutil.copytree(checkpoints.path("quality_digits"), copy)
@@ -106,7 +106,7 @@ def test_evaluate_quality_independent_digits_records_into_a_manifest(tmp_path):
 
 
 def test_evaluate_style_on_folders_and_an_empty_folder(tmp_path):
-    from gan_style import data
+    from gan_style.core import data
 
     contents, styles, empty = tmp_path / "contents", tmp_path / "styles", tmp_path / "empty"
     for folder in (contents, styles, empty):
@@ -194,12 +194,13 @@ def test_train_parses_arguments_without_tensorflow(argv):
 
 def test_generate_streams_in_chunks_with_the_same_samples(tmp_path, monkeypatch):
     """Written CHUNK at a time, the samples are those of one draw of all num noise vectors."""
-    from gan_style import checkpoints, generate
+    from gan_style import generate
+    from gan_style.core import checkpoints
 
     monkeypatch.setattr(generate, "CHUNK", 2)
     paths = generate.generate(5, tmp_path, seed=3)
     expected = generate.sample_images(checkpoints.load_model("dcgan_mnist", "generator.keras"), 5, seed=3)
-    from gan_style.io import to_uint8
+    from gan_style.core.io import to_uint8
 
     for path, image in zip(paths[:5], expected, strict=True):
         assert np.abs(np.asarray(Image.open(path), np.int16) - to_uint8(image)[..., 0]).max() <= 1

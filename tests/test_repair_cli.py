@@ -23,7 +23,7 @@ def run(*args):
 
 
 def _digits(num):
-    from gan_style.clean import clean_images
+    from gan_style.qc.clean import clean_images
 
     images, _ = clean_images("digits", "validation", num, seed=3)
     return ((images[..., 0] + 1) * 127.5).round().astype(np.uint8)
@@ -31,7 +31,7 @@ def _digits(num):
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    from gan_style import data
+    from gan_style.core import data
 
     folder = tmp_path_factory.mktemp("inputs")
     digits = _digits(2)
@@ -96,7 +96,7 @@ def test_batch_with_bad_files(inputs, tmp_path):
 
 
 def _threshold(domain):
-    from gan_style import checkpoints
+    from gan_style.core import checkpoints
 
     return checkpoints.read_manifest(f"quality_{domain}")["threshold"]
 
@@ -152,7 +152,7 @@ def test_rgb_repairs_get_texture_unless_smooth(tmp_path):
     detail; `--smooth` keeps the network's smooth fill. Pixels outside the mask match the input."""
     from scipy import ndimage
 
-    from gan_style import data
+    from gan_style.core import data
     from gan_style.repair import main
 
     photo = data.bundled_image("gravel")[:128, :128].copy()
@@ -160,7 +160,7 @@ def test_rgb_repairs_get_texture_unless_smooth(tmp_path):
     Image.fromarray(photo).save(tmp_path / "gravel.png")
     outputs = {}
     for name, extra in (("texture", []), ("smooth", ["--smooth"])):
-        # the shipped threshold lets this hole pass (tests/test_qc_eval.py's strict xfail): the
+        # the shipped threshold lets this hole pass (tests/qc/test_eval.py's strict xfail): the
         # repair mechanism is tested where the hole is flagged
         assert main([str(tmp_path / "gravel.png"), "--out", str(tmp_path / name), "--threshold", "0.1", *extra]) == 0
         report = json.loads((tmp_path / name / "report.json").read_text())[0]
@@ -179,7 +179,7 @@ def test_rgb_repairs_get_texture_unless_smooth(tmp_path):
 
 
 def test_multi_scale_reaches_the_rgb_pipeline_it_loads(inputs, tmp_path):
-    from gan_style.qc import RGB_SCALES
+    from gan_style.qc.pipeline import RGB_SCALES
     from gan_style.repair import main, repair_files
 
     pipelines = {}
@@ -327,7 +327,7 @@ def test_rejected_images_come_back_unchanged_with_the_attempt_beside_them(tmp_pa
     # attempt.png is written exactly when a repair scored higher than the input: the shipped digit
     # models at two thresholds, one where the best repair of this blot beats the input and stays
     # under the threshold (0.9: 0.003 -> 0.43), one where no repair beats the input (0.99)
-    from gan_style.qc import QCPipeline
+    from gan_style.qc.pipeline import QCPipeline
     from gan_style.repair import repair_files
 
     x = blotted[None, ..., None].astype(np.float32) / 127.5 - 1.0

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from gan_style.io import ImageError, read_image
+from gan_style.core.io import ImageError, read_image
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 

@@ -19,7 +19,7 @@ def run(*args):
 
 @pytest.fixture(scope="module")
 def pictures(tmp_path_factory):
-    from gan_style import data
+    from gan_style.core import data
 
     folder = tmp_path_factory.mktemp("pictures")
     (folder / "contents").mkdir()
@@ -65,10 +65,10 @@ def test_missing_content_is_a_one_line_input_error(pictures, tmp_path):
 
 @pytest.mark.slow
 def test_shipped_style_distance_falls_monotonically_with_alpha():
-    from gan_style import data
-    from gan_style.losses import style_loss
-    from gan_style.models.fusion_generator import FusionGenerator
-    from gan_style.style_eval import resize_long_side
+    from gan_style.core import data
+    from gan_style.core.losses import style_loss
+    from gan_style.style.eval import resize_long_side
+    from gan_style.style.fusion_generator import FusionGenerator
 
     generator = FusionGenerator.from_pretrained()
     signed = lambda u8: u8.astype(np.float32)[None] / 127.5 - 1.0  # noqa: E731
@@ -81,9 +81,9 @@ def test_shipped_style_distance_falls_monotonically_with_alpha():
 
 
 def test_adain_encodes_the_style_at_style_side():
-    from gan_style import data
-    from gan_style.models.fusion_generator import FusionGenerator
-    from gan_style.style_eval import ours, resize_long_side
+    from gan_style.core import data
+    from gan_style.style.eval import ours, resize_long_side
+    from gan_style.style.fusion_generator import FusionGenerator
 
     generator = FusionGenerator(width=4)  # an untrained decoder: only the routing is checked
     content = resize_long_side(data.bundled_image("chelsea"), 48)
@@ -97,7 +97,7 @@ def test_adain_encodes_the_style_at_style_side():
 
 
 def test_linear_fusion_loads_the_style_at_the_content_size_whatever_style_side(pictures, tmp_path):
-    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.style.fusion_generator import FusionGenerator
     from gan_style.stylize import stylize_files
 
     generator = FusionGenerator(width=4)  # untrained: only which style pixels reach it matters
@@ -110,9 +110,9 @@ def test_linear_fusion_loads_the_style_at_the_content_size_whatever_style_side(p
 
 
 def test_work_side_renders_a_larger_content_smaller_and_resizes_it_back():
-    from gan_style import data
-    from gan_style.models.fusion_generator import FusionGenerator
-    from gan_style.style_eval import ours, resize_long_side, resize_to
+    from gan_style.core import data
+    from gan_style.style.eval import ours, resize_long_side, resize_to
+    from gan_style.style.fusion_generator import FusionGenerator
 
     generator = FusionGenerator(width=4)  # an untrained decoder: only the routing is checked
     content = resize_long_side(data.bundled_image("chelsea"), 96)  # 96 x 64
@@ -130,7 +130,7 @@ def test_work_side_renders_a_larger_content_smaller_and_resizes_it_back():
 
 
 def test_work_size_flag_reaches_the_renderer(pictures, tmp_path):
-    from gan_style.models.fusion_generator import FusionGenerator
+    from gan_style.style.fusion_generator import FusionGenerator
     from gan_style.stylize import stylize_files
 
     generator = FusionGenerator(width=4)

@@ -1,0 +1,258 @@
+"""Image files: atomic PNG writes, never touching an existing file until the new one is complete."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import struct
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, mode: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path, with `path`'s file name, in a private folder beside it; when the
+    block ends without error, set its mode (`mode`, else 0666 minus the umask) and rename it
+    over `path`. On error nothing is left behind and an existing `path` is untouched, so a
+    crash never leaves a half-written file. Writers that pick a format from the file name
+    (`model.save`, `savefig`) see the real name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        tmp = tmp_dir / path.name
+        yield tmp
+        if mode is None:
+            umask = os.umask(0)  # read the umask: setting is the only way to read it
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file's bytes, read 1 MiB at a time."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def to_uint8(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
+    """Map float images in `value_range` to uint8 [0, 255] (values outside are clipped)."""
+    lo, hi = value_range
+    scaled = np.asarray(images, np.float32) - lo  # a new array: the rest works in place, same steps as
+    scaled /= hi - lo                              # (x - lo) / (hi - lo) * 255 without three more copies
+    scaled *= 255.0
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, 0, 255, out=scaled)
+    return scaled.astype(np.uint8)
+
+
+def to_domain(image: np.ndarray, domain: str) -> np.ndarray:
+    """uint8 (H, W, 1|3) -> float32 (H, W, C) in [-1, 1], C = 1 for digits (RGB averaged), 3 for RGB."""
+    x = image.astype(np.float32) / 127.5 - 1.0
+    if domain == "digits" and x.shape[-1] == 3:
+        return x.mean(axis=-1, keepdims=True)
+    if domain == "rgb" and x.shape[-1] == 1:
+        return np.repeat(x, 3, axis=-1)
+    return x
+
+
+def write_png(path: str | os.PathLike, image: np.ndarray) -> Path:
+    """Write a uint8 image (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) as PNG, atomically.
+
+    See `atomic_path`: an existing file is only ever replaced by a whole new one.
+    """
+    from PIL import Image
+
+    path = Path(path)
+    array = np.asarray(image)
+    if array.dtype != np.uint8:
+        raise ValueError(f"write_png expects uint8 pixels, got {array.dtype}")
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        Image.fromarray(array).save(handle, format="PNG")
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write text atomically (see `atomic_path`)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+DEFAULT_MAX_PIXELS = 40_000_000  # decompression-bomb guard: about a 6,300 x 6,300 image
+
+
+class ImageError(ValueError):
+    """An input image that cannot be used; the message is one line naming the file and why."""
+
+
+def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Read PNG, JPEG, BMP or GIF (first frame) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB,
+    upright: an EXIF orientation tag is applied (`PIL.ImageOps.exif_transpose`).
+
+    Grayscale and grayscale+alpha stay one channel; palette, RGBA (alpha dropped, composited on
+    nothing) and CMYK become RGB; 16-bit samples are scaled to 8 bits. Anything else, a directory,
+    FIFO or device ("not a regular file"), an empty, truncated or corrupt file, or more than
+    `max_pixels` pixels raises `ImageError` (one line).
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    formats = ("PNG", "JPEG", "BMP", "GIF")
+    try:
+        info = path.stat()  # follows links: a dangling one is "no such file"
+        if stat.S_ISDIR(info.st_mode):
+            raise ImageError(f"{path}: is a directory")
+        if not stat.S_ISREG(info.st_mode):  # never open a FIFO (it blocks) or a device
+            raise ImageError(f"{path}: not a regular file")
+        if info.st_size == 0:
+            raise ImageError(f"{path}: empty file")
+        with Image.open(path, formats=formats) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageError(f"{path}: {width}x{height} = {width * height} pixels is over the limit of "
+                                 f"{max_pixels} (decompression-bomb guard; raise it with --max-pixels)")
+            if width == 0 or height == 0:
+                raise ImageError(f"{path}: image has no pixels")
+            image.seek(0)
+            image.load()
+            array = _to_array(ImageOps.exif_transpose(image))
+    except ImageError:
+        raise
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except PermissionError:
+        raise ImageError(f"{path}: permission denied") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{path}: not a PNG, JPEG, BMP or GIF image") from None
+    except MemoryError:
+        raise ImageError(f"{path}: out of memory while decoding") from None
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error, ZeroDivisionError,
+            Image.DecompressionBombError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ImageError(f"{path}: unreadable image ({reason})") from None
+    return array
+
+
+def _to_array(image) -> np.ndarray:
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        wide = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") or wide.max() > 255 else 255.0
+        return np.clip(np.rint(wide / top * 255.0), 0, 255).astype(np.uint8)[..., None]
+    if mode in ("L", "LA", "1"):
+        return np.asarray(image.convert("L"), dtype=np.uint8)[..., None]
+    if mode in ("P", "PA") and _palette_is_gray(image):
+        return np.asarray(image.convert("L"), dtype=np.uint8)[..., None]
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def _palette_is_gray(image) -> bool:
+    rgb = np.asarray(image.convert("RGB"))
+    return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
+
+
+def read_rgb(path: str | os.PathLike) -> np.ndarray:
+    """`read_image` as uint8 RGB (H, W, 3): grayscale repeated to three channels."""
+    image = read_image(path)
+    return np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
+
+
+def read_rgb_folder(directory: str | os.PathLike, limit: int | None = None) -> dict[str, np.ndarray]:
+    """The readable images of `directory` in name order (at most `limit`), as {file name: uint8
+    (H, W, 3)}: grayscale repeated to RGB; an unreadable file is skipped with a warning."""
+    import logging
+
+    pictures: dict[str, np.ndarray] = {}
+    for file in list_images([directory]):
+        if limit is not None and len(pictures) >= limit:
+            break
+        try:
+            pictures[file.name] = read_rgb(file)
+        except ImageError as exc:
+            logging.getLogger(__name__).warning("skipped %s", exc)
+    return pictures
+
+
+def list_images(inputs: list[str | os.PathLike]) -> list[Path]:
+    """Expand files, directories (their images, sorted, not recursive) and glob patterns. Files
+    named explicitly are kept whatever their suffix (reading them says what is wrong). What a
+    folder or pattern holds that is not an image file is left out: `scan_inputs` says why."""
+    return scan_inputs(inputs)[0]
+
+
+def scan_inputs(inputs: list[str | os.PathLike], skip=None) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """`list_images`, plus every path a directory or glob pattern held that is left out, with its
+    reason: (images, [(path, reason)]), each sorted by name within its folder or pattern.
+
+    skip: optional callable path -> reason or None, asked of each regular image file found in a
+    folder or pattern (e.g. the caller's own outputs); files named explicitly are never skipped.
+    """
+    import glob
+
+    found: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+
+    def consider(candidate: Path) -> None:
+        reason = _not_an_image(candidate)
+        if reason is None and skip is not None:
+            reason = skip(candidate)
+        if reason is None:
+            found.append(candidate)
+        else:
+            skipped.append((candidate, reason))
+
+    for item in inputs:
+        item = str(item)
+        path = Path(item)
+        if path.is_dir():
+            for candidate in sorted(path.iterdir()):
+                consider(candidate)
+        elif any(c in item for c in "*?[") and not path.exists() and not path.is_symlink():
+            for candidate in sorted(Path(p) for p in glob.glob(item)):
+                consider(candidate)
+        else:
+            found.append(path)
+    return found, skipped
+
+
+def _not_an_image(path: Path) -> str | None:
+    """Why a path found in a folder is not an image to read, or None."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot stat ({exc.strerror or type(exc).__name__})"
+    if stat.S_ISLNK(mode):
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            return "broken symbolic link"
+    if stat.S_ISDIR(mode):
+        return "directory (folders are not searched recursively)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    if path.name.startswith("."):
+        return "hidden file"
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return f"not an image file name (expected {', '.join(IMAGE_SUFFIXES)})"
+    return None

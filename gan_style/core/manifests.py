@@ -1,0 +1,139 @@
+"""Checkpoint folders and their MANIFEST.json: find them, write manifests, verify sha256, load a
+verified `.keras` file.
+
+Layout: `checkpoints/<name>/` with model files (`.keras`) and `MANIFEST.json`:
+{"name", "command", "data_source", "seed", "steps", "epochs", "wall_time_s", "config",
+ "metrics", "files": {filename: sha256}}. The root is `$GAN_STYLE_CHECKPOINTS` if set, else the
+repository's `checkpoints/` folder.
+
+Core: imports no model, so a model module may load its own shipped weights with it
+(`FusionGenerator.from_pretrained`). `gan_style.core.checkpoints` is the module to use elsewhere: its
+`load_model` first imports every module that registers custom layers, so any shipped model loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from gan_style.core.io import atomic_path, sha256_file, write_text
+
+MANIFEST = "MANIFEST.json"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint is missing, incomplete or does not match its manifest."""
+
+
+def root() -> Path:
+    """Folder holding the shipped checkpoints."""
+    return Path(os.environ.get("GAN_STYLE_CHECKPOINTS", Path(__file__).resolve().parents[2] / "checkpoints"))
+
+
+def path(name: str) -> Path:
+    return root() / name
+
+
+sha256 = sha256_file  # hex sha256 of a file's bytes
+
+
+def save_model(model, file: str | os.PathLike) -> Path:
+    """Save `model` (architecture + weights, no optimizer state) to `file` atomically.
+
+    A compiled model is rebuilt from its config first (uncompiled: `clone_model` would copy the
+    optimizer), so the optimizer's slots do not triple the file size.
+    """
+    if getattr(model, "optimizer", None) is not None:
+        clean = type(model).from_config(model.get_config())
+        clean.set_weights(model.get_weights())
+        model = clean
+    file = Path(file)
+    with atomic_path(file, mode=0o644) as tmp:
+        model.save(tmp)
+    return file
+
+
+def write_manifest(directory: str | os.PathLike, files: list[str], **fields) -> dict:
+    """Write MANIFEST.json with `fields` and the sha256 of each of `files` (names in `directory`)."""
+    directory = Path(directory)
+    manifest = {"name": directory.name, **fields, "files": {f: sha256(directory / f) for f in files}}
+    write_text(directory / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    return manifest
+
+
+def read_manifest(name_or_dir: str | os.PathLike) -> dict:
+    directory = _resolve(name_or_dir)
+    try:
+        manifest = json.loads((directory / MANIFEST).read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"no checkpoint at {directory} (run the Makefile target that trains it)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{directory / MANIFEST} is unreadable ({str(exc).splitlines()[0]})") from None
+    if not isinstance(manifest, dict):
+        raise CheckpointError(f"{directory / MANIFEST} is not a JSON object")
+    return manifest
+
+
+def _listed_files(directory: Path, manifest: dict) -> dict[str, str]:
+    """The manifest's {file: sha256}, checked to be non-empty, plain names in `directory` and
+    64-hex-digit digests."""
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise CheckpointError(f"{directory / MANIFEST} lists no files: nothing can be verified")
+    for file, digest in files.items():
+        if not isinstance(file, str) or Path(file).name != file or file in ("", ".", ".."):
+            raise CheckpointError(f"{directory / MANIFEST} lists {file!r}, which is not a file name in {directory}")
+        if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise CheckpointError(f"{directory / MANIFEST} gives {file} no valid sha256")
+    return files
+
+
+def verify(name_or_dir: str | os.PathLike, require: tuple[str, ...] = ()) -> dict:
+    """Check every file the manifest lists against its sha256, and that each of `require` is
+    listed; returns the manifest. A manifest that lists no files verifies nothing and is refused."""
+    directory = _resolve(name_or_dir)
+    manifest = read_manifest(directory)
+    files = _listed_files(directory, manifest)
+    for file in require:
+        if file not in files:
+            raise CheckpointError(f"{directory / file} is not listed in {MANIFEST}: refusing to load it")
+    for file, digest in files.items():
+        if not (directory / file).is_file():
+            raise CheckpointError(f"{directory / file} is missing")
+        if sha256(directory / file) != digest:
+            raise CheckpointError(f"{directory / file} does not match its sha256 in {MANIFEST}")
+    return manifest
+
+
+def load_model(name_or_dir: str | os.PathLike, file: str):
+    """Verify the checkpoint (`file` must be listed in its manifest), then load a private copy of
+    `file`, hashed as it is copied, with `keras.saving.load_model(safe_mode=True)`: what is loaded
+    is exactly the bytes that matched, and a `.keras` carrying code (a Lambda layer) is refused.
+    Any failure is a one-line `CheckpointError`. The custom layers in `file` must be registered
+    (their modules imported): `checkpoints.load_model` does that for every shipped model."""
+    import keras  # TensorFlow: imported when a model is loaded, not with this module
+
+    directory = _resolve(name_or_dir)
+    manifest = verify(directory, require=(file,))
+    with tempfile.TemporaryDirectory(prefix="gan_style_checkpoint_") as private:
+        copy = Path(private) / Path(file).name
+        digest = hashlib.sha256()
+        with open(directory / file, "rb") as source, open(copy, "wb") as target:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+                target.write(block)
+        if digest.hexdigest() != manifest["files"][file]:
+            raise CheckpointError(f"{directory / file} changed while it was loaded")
+        try:
+            return keras.saving.load_model(copy, compile=False, safe_mode=True)
+        except Exception as exc:  # noqa: BLE001 - any loader failure is one line naming the file
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise CheckpointError(f"{directory / file} cannot be loaded safely ({reason})") from None
+
+
+def _resolve(name_or_dir) -> Path:
+    candidate = Path(name_or_dir)
+    return candidate if candidate.is_dir() or os.sep in str(name_or_dir) else path(str(name_or_dir))

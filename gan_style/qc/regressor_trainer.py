@@ -1,0 +1,178 @@
+"""Quality-regressor trainer and its training recipe for the two domains (digits, RGB)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_style.core import checkpoints, data, losses, metrics
+from gan_style.core.data import fit_long_side
+from gan_style.core.training import TrackedModel
+from gan_style.qc.artifacts import ArtifactBatcher
+from gan_style.qc.clean import clean_images
+from gan_style.qc.configs import HELD_OUT_KINDS, QualityConfig  # noqa: F401 - HELD_OUT_KINDS: experiments/
+from gan_style.qc.failures import real_failures
+from gan_style.qc.quality_eval import evaluate_quality
+from gan_style.qc.regressor import build_quality_regressor, scoring_model
+from gan_style.style.stylised import STYLISERS, stylise_pictures
+
+
+class QualityTrainer(TrackedModel):
+    """Trains a quality regressor on batches (images, masks, abnormal, mask_known).
+
+    Loss (`losses.quality_loss`): per-region BCE against the masks pooled to the regressor's
+    stride, per-pixel BCE of the pixel head against the masks, BCE of the global head against the
+    image label, and a pairwise ranking loss that puts every clean image's global score above
+    every abnormal one's by a margin.
+    """
+
+    tracked = ("loss", "region", "pixel", "global", "rank")
+
+    def __init__(self, regressor, stride: int, rank_weight: float = 0.5, seed: int = 0, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.regressor, self.stride, self.rank_weight = regressor, stride, rank_weight
+        self.built = True
+
+    def call(self, images, training=False):
+        return self.regressor(images, training=training)
+
+    def _loss(self, data, training):
+        images, masks, abnormal, known = data
+        outputs = self.regressor(images, training=training)
+        total, parts = losses.quality_loss(outputs, masks, abnormal, known, self.stride, rank_weight=self.rank_weight)
+        return total, {"loss": total, **parts}
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            total, logs = self._loss(data, training=True)
+        self.minimize(tape, total, self.optimizer, self.regressor.trainable_variables)
+        return self.track(logs)
+
+    def test_step(self, data):
+        return self.track(self._loss(data, training=False)[1])
+
+
+def build_quality_trainer(config: QualityConfig) -> QualityTrainer:
+    channels = 1 if config.domain == "digits" else 3
+    regressor = build_quality_regressor(channels, config.stride, config.width, name=f"quality_{config.domain}",
+                                        backbone=config.backbone, block=config.block)
+    trainer = QualityTrainer(regressor, config.stride, config.rank_weight, seed=config.seed)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.05)
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule))
+    return trainer
+
+
+def training_dataset(config: QualityConfig, failures: np.ndarray | None, hard: np.ndarray | None = None):
+    """Endless tf.data pipeline of (images, masks, abnormal, mask_known) batches; with `hard`
+    clean crops (N, H, W, C), a `hard_share` of the images is drawn from them (before the
+    artifacts: half of those stay clean, as in every batch)."""
+    num = 0 if config.domain == "digits" else 4000
+    images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size,
+                                  pictures=config.pictures, stylised_share=config.stylised_share)
+    batcher = ArtifactBatcher(config.train_kinds(), config.domain, failures=failures,
+                              failure_fraction=config.failure_fraction)
+    ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed).repeat()
+    if hard is not None:
+        hard_ds = tf.data.Dataset.from_tensor_slices(hard).shuffle(len(hard), seed=config.seed + 1).repeat()
+        share = config.hard_share
+        ds = tf.data.Dataset.sample_from_datasets([ds, hard_ds], [1.0 - share, share], seed=config.seed)
+    ds = ds.batch(config.batch_size, drop_remainder=True).enumerate()
+    offset = 0 if hard is None else 7919  # other artifact draws in the hard-negative phase
+    ds = ds.map(lambda i, x: batcher.tf(x, i + offset + 1_000_003 * config.seed), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE), source
+
+
+CALIBRATION_SIDES = (256, 512)  # px, the longer sides of the whole pictures the RGB threshold is chosen on
+
+
+def calibration_pictures(seed: int = 0, sides: tuple[int, ...] = CALIBRATION_SIDES) -> dict[int, dict[str, np.ndarray]]:
+    """Whole validation pictures (`data.validation_pictures`, never trained on) at each longer
+    side, plain and stylised once by each styliser: {side: {name: uint8 (h, w, 3)}}."""
+    pictures = data.validation_pictures()
+    out = {}
+    for side in sides:
+        out[side] = {name: fit_long_side(image, side) for name, image in pictures.items()}
+        for k in range(len(STYLISERS)):  # each picture by each styliser, in turn
+            rolled = dict(list(pictures.items())[k:] + list(pictures.items())[:k])
+            out[side].update(stylise_pictures(rolled, side, seed + 10 * k + side))
+    return out
+
+
+def global_scores(regressor: keras.Model, images: list[np.ndarray]) -> np.ndarray:
+    """The regressor's global score of uint8 RGB pictures of any sizes (grouped by shape)."""
+    model = scoring_model(regressor)
+    scores = np.zeros(len(images))
+    for chunk in data.shape_batches(images, 16):
+        batch = np.stack([images[i] for i in chunk]).astype(np.float32) / 127.5 - 1.0
+        scores[chunk] = model.predict(batch, verbose=0)["global_score"][:, 0]
+    return scores
+
+
+def calibrate_rgb(regressor: keras.Model, max_fpr: float = 0.05, seed: int = 0,
+                  pictures: dict[int, dict[str, np.ndarray]] | None = None) -> dict:
+    """The RGB threshold: the largest that flags at most `max_fpr` of the clean calibration
+    pictures at every side (`calibration_pictures`), with the share flagged at each side."""
+    pictures = calibration_pictures(seed) if pictures is None else pictures
+    scores = {side: global_scores(regressor, list(images.values())) for side, images in pictures.items()}
+    threshold = min(metrics.threshold_for_fpr(s, max_fpr) for s in scores.values())
+    return {"threshold": threshold, "pictures": {str(side): len(s) for side, s in scores.items()},
+            "false_positive_rate": {str(side): float(np.mean(s < threshold)) for side, s in scores.items()},
+            "source": "validation packages and bundled validation pictures, plain and stylised"}
+
+
+def mine_hard_negatives(regressor: keras.Model, config: QualityConfig, batch_size: int = 256) -> np.ndarray:
+    """The `hard_keep` clean training crops (N, H, W, C) in [-1, 1] that `regressor` scores lowest
+    among `hard_pool` fresh ones (another seed than the training crops): the natural structures
+    it mistakes for artifacts (false alarms), to train on as clean."""
+    pool, _ = clean_images(config.domain, "train", config.hard_pool, config.seed + 2, config.crop_size,
+                           pictures=config.pictures)
+    scores = scoring_model(regressor).predict(pool, batch_size=batch_size, verbose=0)["global_score"][:, 0]
+    return pool[np.argsort(scores, kind="stable")[: config.hard_keep]]
+
+
+def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "", verbose: int = 2) -> dict:
+    """Train, choose the threshold on clean validation images, evaluate, write `out_dir`
+    (`regressor.keras` + MANIFEST.json with threshold and metrics). Returns the manifest."""
+    start = time.time()
+    keras.utils.set_random_seed(config.seed)
+    failures = None
+    if config.failure_fraction > 0:
+        failures = real_failures(config.domain, config.num_failures, config.seed + 1, size=config.crop_size)
+    dataset, source = training_dataset(config, failures)
+    trainer = build_quality_trainer(config)
+    init = None
+    if config.init:
+        init = checkpoints.read_manifest(config.init)
+        trainer.regressor.set_weights(checkpoints.load_model(config.init, "regressor.keras").get_weights())
+    epochs = 10
+    per_epoch = config.steps // epochs
+    plain = epochs - config.hard_steps // per_epoch  # epochs before the hard-negative phase
+    trainer.fit(dataset, epochs=plain, steps_per_epoch=per_epoch, verbose=verbose, shuffle=False)
+    if plain < epochs:
+        hard = mine_hard_negatives(trainer.regressor, config)
+        dataset, _ = training_dataset(config, failures, hard)
+        trainer.fit(dataset, initial_epoch=plain, epochs=epochs, steps_per_epoch=per_epoch, verbose=verbose,
+                    shuffle=False)
+    regressor = trainer.regressor
+    extra = {}
+    threshold = None
+    if config.domain == "rgb":  # the threshold of whole validation pictures at users' sizes
+        calibration = calibrate_rgb(regressor, config.max_fpr, seed=config.seed)
+        threshold = calibration["threshold"]
+        extra["calibration"] = calibration
+    report = evaluate_quality(regressor, config, threshold=threshold)
+    out_dir = Path(out_dir)
+    checkpoints.save_model(regressor, out_dir / "regressor.keras")
+    if init is not None:
+        extra["init"] = {"checkpoint": str(config.init), "files": init["files"], "steps": init.get("steps")}
+    return checkpoints.write_manifest(
+        out_dir, ["regressor.keras"],
+        command=command, data_source=source, seed=config.seed, steps=config.steps,
+        wall_time_s=round(time.time() - start, 1), config=dataclasses.asdict(config),
+        threshold=report["threshold"], stride=config.stride, metrics=report, **extra,
+    )

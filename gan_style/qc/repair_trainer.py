@@ -1,0 +1,185 @@
+"""Repair U-Net trainer and its recipe for the two domains (digits, RGB).
+
+The shipped RGB recipe (Makefile `train-repair`) is chosen for PSNR on held-out photos: L2, no
+perceptual/style terms, `vary_photos`. Measured on 200 validation crops (true masks), the U-Net's
+residual on top of its coarse fill is worth nothing there (8.848 vs 8.851 dB of gain): the eleven
+training photos do not teach it more than the fill knows. Without `vary_photos` the residual cost
+0.6-0.9 dB on two validation draws; the previous shipped model (width 32, L1, perceptual/style
+terms at 0.02) cost 0.4 dB in the bench.
+
+A corrector (`sees_input`: the U-Net reads the pixels under the mask and learns, from holes laid
+over artifacts and over intact pixels, what to give back and what to fill) was tried for RGB and
+does not ship (experiments/repair-correctors-2026-12-03.json). Trained on 64 px crops it is
+better in the pipeline at 64 px (clean crops returned at >= 45 dB 95.0% against 92.5%, fix rate
+93.8% against 92.9%) and in the true masks (8.69 against 8.49 dB), but at 128 px it fixes 40% of
+the flagged crops instead of 82%: it trusts defects larger than those it was trained on. Every
+other batch of 128 px crops (`large_crop`) mends that (84%) and costs 1.1 dB in the true masks
+(7.34 dB, under biharmonic inpainting); learning the trust alone over the classical fill
+(`learn_fill=False`) costs more (6.59 dB). On digits a corrector trusts erased ink (a broken stroke
+looks like intact background) and fixes 40% of the flagged digits, not 92%.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_style.core import checkpoints, losses
+from gan_style.core.training import AdversarialTrainer
+from gan_style.gan.discriminator import build_patchgan_discriminator
+from gan_style.qc.artifacts import repair_examples
+from gan_style.qc.clean import clean_images
+from gan_style.qc.configs import STRIDES, RepairConfig
+from gan_style.qc.repair_eval import evaluate_repair
+from gan_style.qc.repair_unet import build_repair_unet
+from gan_style.style.encoder import build_encoder
+
+
+class RepairTrainer(AdversarialTrainer):
+    """Trains the repair U-Net on batches (clean images (B, H, W, C) in [-1, 1], inputs: the same
+    with artifacts under the holes (`artifacts.repair_examples`), holes (B, H, W)).
+
+        L = w_hole * L_hole(G, x) + w_valid * L_valid(G, x)           (raw prediction G; L1 or L2)
+            + w_perc * sum_l |phi_l(y) - phi_l(x)| / |phi_l(x)|       (RGB, y the composite)
+            + w_style * sum_l (|mu(phi_l(y)) - mu(phi_l(x))| + |sigma(..) - sigma(..)|) / |phi_l(x)|
+            + w_adv * L_adv(D(y))                                      (optional PatchGAN)
+    phi_l: the frozen encoder's relu1_1..relu3_1, each term normalised by the clean features'
+    mean magnitude so the weights do not depend on the encoder's scale.
+    """
+
+    tracked = ("loss", "hole", "valid", "perceptual", "style", "adversarial", "d_loss")
+
+    def __init__(self, repairer, discriminator, config: RepairConfig, encoder=None, **kwargs):
+        if config.adversarial_weight and discriminator is None:
+            raise ValueError("adversarial_weight > 0 needs a discriminator")
+        super().__init__(repairer, discriminator, seed=config.seed, **kwargs)
+        self.config, self.encoder = config, encoder
+
+    def _forward(self, data, training):
+        clean, inputs, holes = data
+        masks = tf.cast(holes, tf.float32)[..., None]  # (B, H, W) -> (B, H, W, 1)
+        outputs = self.generator({"images": inputs, "masks": masks}, training=training)
+        repaired = outputs["repaired"]
+        hole, valid = losses.masked_error(outputs["prediction"], clean, masks, self.config.norm)
+        parts = {"hole": hole, "valid": valid}
+        if self.encoder is not None:
+            parts.update(losses.feature_losses(self.encoder(repaired), self.encoder(clean)))
+        c = self.config
+        total = c.hole_weight * hole + c.valid_weight * valid
+        total += c.perceptual_weight * parts.get("perceptual", 0.0) + c.style_weight * parts.get("style", 0.0)
+        d_loss = None
+        if c.adversarial_weight:
+            fake_logits = self.discriminator(repaired, training=training)
+            parts["adversarial"] = losses.patch_generator_loss(fake_logits)
+            total += c.adversarial_weight * parts["adversarial"]
+            d_loss = losses.patch_discriminator_loss(self.discriminator(clean, training=training), fake_logits)
+        return total, parts, d_loss
+
+    def train_step(self, data):
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            total, parts, d_loss = self._forward(data, training=True)
+        self.minimize(g_tape, total, self.g_optimizer, self.generator.trainable_variables)
+        if d_loss is not None:
+            self.minimize(d_tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
+            parts["d_loss"] = d_loss
+        return self.track({"loss": total, **parts})
+
+    def test_step(self, data):
+        total, parts, d_loss = self._forward(data, training=False)
+        return self.track({"loss": total, **parts, **({"d_loss": d_loss} if d_loss is not None else {})})
+
+
+def build_repair_trainer(config: RepairConfig) -> RepairTrainer:
+
+    repairer = build_repair_unet(config.channels, config.width, config.depth, config.sees_input,
+                                 config.learn_fill, name=f"repair_{config.domain}")
+    discriminator = None
+    if config.adversarial_weight:
+        discriminator = build_patchgan_discriminator(config.channels, 32, num_layers=2, num_scales=1)
+    encoder = None
+    if config.domain == "rgb" and (config.perceptual_weight or config.style_weight):
+        encoder = build_encoder("hed")
+    trainer = RepairTrainer(repairer, discriminator, config, encoder=encoder)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.05)
+    trainer.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5), g_optimizer=keras.optimizers.Adam(schedule))
+    return trainer
+
+
+def vary_photos(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """RGB crops (B, S, S, 3) in [-1, 1] -> the same crops with one random quarter turn and channel
+    order for the batch, and a random affine intensity map a * x + b per image (|a| in [0.5, 1],
+    either sign, b keeping [-1, 1]). A Laplace fill is equivariant to all three; teaching the U-Net the same keeps its
+    residual from memorising the colours of the few training photos."""
+    out = np.rot90(batch, int(rng.integers(4)), axes=(1, 2))[..., rng.permutation(3)]
+    scale = rng.uniform(0.5, 1.0, (len(batch), 1, 1, 1)) * rng.choice([-1.0, 1.0], (len(batch), 1, 1, 1))
+    shift = rng.uniform(-1.0, 1.0, scale.shape) * (1.0 - np.abs(scale))
+    return np.ascontiguousarray(out * scale + shift, dtype=np.float32)
+
+
+def training_dataset(config: RepairConfig):
+    """Endless tf.data pipeline of (clean images, inputs, holes) batches, and the data source.
+    An inpainter reads none of the inputs under the holes, so it trains exactly as on the clean
+    images; a corrector (`sees_input`) sees the artifacts there. With `large_crop`, every other
+    batch holds crops of that side (artifacts scale with the crop: larger defects), as many of
+    them as keep the pixels per batch."""
+    num = 0 if config.domain == "digits" else 4000
+    ds, source = _batches(config, config.crop_size, config.batch_size, num, salt=0)
+    if config.large_crop:
+        batch = max(1, config.batch_size * config.crop_size**2 // config.large_crop**2)
+        large, _ = _batches(config, config.large_crop, batch, num // 4, salt=1)
+        ds = tf.data.Dataset.choose_from_datasets([ds, large], tf.data.Dataset.range(2).repeat())
+    return ds.prefetch(tf.data.AUTOTUNE), source
+
+
+def _batches(config: RepairConfig, size: int, batch_size: int, num: int, salt: int):
+    """Endless (clean, inputs, holes) batches of `batch_size` crops of `size` px (RGB; digits:
+    28 px), seeded by `config.seed` and `salt`."""
+    images, source = clean_images(config.domain, "train", num, config.seed + 7919 * salt, size,
+                                  pictures=config.pictures)
+    stride = STRIDES[config.domain]
+
+    def vary_and_hole(x, seed):
+        if config.vary:
+            x = vary_photos(x, np.random.default_rng(int(seed) + 17))
+        return (x, *repair_examples(x, config.domain, stride, int(seed), config.intact_share))
+
+    def with_holes(batch, seed):
+        batch, inputs, holes = tf.numpy_function(vary_and_hole, [batch, seed], (tf.float32,) * 3)
+        batch.set_shape((batch_size, *images.shape[1:]))
+        inputs.set_shape(batch.shape)
+        holes.set_shape(batch.shape[:3])
+        return batch, inputs, holes
+
+    base = 1_000_003 * config.seed + 500_000_009 * salt
+    ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed + salt).repeat()
+    ds = ds.batch(batch_size, drop_remainder=True).enumerate()
+    return ds.map(lambda i, x: with_holes(x, i + base), num_parallel_calls=tf.data.AUTOTUNE), source
+
+
+def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", verbose: int = 2,
+                 evaluate: bool = True) -> dict:
+    """Train, evaluate on validation images, write `out_dir` (`repairer.keras` + MANIFEST.json)."""
+    start = time.time()
+    keras.utils.set_random_seed(config.seed)
+    dataset, source = training_dataset(config)
+    trainer = build_repair_trainer(config)
+    epochs = 10
+    trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs), verbose=verbose,
+                shuffle=False)
+    out_dir = Path(out_dir)
+    checkpoints.save_model(trainer.generator, out_dir / "repairer.keras")
+    metrics = {}
+    if evaluate:
+        metrics = evaluate_repair(trainer.generator, config.domain, num=200 if config.domain == "digits" else 100,
+                                  baselines=False)
+    return checkpoints.write_manifest(
+        out_dir, ["repairer.keras"], command=command, data_source=source, seed=config.seed,
+        steps=config.steps, wall_time_s=round(time.time() - start, 1), config=dataclasses.asdict(config),
+        metrics=metrics,
+    )
+

@@ -1,0 +1,196 @@
+"""Fusion-style generator (seed sections 3.2 / 4.2): encoder -> feature fusion (alpha) -> decoder.
+
+    F_c = E(content)_relu4_1,  F_s = E(style)_relu4_1                          (B, h, w, 512)
+    linear: F = alpha * F_c + (1 - alpha) * F_s                    (the seed's formula, literally)
+    adain:  F = alpha * AdaIN(F_c, F_s) + (1 - alpha) * F_c,
+            AdaIN(x, y) = std(y) * (x - mean(x)) / std(x) + mean(y)   (per image and channel)
+    output = D(F), cropped back to the content's size, in [-1, 1].
+
+With `skips = k` the decoder also takes the same fusion of the k levels under relu4_1 (relu3_1,
+relu2_1, relu1_1), added at their scale (U-Net-like skips): relu4_1 is 1/8 of the image, too
+coarse to keep edges, while the fused lower levels carry the content's structure with the style's
+channel statistics. Each skip is added through a zero-initialised 1x1 convolution, so training
+starts from the plain decoder.
+
+Note the opposite roles of alpha: `linear` alpha = 1 is the content alone, `adain` alpha = 1 is
+full stylisation (see docs/ERRATA.md for why the literal blend ghosts and AdaIN does not).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import keras
+from keras import layers, ops
+
+from gan_style.core import manifests
+from gan_style.core.layers import EPSILON, instance_normalize, mean_std
+from gan_style.style.encoder import build_encoder
+
+FUSIONS = ("adain", "linear")
+
+
+def adain(content, style, epsilon: float = EPSILON):
+    """AdaIN(x, y) = std(y) * (x - mean(x)) / std(x) + mean(y) (Huang & Belongie 2017).
+
+    content (B, h, w, C), style (B, h', w', C) (any spatial size) -> (B, h, w, C) whose channel
+    means are exactly the style's and stds the style's up to epsilon.
+    """
+    s_mean, s_std = mean_std(style, epsilon)
+    return s_std * instance_normalize(content, epsilon) + s_mean
+
+
+def check_alpha(alpha) -> None:
+    """ValueError for a Python/numpy number outside [0, 1] (tensors are the caller's business)."""
+    if isinstance(alpha, numbers.Number) and not 0.0 <= float(alpha) <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+
+
+def fuse(content_features, style_features, alpha=1.0, fusion: str = "adain"):
+    """The fusion step on relu4_1 features; see the module docstring for both equations."""
+    if fusion not in FUSIONS:
+        raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
+    check_alpha(alpha)
+    content_features = ops.cast(content_features, "float32")
+    if fusion == "linear":
+        return alpha * content_features + (1.0 - alpha) * ops.cast(style_features, "float32")
+    return alpha * adain(content_features, style_features) + (1.0 - alpha) * content_features
+
+
+@keras.saving.register_keras_serializable(package="gan_style")
+class ReflectionPadding2D(layers.Layer):
+    """Pad H and W by `padding` pixels, mirroring the border (no dark frame as with zeros)."""
+
+    def __init__(self, padding: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = int(padding)
+
+    def call(self, x):
+        p = self.padding
+        return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
+
+    def compute_output_shape(self, shape):
+        grow = lambda n: None if n is None else n + 2 * self.padding  # noqa: E731
+        return (shape[0], grow(shape[1]), grow(shape[2]), shape[3])
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+SKIP_LEVELS = ("relu3_1", "relu2_1", "relu1_1")  # in decoding order
+CHANNELS = {"relu1_1": 64, "relu2_1": 128, "relu3_1": 256, "relu4_1": 512}
+SKIP_SCALE = 0.1  # fused VGG activations have stds of 10-40 (Caffe scale): brought to about 1-4
+
+
+def fused_levels(skips: int) -> tuple[str, ...]:
+    """The encoder levels a decoder with `skips` skips takes: relu4_1, then the first `skips` of
+    relu3_1, relu2_1, relu1_1."""
+    if not 0 <= skips <= len(SKIP_LEVELS):
+        raise ValueError(f"skips must be in [0, {len(SKIP_LEVELS)}], got {skips}")
+    return ("relu4_1", *SKIP_LEVELS[:skips])
+
+
+def build_decoder(width: int = 32, skips: int = 0, name: str = "fusion_decoder") -> keras.Model:
+    """relu4_1-level features (B, h, w, 512) -> image (B, 8h, 8w, 3) in about [-1, 1] (linear output).
+
+    Mirrors the encoder: 3x3 reflect-padded convolutions with ReLU, nearest-neighbour x2 upsampling
+    (no transposed convolutions: they checkerboard), no normalisation. Channels 4w, 2w, w per scale
+    (the AdaIN paper's decoder is w = 64; w = 32 is 4x lighter). With `skips` > 0 the input is a
+    dict {level: (B, h_l, w_l, C_l)} of `fused_levels(skips)`; each lower level, through a 1x1
+    convolution initialised to zero, is added right after the upsampling that reaches its scale.
+    """
+    if width < 1:
+        raise ValueError(f"width must be >= 1, got {width}")
+    levels = fused_levels(skips)
+
+    def conv(x, filters, activation="relu"):
+        x = ReflectionPadding2D(1)(x)
+        return layers.Conv2D(filters, 3, activation=activation)(x)
+
+    if skips:
+        inputs = {level: keras.Input((None, None, CHANNELS[level]), name=level) for level in levels}
+    else:
+        inputs = keras.Input((None, None, 512), name="features")
+
+    def up(x, level):
+        x = layers.UpSampling2D(2, interpolation="nearest")(x)
+        if level not in levels[1:]:
+            return x
+        # a zero-initialised 1x1 projection of the scaled skip, added: training starts from the
+        # plain decoder (concatenating raw VGG activations instead collapsed it to dead ReLUs)
+        skip = layers.Rescaling(SKIP_SCALE)(inputs[level])
+        skip = layers.Conv2D(x.shape[-1], 1, use_bias=False, kernel_initializer="zeros", name=f"skip_{level}")(skip)
+        return layers.Add()([x, skip])
+
+    x = conv(inputs["relu4_1"] if skips else inputs, 4 * width)  # relu4_1 level
+    x = up(x, "relu3_1")
+    for _ in range(3):
+        x = conv(x, 4 * width)                                    # relu3 level
+    x = conv(x, 2 * width)
+    x = up(x, "relu2_1")
+    x = conv(x, 2 * width)                                        # relu2 level
+    x = conv(x, width)
+    x = up(x, "relu1_1")
+    x = conv(x, width)                                            # relu1 level
+    images = layers.Activation("linear", dtype="float32")(conv(x, 3, activation=None))
+    return keras.Model(inputs, images, name=name)
+
+
+@keras.saving.register_keras_serializable(package="gan_style")
+class FusionGenerator(keras.Model):
+    """(content (B, H, W, 3), style (B, H', W', 3)), RGB in [-1, 1], any sizes -> (B, H, W, 3) in [-1, 1].
+
+    `call((content, style), alpha=1.0, fusion=None)`: alpha in [0, 1] (ValueError outside),
+    fusion "adain" or "linear" (default: the model's `fusion`). The content is reflect-padded to
+    a multiple of 8 and the output cropped back. `linear` needs F_c and F_s of one shape, so the
+    style is resized to the padded content size first. The encoder is frozen; only the decoder
+    trains.
+    """
+
+    def __init__(self, width: int = 32, fusion: str = "adain", encoder_weights: str | None = "hed",
+                 encoder=None, decoder=None, skips: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
+        self.width, self.fusion, self.encoder_weights = width, fusion, encoder_weights
+        self.skips, self.levels = skips, fused_levels(skips)
+        self.encoder = encoder or build_encoder(encoder_weights)
+        self.decoder = decoder or build_decoder(width, skips)
+
+    def decode(self, fused: dict, training=False):
+        """Fused features {level: (B, h_l, w_l, C_l)} of `self.levels` -> images (B, 8h, 8w, 3)."""
+        return self.decoder(fused if self.skips else fused["relu4_1"], training=training)
+
+    def encode(self, images) -> dict:
+        """Encoder features of images in [-1, 1]: {relu1_1 .. relu4_1}."""
+        return self.encoder(images)
+
+    def call(self, inputs, alpha=1.0, fusion: str | None = None, training=False):
+        content, style = inputs
+        fusion = fusion or self.fusion
+        check_alpha(alpha)
+        height, width = ops.shape(content)[1], ops.shape(content)[2]
+        pad_h, pad_w = (-height) % 8, (-width) % 8
+        padded = ops.pad(content, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="reflect")
+        if fusion == "linear":
+            import tensorflow as tf  # ops.image.resize wants static sizes; any-size input needs tf's
+
+            style = tf.image.resize(style, tf.shape(padded)[1:3], method="bilinear", antialias=True)
+        content_features, style_features = self.encoder(padded), self.encoder(style)
+        fused = {level: fuse(content_features[level], style_features[level], alpha, fusion) for level in self.levels}
+        images = self.decode(fused, training=training)[:, :height, :width, :]
+        return ops.clip(images, -1.0, 1.0)
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width, "fusion": self.fusion,
+                "encoder_weights": self.encoder_weights, "skips": self.skips}
+
+    @classmethod
+    def from_pretrained(cls, name: str = "fusion_style", fusion: str = "adain") -> FusionGenerator:
+        """The shipped decoder (checkpoints/<name>/decoder.keras, sha256-verified) on the offline
+        encoder named in its manifest."""
+        manifest = manifests.verify(name)
+        decoder = manifests.load_model(name, "decoder.keras")  # its custom layers are defined here
+        config = manifest.get("config", {})
+        return cls(width=config.get("width", 32), fusion=fusion, encoder_weights=config.get("encoder_weights", "hed"),
+                   decoder=decoder, skips=config.get("skips", 0))

@@ -1,0 +1,185 @@
+"""Fusion-style generator trainer: an AdaIN decoder on the frozen encoder, plus a PatchGAN."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_style.core import checkpoints, data, losses, runtime
+from gan_style.core.callbacks import LossCurves, TimeLimit
+from gan_style.core.io import read_rgb_folder
+from gan_style.core.training import AdversarialTrainer, linear_decay
+from gan_style.gan.discriminator import build_patchgan_discriminator
+from gan_style.style.configs import StyleConfig
+from gan_style.style.eval import evaluate_style, style_pairs_grid
+from gan_style.style.fusion_generator import FusionGenerator, adain, build_decoder
+
+
+class StyleTrainer(AdversarialTrainer):
+    """Trains `fusion_generator.decoder` (the only trainable part) with a PatchGAN on style crops.
+
+    Batches are (content, style), RGB in [-1, 1]. With t = AdaIN(E(c), E(s)) at relu4_1 and the
+    output o = Dec(t) (with skips, Dec also takes AdaIN(E(c)_l, E(s)_l) of the lower levels l):
+        L_G = w_c * ||E(o)_4 - t||^2 + w_st * sum_{l in structure_levels} ||IN(E(o)_l) - IN(E(c)_l)||^2
+              + w_s * sum_l (||mu(E(o)_l) - mu(E(s)_l)||^2
+              + ||sigma(E(o)_l) - sigma(E(s)_l)||^2) + w_col * SW_2(colours(o), colours(s))
+              + w_tv * TV(o) + w_adv * L_adv(D(o))
+              + w_id * mean|Dec(E(c)_4) - c|
+        L_D = PatchGAN loss, style crops real, outputs fake.
+    The identity term (Park & Lee 2019's identity loss, pixel part; AdaIN(E(c), E(c)) = E(c)) asks
+    the decoder to render the content back: it keeps edges that relu4_1 alone lets blur.
+    """
+
+    tracked = ("loss", "content", "structure", "style", "colour", "tv", "adversarial", "identity", "d_loss")
+
+    def __init__(self, fusion_generator: FusionGenerator, discriminator, config: StyleConfig, **kwargs):
+        super().__init__(fusion_generator.decoder, discriminator, seed=config.seed, **kwargs)
+        self.fusion_generator, self.encoder = fusion_generator, fusion_generator.encoder
+        self.weights_ = {k: getattr(config, f"{k}_weight")
+                         for k in ("content", "structure", "style", "colour", "tv", "adversarial", "identity")}
+        self.structure_levels = tuple(config.structure_levels.split(","))
+
+    def _forward(self, content, style, training):
+        style_features, content_features = self.encoder(style), self.encoder(content)
+        levels = self.fusion_generator.levels
+        fused = {level: adain(content_features[level], style_features[level]) for level in levels}
+        target = fused["relu4_1"]
+        output = self.fusion_generator.decode(fused, training=training)
+        output_features = self.encoder(output)
+        fake_logits = self.discriminator(output, training=training)
+        parts = {
+            "content": losses.content_loss(output_features["relu4_1"], target),
+            "structure": losses.structure_loss(output_features, content_features, self.structure_levels),
+            "style": losses.style_loss(output_features, style_features),
+            "colour": losses.colour_loss(output, style) if self.weights_["colour"] else tf.constant(0.0),
+            "tv": losses.total_variation(output),
+            "adversarial": losses.patch_generator_loss(fake_logits),
+            "identity": tf.constant(0.0),
+        }
+        if self.weights_["identity"]:
+            reconstruction = self.fusion_generator.decode({k: content_features[k] for k in levels}, training=training)
+            parts["identity"] = tf.reduce_mean(tf.abs(tf.cast(reconstruction, tf.float32) - content))
+        total = sum(self.weights_[k] * v for k, v in parts.items())
+        real_logits = self.discriminator(style, training=training)
+        d_loss = losses.patch_discriminator_loss(real_logits, fake_logits)
+        return total, parts, d_loss
+
+    def train_step(self, data):
+        content, style = data[:2]  # (content, style) from a dataset, (x, y, None) from train_on_batch
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            total, parts, d_loss = self._forward(content, style, training=True)
+        self.minimize(g_tape, total, self.g_optimizer, self.generator.trainable_variables)
+        self.minimize(d_tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
+        return self.track({"loss": total, **parts, "d_loss": d_loss})
+
+    def test_step(self, data):
+        total, parts, d_loss = self._forward(*data, training=False)
+        return self.track({"loss": total, **parts, "d_loss": d_loss})
+
+
+def build_style_trainer(config: StyleConfig) -> StyleTrainer:
+    """The trainer of `config`: fresh networks, or with `config.init` the weights of a checkpoint
+    folder (sha256-verified; its decoder must have the same width and skips); fresh optimizers."""
+    generator = FusionGenerator(config.width, "adain", config.encoder_weights, skips=config.skips)
+    discriminator = build_patchgan_discriminator(3, config.discriminator_filters)
+    if config.init:
+        for network, file in ((generator.decoder, "decoder.keras"), (discriminator, "discriminator.keras")):
+            network.set_weights(checkpoints.load_model(config.init, file).get_weights())
+    trainer = StyleTrainer(generator, discriminator, config)
+
+    trainer.compile(
+        d_optimizer=keras.optimizers.Adam(linear_decay(config.d_learning_rate, config.steps, config.lr_decay),
+                                          beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(linear_decay(config.learning_rate, config.steps, config.lr_decay)),
+    )
+    return trainer
+
+
+def folder_pictures(directory: str | Path | None) -> list[np.ndarray]:
+    """Every readable image of `directory` as uint8 RGB (unreadable ones are skipped with a warning)."""
+    return list(read_rgb_folder(directory).values()) if directory else []
+
+
+def style_jitter(index, image, probability: float, seed: int):
+    """With `probability`, recolour a style crop (S, S, 3) in [-1, 1]: hue rotated by up to half a
+    turn either way, saturation scaled by 0.5-2. Stateless: crop `index` and `seed` fix the draw.
+    A few bundled pictures give the decoder few palettes; AdaIN must render any style's statistics."""
+    keys = tf.random.experimental.stateless_split(tf.stack([tf.cast(seed, tf.int64), tf.cast(index, tf.int64)]), 3)
+    rgb = (image + 1.0) / 2.0
+    recoloured = tf.image.stateless_random_hue(rgb, 0.5, keys[1])
+    recoloured = tf.clip_by_value(tf.image.stateless_random_saturation(recoloured, 0.5, 2.0, keys[2]), 0.0, 1.0)
+    apply = tf.random.stateless_uniform((), keys[0]) < probability
+    return tf.where(apply, recoloured, rgb) * 2.0 - 1.0
+
+
+def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
+    """Endless tf.data pipeline of (content, style) batches (B, S, S, 3) in [-1, 1], and its source.
+
+    Content: the training photos of `config.pictures` (not the bundled textures) + `content_dir`;
+    style: every training picture + `style_dir`. Random crops at 4 scales and flips
+    (`data.random_crops`); style crops come from a wider scale range, so textures appear at several
+    sizes; with `config.style_jitter`, some are recoloured (`style_jitter`).
+    """
+    pictures = data.training_pictures(config.pictures)
+    photos = {k: v for k, v in pictures.items() if k not in data.BUNDLED_TEXTURES}
+    contents = list(photos.values()) + folder_pictures(content_dir)
+    styles = list(pictures.values()) + folder_pictures(style_dir)
+    content = data.random_crops(contents, config.crop_size, config.num_crops, config.seed)
+    style = data.random_crops(styles, config.crop_size, config.num_crops, config.seed + 1, scales=(0.25, 1.0))
+    source = f"content: {data.describe_pictures(photos)}" + (f" + {content_dir}" if content_dir else "")
+    source += f" | style: {data.describe_pictures(pictures)}" + (f" + {style_dir}" if style_dir else "")
+
+    def endless(array, seed):
+        return tf.data.Dataset.from_tensor_slices(array).shuffle(len(array), seed=seed).repeat()
+
+    styles_ds = endless(style, config.seed + 1)
+    if config.style_jitter:
+        styles_ds = styles_ds.enumerate().map(
+            lambda i, x: style_jitter(i, x, config.style_jitter, config.seed + 2), num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True)
+    ds = tf.data.Dataset.zip(endless(content, config.seed), styles_ds)
+    return ds.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), source
+
+
+def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, style_dir=None,
+                time_limit_minutes: float | None = None, command: str = "", verbose: int = 2,
+                evaluate: bool = True) -> dict:
+    """Train, then write `out_dir`: decoder.keras, discriminator.keras, samples.png, loss_curves.png
+    and MANIFEST.json (with the style metrics on the held-out pairs). Returns the manifest."""
+    start = time.time()
+    config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
+    keras.utils.set_random_seed(config.seed)
+    dataset, source = style_dataset(config, content_dir, style_dir)
+    trainer = build_style_trainer(config)
+    out_dir = Path(out_dir)
+    epochs = 20
+    callbacks = [LossCurves(out_dir / "loss_curves.png", "fusion-style decoder")]
+    if time_limit_minutes:
+        callbacks.append(TimeLimit(time_limit_minutes))
+    history = trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs),
+                          callbacks=callbacks, verbose=verbose, shuffle=False)
+    steps = int(trainer.g_optimizer.iterations.numpy())
+    keras.mixed_precision.set_global_policy("float32")  # ship float32 networks whatever trained them
+    decoder = build_decoder(config.width, config.skips)
+    decoder.set_weights(trainer.generator.get_weights())
+    checkpoints.save_model(decoder, out_dir / "decoder.keras")
+    checkpoints.save_model(trainer.discriminator, out_dir / "discriminator.keras")
+    metrics = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.history.items()}}
+    if evaluate:
+        generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=decoder, skips=config.skips)
+        metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256, 512)))
+        style_pairs_grid(generator, out_dir / "samples.png")
+    files = ["decoder.keras", "discriminator.keras"]
+    if config.init:  # provenance: which weights the run started from
+        started = checkpoints.read_manifest(config.init)
+        metrics["init"] = {"steps": started.get("steps"), "files": started.get("files")}
+    return checkpoints.write_manifest(
+        out_dir, files, command=command, data_source=source, seed=config.seed, steps=steps,
+        epochs=len(history.history["loss"]), wall_time_s=round(time.time() - start, 1),
+        device=runtime.device_name(), config=dataclasses.asdict(config), metrics=metrics,
+    )

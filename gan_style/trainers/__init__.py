@@ -1,1 +1,0 @@
-"""Trainers: `keras.Model` subclasses overriding `train_step`, apart from the networks they train."""

@@ -1,0 +1,148 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_style.core import losses
+
+
+def _log_sigmoid(x):
+    return -np.log1p(np.exp(-x))
+
+
+def test_discriminator_loss_matches_hand_computed():
+    real, fake = np.array([[2.0], [-1.0]]), np.array([[0.5], [-3.0]])
+    total, parts = losses.dcgan_discriminator_loss(real, fake)
+    # -E[log D(x)] - E[log(1 - D(G(z)))], with log(1 - sigmoid(l)) = log_sigmoid(-l)
+    expected_real = -np.mean(_log_sigmoid(real))
+    expected_fake = -np.mean(_log_sigmoid(-fake))
+    np.testing.assert_allclose(float(parts["d_real"]), expected_real, rtol=1e-6)
+    np.testing.assert_allclose(float(parts["d_fake"]), expected_fake, rtol=1e-6)
+    np.testing.assert_allclose(float(total), expected_real + expected_fake, rtol=1e-6)
+
+
+def test_generator_loss_is_non_saturating():
+    fake = np.array([[-6.0], [1.0]])
+    np.testing.assert_allclose(float(losses.dcgan_generator_loss(fake)), -np.mean(_log_sigmoid(fake)), rtol=1e-6)
+    # Gradient stays large where D confidently rejects fakes (the saturating log(1 - D) would vanish).
+    import tensorflow as tf
+
+    x = tf.Variable([[-8.0]])
+    with tf.GradientTape() as tape:
+        loss = losses.dcgan_generator_loss(x)
+    assert abs(float(tape.gradient(loss, x)[0, 0])) > 0.99
+
+
+def test_label_smoothing_targets_one_minus_s():
+    real = np.array([[1.5]])
+    _, parts = losses.dcgan_discriminator_loss(real, np.array([[0.0]]), label_smoothing=0.1)
+    expected = -(0.9 * _log_sigmoid(1.5) + 0.1 * _log_sigmoid(-1.5))
+    np.testing.assert_allclose(float(parts["d_real"]), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="got 0.7"):
+        losses.dcgan_discriminator_loss(real, real, label_smoothing=0.7)
+
+
+def test_keras_bce_loss_fn_gives_the_same_value():
+    real, fake = np.array([[0.3], [2.0]], "float32"), np.array([[-0.4], [1.0]], "float32")
+    ours, _ = losses.dcgan_discriminator_loss(real, fake)
+    keras_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+    theirs, _ = losses.dcgan_discriminator_loss(real, fake, loss_fn=keras_fn)
+    np.testing.assert_allclose(float(ours), float(theirs), rtol=1e-5)
+
+
+def test_region_targets_mark_any_masked_pixel():
+    masks = np.zeros((1, 8, 8), np.float32)
+    masks[0, 5, 1] = 1.0
+    targets = np.asarray(losses.region_targets(masks, 4))
+    assert targets.shape == (1, 2, 2, 1)
+    np.testing.assert_array_equal(targets[0, ..., 0], [[0, 0], [1, 0]])
+
+
+def test_pairwise_ranking_loss_hand_computed():
+    scores = np.array([0.9, 0.2, 0.5], np.float32)  # clean, abnormal, abnormal
+    abnormal = np.array([0, 1, 1], np.float32)
+    # pairs (0,1): gap 0.7 -> max(0, 0.3 - 0.7) = 0; (0,2): gap 0.4 -> 0
+    assert float(losses.pairwise_ranking_loss(scores, abnormal, margin=0.3)) == pytest.approx(0.0)
+    # margin 0.5: (0,1) -> 0, (0,2) -> 0.1; mean over 2 pairs = 0.05
+    assert float(losses.pairwise_ranking_loss(scores, abnormal, margin=0.5)) == pytest.approx(0.05, abs=1e-6)
+    assert float(losses.pairwise_ranking_loss(scores, np.zeros(3, np.float32))) == 0.0
+
+
+def test_graded_ranking_loss_orders_by_badness():
+    scores = np.array([0.8, 0.6, 0.7], np.float32)
+    badness = np.array([0.0, 0.6, 1.0], np.float32)
+    # pairs: (0,1) need 0.3*0.6=0.18, have 0.2 -> 0; (0,2) need 0.3, have 0.1 -> 0.2;
+    # (1,2) need 0.3*0.4=0.12, have -0.1 -> 0.22; mean over 3 pairs
+    expected = (0.0 + 0.2 + 0.22) / 3
+    assert float(losses.pairwise_ranking_loss(scores, badness, margin=0.3)) == pytest.approx(expected, abs=1e-6)
+
+
+def test_masked_error_splits_hole_and_valid_means():
+    from gan_style.core.losses import masked_error
+
+    predicted = np.zeros((1, 2, 2, 2), np.float32)
+    target = np.array([[[[1, 1], [0, 0]], [[0.5, 0.5], [0, 0]]]], np.float32)  # errors 1, 0, 0.5, 0 per pixel
+    mask = np.array([[[[1], [1]], [[0], [0]]]], np.float32)  # hole: the first row
+    hole, valid = masked_error(predicted, target, mask)
+    assert float(hole) == pytest.approx(0.5) and float(valid) == pytest.approx(0.25)
+    hole, valid = masked_error(predicted, target, mask, "l2")
+    assert float(hole) == pytest.approx(0.5) and float(valid) == pytest.approx(0.125)
+    with pytest.raises(ValueError, match="got 'l3'"):
+        masked_error(predicted, target, mask, "l3")
+
+
+def test_r1_penalty_of_a_linear_discriminator_is_its_squared_weight_norm():
+    # logit(x) = <w, x>: the gradient w.r.t. x is w for every example, so R1 = ||w||^2.
+    w = tf.constant(np.arange(1.0, 7.0, dtype=np.float32).reshape(1, 2, 3, 1))
+    x = tf.constant(np.random.default_rng(0).normal(size=(4, 2, 3, 1)).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        logits = tf.reduce_sum(x * w, axis=(1, 2, 3))
+    assert float(losses.r1_penalty(tape.gradient(logits, x))) == pytest.approx(91.0)  # 1+4+...+36
+
+
+def test_top_k_generator_loss_averages_the_fakes_d_rates_most_real():
+    logits = tf.constant([[3.0], [-1.0], [0.0], [2.0]])
+    all_four = float(losses.dcgan_generator_loss(logits))
+    assert float(losses.dcgan_generator_loss(logits, keep=1.0)) == pytest.approx(all_four, rel=1e-6)
+    best_two = -(_log_sigmoid(3.0) + _log_sigmoid(2.0)) / 2
+    assert float(losses.dcgan_generator_loss(logits, keep=0.5)) == pytest.approx(best_two, rel=1e-5)
+    assert float(losses.dcgan_generator_loss(logits, keep=0.3)) == pytest.approx(best_two, rel=1e-5)  # ceil
+    with tf.GradientTape() as tape:
+        tape.watch(logits)
+        loss = losses.dcgan_generator_loss(logits, keep=0.5)
+    grads = tape.gradient(loss, logits).numpy()[:, 0]
+    assert grads[1] == 0.0 and grads[2] == 0.0 and grads[0] < 0.0 and grads[3] < 0.0
+
+
+def test_structure_loss_ignores_channel_statistics_and_sees_layout():
+    rng = np.random.default_rng(0)
+    content = {level: rng.normal(size=(2, 8, 8, 4)).astype("float32") for level in ("relu2_1", "relu3_1")}
+    # any positive per-channel gain and shift (what AdaIN and the style loss set): no structure lost
+    scale, shift = rng.uniform(0.5, 3.0, (1, 1, 1, 4)), rng.normal(size=(1, 1, 1, 4))
+    restyled = {k: (v * scale + shift).astype("float32") for k, v in content.items()}
+    assert float(losses.structure_loss(restyled, content)) == pytest.approx(0.0, abs=1e-6)
+    # the layout negated: normalised maps n and -n, mean (2n)^2 = 4 per level (n has unit variance)
+    negated = {k: -v for k, v in content.items()}
+    assert float(losses.structure_loss(negated, content)) == pytest.approx(8.0, rel=1e-3)
+    # only the levels asked for
+    assert float(losses.structure_loss(negated, content, levels=("relu3_1",))) == pytest.approx(4.0, rel=1e-3)
+
+
+def test_colour_loss_compares_colour_distributions_not_layouts():
+    directions = losses.colour_directions(16)
+    np.testing.assert_allclose(np.linalg.norm(directions, axis=0), 1.0, rtol=1e-6)
+    assert (directions[2] > 0).all()  # one half-sphere: d and -d give the same 1-D distance
+    rng = np.random.default_rng(0)
+    image = rng.uniform(-1, 1, (2, 8, 8, 3)).astype("float32")
+    # the same pixels in another place: the same colours, distance 0
+    shuffled = image.reshape(2, 64, 3)[:, rng.permutation(64)].reshape(2, 8, 8, 3)
+    assert float(losses.colour_loss(shuffled, image)) == pytest.approx(0.0, abs=1e-10)
+    # every pixel shifted by v: each projection moves by v . d, so the loss is mean_d (v . d)^2
+    v = np.array([0.1, -0.2, 0.05], "float32")
+    expected = np.mean((v @ directions) ** 2)
+    assert float(losses.colour_loss(image + v, image)) == pytest.approx(expected, rel=1e-4)
+    # per image, not pooled over the batch: (dark, bright) against (bright, dark) is far apart
+    dark, bright = image[:1] * 0.5 - 0.5, image[:1] * 0.5 + 0.5
+    swapped = float(losses.colour_loss(np.concatenate([dark, bright]), np.concatenate([bright, dark])))
+    assert swapped == pytest.approx(np.mean(directions.sum(axis=0) ** 2), rel=1e-4)  # a shift of 1 per channel

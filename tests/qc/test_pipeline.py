@@ -1,0 +1,277 @@
+"""QC pipeline: the compiled pass is traced once; accepted images are untouched; repair only
+changes flagged pixels; passes stop at max_passes."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import layers, ops
+
+from gan_style.qc.pipeline import QCPipeline, detect_domain
+from gan_style.qc.regressor import build_quality_regressor
+from gan_style.qc.repair_eval import pipeline_masks
+from gan_style.qc.repair_unet import build_repair_unet
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return QCPipeline(build_quality_regressor(1, 4, 4), build_repair_unet(1, 4, 2), threshold=0.5, max_passes=2)
+
+
+def _images(batch, size, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (batch, *size, 1)).astype(np.float32)
+
+
+def test_no_retrace_for_new_batch_sizes_or_image_sizes(pipeline):
+    for batch, size in ((1, (28, 28)), (5, (28, 28)), (3, (36, 20)), (8, (64, 64))):
+        result = pipeline.run(_images(batch, size), threshold=0.999)  # every image repaired
+        assert result.repaired.shape == (batch, *size, 1)
+    assert pipeline.assess.experimental_get_tracing_count() == 1
+    assert pipeline.repair_pass.experimental_get_tracing_count() == 1
+    assert pipeline.marks.experimental_get_tracing_count() == 1
+
+
+def test_clean_verdict_leaves_images_untouched(pipeline):
+    images = _images(4, (28, 28), seed=1)
+    result = pipeline.run(images, threshold=1e-6)
+    assert not result.abnormal.any() and result.accepted.all()
+    assert (result.passes == 0).all() and not result.masks.any()
+    np.testing.assert_array_equal(result.repaired, images)
+
+
+def test_repair_changes_only_flagged_pixels_and_stops_at_max_passes(pipeline):
+    images = _images(3, (28, 28), seed=2)
+    result = pipeline.run(images, threshold=0.999, max_passes=2)
+    assert result.abnormal.all() and (result.passes == 2).all()
+    untouched = ~result.masks
+    np.testing.assert_array_equal(result.repaired[untouched], images[untouched])
+    assert result.masks.any()
+    np.testing.assert_array_equal(pipeline.run(images, threshold=0.999, max_passes=0).repaired, images)
+    assert not pipeline.run(images, repair=False).masks.any()
+
+
+def test_regions_come_from_the_first_score_map(pipeline):
+    result = pipeline.run(_images(2, (28, 28), seed=3), threshold=0.999, repair=False)
+    regions = result.regions(0)
+    assert regions and all(set(r) == {"bbox", "area", "score"} for r in regions)
+    assert sum(r["area"] for r in regions) == 28 * 28  # every cell under 0.999: one region, all pixels
+
+
+def test_domain_detection_and_bad_arguments():
+    assert detect_domain(np.zeros((28, 28, 1))) == "digits"
+    assert detect_domain(np.zeros((28, 28, 3))) == "rgb"
+    assert detect_domain(np.zeros((32, 32, 1))) == "rgb"
+    with pytest.raises(ValueError, match="threshold"):
+        QCPipeline(None, None, threshold=1.5)
+    with pytest.raises(ValueError, match="domain"):
+        QCPipeline(None, None, threshold=0.5, domain="video")
+
+
+def _head_only_abnormal(images, training=False):
+    """Scores by hand: every cell 0.9 (clean), the global head 0.1 (abnormal)."""
+    shape = tf.shape(images)
+    cells = [shape[0], (shape[1] + 3) // 4, (shape[2] + 3) // 4, 1]
+    return {"global_score": tf.fill([shape[0], 1], 0.1), "score_map": tf.fill(cells, 0.9)}
+
+
+def test_nothing_located_means_no_pass_and_no_change():
+    pipeline = QCPipeline(_head_only_abnormal, build_repair_unet(1, 4, 2), threshold=0.5)
+    images = _images(3, (28, 28), seed=4)
+    result = pipeline.run(images)
+    assert result.abnormal.all() and not result.accepted.any()
+    assert (result.passes == 0).all() and not result.masks.any() and result.regions(0) == []
+    np.testing.assert_array_equal(result.repaired, images)
+
+
+def _hand_regressor() -> keras.Model:
+    """Rules, no training: the pixel head marks pixels above 0.9; a 4x4 cell scores 0 when it
+    holds a marked pixel or is all black (under -0.99), else 1; the image scores its worst cell."""
+    images = keras.Input((None, None, 1))
+    pixel_map = layers.Lambda(lambda x: ops.cast(x > 0.9, "float32"), name="pixel_map")(images)
+    black = layers.Lambda(lambda x: ops.cast(x < -0.99, "float32"))(images)
+    bad = layers.Maximum()([layers.MaxPooling2D(4)(pixel_map),
+                            layers.Lambda(lambda b: ops.floor(b))(layers.AveragePooling2D(4)(black))])
+    score_map = layers.Lambda(lambda b: 1.0 - b, name="score_map")(bad)
+    global_score = layers.Lambda(lambda m: ops.min(m, axis=(1, 2)), name="global_score")(score_map)
+    return keras.Model(images, {"global_score": global_score, "score_map": score_map, "pixel_map": pixel_map})
+
+
+@pytest.mark.parametrize("area", ["pixels", "cells"])
+def test_repaired_area_is_the_marked_pixels_grown_or_the_whole_cells(area):
+    image = np.zeros((1, 28, 28, 1), np.float32)
+    image[0, 1, 1] = 1.0        # cell (0, 0): one marked pixel
+    image[0, 4:8, 0:4] = -1.0   # cell (1, 0): abnormal by its score, no pixel marked
+    pipeline = QCPipeline(_hand_regressor(), build_repair_unet(1, 4, 2), threshold=0.5, max_passes=1, area=area)
+    result = pipeline.run(image)
+    expected = np.zeros((28, 28), bool)
+    expected[4:8, 0:4] = True   # repaired whole in both modes
+    if area == "pixels":
+        expected[0:3, 0:3] = True   # the marked pixel grown by one pixel, inside its cell
+    else:
+        expected[0:4, 0:4] = True
+    assert result.score_after[0] > result.score_before[0]  # the pass helped: kept
+    np.testing.assert_array_equal(result.masks[0], expected)
+    np.testing.assert_array_equal(result.tried[0], expected)
+    np.testing.assert_array_equal(pipeline_masks(pipeline, image)[0], expected)  # the bench's predicted masks
+    np.testing.assert_array_equal(result.repaired[0][~expected], image[0][~expected])
+    with pytest.raises(ValueError, match="area"):
+        QCPipeline(_hand_regressor(), None, threshold=0.5, area="boxes")
+
+
+def test_unmarked_keep_leaves_flagged_cells_without_marks_as_they_are():
+    image = np.zeros((1, 28, 28, 1), np.float32)
+    image[0, 1, 1] = 1.0        # cell (0, 0): one marked pixel
+    image[0, 4:8, 0:4] = -1.0   # cell (1, 0): abnormal by its score, no pixel marked
+    pipeline = QCPipeline(_hand_regressor(), build_repair_unet(1, 4, 2), threshold=0.5, max_passes=1,
+                          unmarked="keep")
+    result = pipeline.run(image)
+    expected = np.zeros((28, 28), bool)
+    expected[0:3, 0:3] = True   # only the marked pixel, grown by one pixel
+    np.testing.assert_array_equal(result.tried[0], expected)
+    # the black cell, left as it is, still scores 0: the pass did not raise the score, so the
+    # pipeline returns the input, not a version it scores no better
+    assert result.passes[0] == 1 and result.score_after[0] == result.score_before[0] == 0.0
+    assert not result.masks.any()
+    np.testing.assert_array_equal(result.repaired, image)
+    # an image whose flagged cells hold no mark at all is not touched: no pass, reported abnormal
+    blank = np.zeros((1, 28, 28, 1), np.float32)
+    blank[0, 4:8, 0:4] = -1.0
+    untouched = pipeline.run(blank)
+    assert untouched.abnormal[0] and not untouched.accepted[0] and untouched.passes[0] == 0
+    np.testing.assert_array_equal(untouched.repaired, blank)
+    with pytest.raises(ValueError, match="unmarked"):
+        QCPipeline(_hand_regressor(), None, threshold=0.5, unmarked="never")
+
+
+def test_texture_option_changes_only_repaired_pixels_and_does_not_retrace():
+    regressor, repairer = build_quality_regressor(3, 8, 4), build_repair_unet(3, 4, 2)
+    pipeline = QCPipeline(regressor, repairer, threshold=0.999, domain="rgb", max_passes=1, texture=True)
+    smooth = QCPipeline(regressor, repairer, threshold=0.999, domain="rgb", max_passes=1)
+    rng = np.random.default_rng(5)
+    for batch, size in ((2, (64, 64)), (3, (40, 56))):
+        images = rng.uniform(-1, 1, (batch, *size, 3)).astype(np.float32)
+        result = pipeline.run(images)
+        untouched = ~result.tried
+        np.testing.assert_array_equal(result.repaired[untouched], images[untouched])
+        tried = smooth.run(images).tried
+        np.testing.assert_array_equal(result.tried, tried)  # same pixels, other contents
+    assert pipeline.repair_pass.experimental_get_tracing_count() == 1
+    with pytest.raises(ValueError, match="texture_cell"):
+        QCPipeline(regressor, repairer, threshold=0.5, domain="rgb", texture=True, texture_cell=0)
+
+
+def test_a_corrector_repairs_through_the_compiled_pass_as_detailed_repair_does():
+    """A corrector U-Net (`sees_input`) in the pipeline: the compiled pass gives the repair of
+    `texture.detailed_repair` on the pixels it located, touches nothing else, and traces once."""
+    from gan_style.qc.texture import detailed_repair
+
+    regressor, corrector = build_quality_regressor(3, 8, 4), build_repair_unet(3, 4, 2, sees_input=True)
+    pipeline = QCPipeline(regressor, corrector, threshold=0.999, domain="rgb", max_passes=1, texture=True)
+    rng = np.random.default_rng(6)
+    for batch, size in ((2, (64, 64)), (3, (40, 56))):
+        images = rng.uniform(-1, 1, (batch, *size, 3)).astype(np.float32)
+        result = pipeline.run(images)
+        assert result.tried.any()
+        untouched = ~result.tried
+        np.testing.assert_array_equal(result.repaired[untouched], images[untouched])
+        masks = tf.constant(result.tried[..., None].astype(np.float32))
+        x = tf.constant(images)
+        expected = detailed_repair(corrector({"images": x, "masks": masks}), x, masks).numpy()
+        better = result.score_after > result.score_before  # the returned version is the repaired one
+        assert better.any()
+        np.testing.assert_allclose(result.repaired[better], expected[better], atol=1e-5)
+    assert pipeline.repair_pass.experimental_get_tracing_count() == 1
+
+
+def test_coarse_scales_score_the_shrunk_image_where_it_keeps_min_side():
+    regressor, repairer = build_quality_regressor(3, 8, 4), build_repair_unet(3, 4, 2)
+    multi = QCPipeline(regressor, repairer, 0.5, "rgb", scales=(1, 2, 4), min_side=16)
+    single = QCPipeline(regressor, repairer, 0.5, "rgb")
+    rng = np.random.default_rng(7)
+    big = rng.uniform(-1, 1, (2, 48, 40, 3)).astype(np.float32)  # 40 // 2 >= 16: scale 2; 40 // 4 < 16
+    score, score_map = (t.numpy() for t in multi.assess(tf.constant(big)))
+    full = regressor(big, training=False)
+    half = regressor(tf.image.resize(big, (24, 20), antialias=True), training=False)
+    half_map = tf.image.resize(half["score_map"], (6, 5), "nearest")[..., 0].numpy()
+    np.testing.assert_allclose(score_map, np.minimum(full["score_map"][..., 0], half_map), atol=1e-6)
+    np.testing.assert_allclose(score, np.minimum(full["global_score"], half["global_score"])[:, 0], atol=1e-6)
+    assert not np.allclose(score_map, full["score_map"][..., 0], atol=1e-6)  # scale 2 took part
+    pixel = np.maximum(full["pixel_map"][..., 0], tf.image.resize(half["pixel_map"], (48, 40))[..., 0])
+    assert np.mean(multi.marks(tf.constant(big)).numpy() == (pixel > 0.5)) > 0.99
+
+    small = rng.uniform(-1, 1, (3, 24, 30, 3)).astype(np.float32)  # 24 // 2 < 16: one scale, exactly
+    for a, b in zip(multi.assess(tf.constant(small)), single.assess(tf.constant(small)), strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    multi.run(np.concatenate([big, big[:1]]), threshold=0.999)  # other batch size, repaired
+    assert multi.assess.experimental_get_tracing_count() == 1
+    assert multi.repair_pass.experimental_get_tracing_count() == 1
+    for scales in ((2,), (1, 4, 2), ()):
+        with pytest.raises(ValueError, match="scales"):
+            QCPipeline(regressor, repairer, 0.5, "rgb", scales=scales)
+
+
+# The mechanism test below locates a defect the shipped RGB regressor ranks as one (the photo's
+# score drops from 0.34 to 0.20) but that its threshold, chosen for <= 5% false alarms on whole
+# validation pictures, lets pass (tests/qc/test_eval.py's strict xfail): it runs at a threshold
+# between the two scores.
+MECHANISM_THRESHOLD = 0.3
+
+
+@pytest.mark.slow
+def test_shipped_rgb_pipeline_scores_a_photo_scale_hole_at_coarse_scales():
+    """A 51 px `hole` in the held-out chelsea photo at 256 px: scored at one scale and at half
+    size too (the regressor's 128 px crops bound the coarse scales: 4x would leave 64 px), the
+    coarse scale can only lower the score and the located area grows."""
+    from gan_style.core import data
+    from gan_style.qc.artifacts import corrupt
+    from gan_style.qc.pipeline import RGB_SCALES
+
+    photo = tf.image.resize(data.bundled_image("chelsea") / 127.5 - 1.0, (256, 256), antialias=True).numpy()
+    corrupted, hole = corrupt(photo, "hole", np.random.default_rng(256), 0.5, "rgb")
+    runs = {}
+    for scales in (RGB_SCALES, (1,)):
+        pipeline = QCPipeline.from_pretrained("rgb", max_passes=1, scales=scales, threshold=MECHANISM_THRESHOLD)
+        assert pipeline.min_side == 128
+        runs[scales] = pipeline.run(corrupted[None])
+    multi, single = runs[RGB_SCALES], runs[(1,)]
+    assert single.abnormal[0] and multi.abnormal[0]
+    assert not pipeline.run(photo[None], repair=False).abnormal[0]  # the clean photo passes
+    assert multi.score_before[0] <= single.score_before[0]
+    assert multi.located_pixels[0][hole].mean() >= single.located_pixels[0][hole].mean() > 0.3
+
+
+def _classifier_by_ink(split: float):
+    """A real Keras model standing in for the MNIST classifier: class 1 when the mean pixel is
+    above `split`, else 0 (two logits)."""
+    images = keras.Input((None, None, 1))
+    mean = layers.GlobalAveragePooling2D()(images)
+    return keras.Model(images, layers.Concatenate()([-(mean - split), mean - split]))
+
+
+def test_class_guard_gives_back_the_input_where_the_repair_changes_the_class():
+    regressor, repairer = build_quality_regressor(1, 4, 4), build_repair_unet(1, 4, 2)
+    images = _images(6, (28, 28), seed=5)
+    plain = QCPipeline(regressor, repairer, threshold=0.999, max_passes=1).run(images)
+    assert plain.masks.any(axis=(1, 2)).all()  # every image repaired and kept
+    split = float(np.median([images.mean(), plain.repaired.mean()]))
+    classify = lambda x: x.reshape(len(x), -1).mean(axis=1) > split  # noqa: E731
+    guarded = QCPipeline(regressor, repairer, threshold=0.999, max_passes=1,
+                         classifier=_classifier_by_ink(split)).run(images)
+    flipped = classify(images) != classify(plain.repaired)
+    kept = ~flipped
+    np.testing.assert_array_equal(guarded.repaired[flipped], images[flipped])
+    np.testing.assert_array_equal(guarded.score_after[flipped], guarded.score_before[flipped])
+    assert not guarded.masks[flipped].any()
+    np.testing.assert_array_equal(guarded.repaired[kept], plain.repaired[kept])
+    assert (classify(guarded.repaired) == classify(images)).all()
+
+
+def test_located_pixels_are_the_first_pass_mask_before_growing(pipeline):
+    images = _images(3, (28, 28), seed=6)
+    result = pipeline.run(images, threshold=0.999, max_passes=2)
+    np.testing.assert_array_equal(pipeline.run(images, threshold=0.999, repair=False).located_pixels,
+                                  result.located_pixels)
+    assert result.located_pixels.any()
+    ungrown = QCPipeline(pipeline.regressor, pipeline.repairer, 0.999, max_passes=1, grow=0).run(images).tried
+    np.testing.assert_array_equal(result.located_pixels, ungrown)
+    assert not pipeline.run(images, threshold=1e-6).located_pixels.any()  # nothing abnormal, nothing located

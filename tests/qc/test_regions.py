@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from gan_style.qc import regions
+
+
+def test_two_regions_from_a_hand_made_map():
+    score_map = np.ones((7, 7))
+    score_map[1, 1] = 0.1  # one bad region
+    score_map[4:6, 4:6] = 0.3  # a 2x2 bad block
+    mask, found = regions.extract_regions(score_map, threshold=0.5, image_shape=(28, 28))
+    assert len(found) == 2
+    worst, second = found
+    assert worst["score"] == pytest.approx(0.1) and second["score"] == pytest.approx(0.3)
+    assert worst["bbox"] == [4, 4, 8, 8] and worst["area"] == 16  # cell (1, 1) at stride 4
+    assert second["bbox"] == [16, 16, 24, 24] and second["area"] == 64
+    assert mask.shape == (28, 28) and mask.sum() == 16 + 64
+
+
+def test_clean_map_has_no_region():
+    mask, found = regions.extract_regions(np.full((4, 6), 0.9), 0.5, (32, 48))
+    assert found == [] and not mask.any()
+
+
+def test_min_area_drops_specks_and_holes_are_filled():
+    score_map = np.ones((9, 9))
+    score_map[2:7, 2:7] = 0.2
+    score_map[4, 4] = 0.9  # a hole inside the region
+    score_map[0, 8] = 0.45  # a speck just under the threshold
+    mask, found = regions.extract_regions(score_map, 0.5, (9, 9), min_area=2)
+    assert len(found) == 1 and mask[4, 4]
+    assert not mask[0, 8]
+
+
+def test_a_cell_just_under_the_threshold_is_flagged_whole():
+    score_map = np.ones((7, 7))
+    score_map[3, 3] = 0.49
+    mask, found = regions.extract_regions(score_map, 0.5, (28, 28))
+    assert len(found) == 1 and found[0]["score"] == pytest.approx(0.49) and mask.sum() == 16
+
+
+def test_pixel_scores_for_sizes_not_divisible_by_the_stride():
+    score_map = np.arange(6, dtype=float).reshape(2, 3)  # a 7 x 10 image at stride 4
+    up = regions.pixel_scores(score_map, (7, 10))
+    assert up.shape == (7, 10)
+    assert up[0, 0] == 0 and up[3, 3] == 0 and up[4, 4] == 4 and up[6, 9] == 5

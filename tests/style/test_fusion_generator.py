@@ -1,0 +1,87 @@
+"""Fusion-style generator: the two fusion equations, alpha, any size, serialization."""
+
+import keras
+import numpy as np
+import pytest
+
+from gan_style.style.fusion_generator import FusionGenerator, adain, build_decoder, fuse, fused_levels, mean_std
+
+
+def _features(seed, shape=(2, 5, 6, 4)):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=shape) * rng.uniform(0.5, 3, shape[-1]) + rng.normal(size=shape[-1])).astype(np.float32)
+
+
+def test_adain_takes_the_style_channel_statistics():
+    content, style = _features(0), _features(1, (2, 7, 3, 4))
+    out = np.asarray(adain(content, style))
+    # by hand: per image and channel over H, W
+    np.testing.assert_allclose(out.mean(axis=(1, 2)), style.mean(axis=(1, 2)), atol=1e-4)
+    np.testing.assert_allclose(out.std(axis=(1, 2)), np.sqrt(style.var(axis=(1, 2)) + 1e-5), rtol=1e-3)
+    mean, std = (np.asarray(t) for t in mean_std(style))
+    assert mean.shape == (2, 1, 1, 4) and std.shape == (2, 1, 1, 4)
+
+
+def test_adain_alpha_zero_is_exactly_the_content():
+    content, style = _features(2), _features(3)
+    np.testing.assert_array_equal(np.asarray(fuse(content, style, 0.0, "adain")), content)
+
+
+def test_linear_is_the_seed_formula():
+    content, style = _features(4), _features(5)
+    np.testing.assert_allclose(np.asarray(fuse(content, style, 0.3, "linear")), 0.3 * content + 0.7 * style, rtol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", [-0.1, 1.5])
+def test_alpha_outside_the_unit_interval_is_rejected(alpha):
+    with pytest.raises(ValueError, match="alpha must be in"):
+        fuse(_features(0), _features(1), alpha)
+
+
+@pytest.fixture(scope="module", params=[0, 2, 3], ids=lambda k: f"skips{k}")
+def tiny(request):
+    return FusionGenerator(width=4, encoder_weights=None, skips=request.param)
+
+
+def test_skip_decoder_takes_each_fused_level_at_its_scale():
+    decoder = build_decoder(width=4, skips=2)
+    assert {i.name: tuple(i.shape[1:]) for i in decoder.inputs} == {
+        "relu4_1": (None, None, 512), "relu3_1": (None, None, 256), "relu2_1": (None, None, 128)}
+    rng = np.random.default_rng(0)
+    fused = {"relu4_1": rng.uniform(0, 1, (1, 3, 4, 512)), "relu3_1": rng.uniform(0, 1, (1, 6, 8, 256)),
+             "relu2_1": rng.uniform(0, 1, (1, 12, 16, 128))}
+    fused = {k: v.astype(np.float32) for k, v in fused.items()}
+    out = np.asarray(decoder(fused))
+    assert out.shape == (1, 24, 32, 3)
+    # zero-initialised projections: an untrained skip decoder is the plain decoder
+    no_skip = {**fused, "relu2_1": fused["relu2_1"] * 0.0, "relu3_1": fused["relu3_1"] * 0.0}
+    np.testing.assert_array_equal(np.asarray(decoder(no_skip)), out)
+    # once its projection has weights, the finest skip alone reaches the pixels
+    projection = decoder.get_layer("skip_relu2_1")
+    projection.set_weights([np.full(projection.get_weights()[0].shape, 0.01, np.float32)])
+    assert np.abs(np.asarray(decoder(fused)) - np.asarray(decoder(no_skip))).max() > 1e-4
+
+
+def test_skips_out_of_range_are_rejected():
+    assert fused_levels(0) == ("relu4_1",)
+    assert fused_levels(3) == ("relu4_1", "relu3_1", "relu2_1", "relu1_1")
+    with pytest.raises(ValueError, match="skips must be in"):
+        fused_levels(4)
+
+
+@pytest.mark.parametrize("size", [(17, 23), (32, 32), (9, 40)])
+def test_any_size_returns_the_content_size_in_range(tiny, size):
+    content = np.random.default_rng(0).uniform(-1, 1, (1, *size, 3)).astype(np.float32)
+    style = np.random.default_rng(1).uniform(-1, 1, (1, 21, 30, 3)).astype(np.float32)
+    for fusion in ("adain", "linear"):
+        out = np.asarray(tiny((content, style), alpha=0.5, fusion=fusion))
+        assert out.shape == (1, *size, 3) and out.min() >= -1 and out.max() <= 1
+
+
+def test_save_load_round_trip(tiny, tmp_path):
+    content = np.random.default_rng(0).uniform(-1, 1, (2, 24, 24, 3)).astype(np.float32)
+    style = np.random.default_rng(1).uniform(-1, 1, (2, 24, 24, 3)).astype(np.float32)
+    tiny.save(tmp_path / "fusion.keras")
+    again = keras.saving.load_model(tmp_path / "fusion.keras")
+    assert again.fusion == "adain" and again.width == 4 and again.skips == tiny.skips
+    np.testing.assert_allclose(again((content, style), alpha=0.7), tiny((content, style), alpha=0.7), atol=1e-5)
