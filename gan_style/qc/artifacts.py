@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy import ndimage
+from scipy import fft, ndimage
 
 TOLERANCE = 2.0 / 255.0  # one uint8 level in [-1, 1] units: smaller changes are invisible
 
@@ -239,6 +239,80 @@ def noise_burst(image, rng, strength=1.0):
     return local_noise(image, rng, strength)
 
 
+# JPEG's luma quantisation table (ITU T.81, Annex K), scaled by quality as libjpeg does
+_JPEG_LUMA = np.array([[16, 11, 10, 16, 24, 40, 51, 61], [12, 12, 14, 19, 26, 58, 60, 55],
+                       [14, 13, 16, 24, 40, 57, 69, 56], [14, 17, 22, 29, 51, 87, 80, 62],
+                       [18, 22, 37, 56, 68, 109, 103, 77], [24, 35, 55, 64, 81, 104, 113, 92],
+                       [49, 64, 78, 87, 103, 121, 120, 101], [72, 92, 95, 98, 112, 100, 103, 99]], np.float32)
+_YCC = np.array([[0.299, 0.587, 0.114], [-0.1687, -0.3313, 0.5], [0.5, -0.4187, -0.0813]], np.float32)
+
+
+def compression(image, rng, strength=1.0):
+    """Lossy block coding of a box on the 8 px grid: Y'CbCr, 8x8 DCT, coefficients rounded to
+    the JPEG luma table at quality q = 25 - 23 * strength (chroma twice as coarse), back. Cause:
+    generated images stored or streamed through a codec at low quality (blocks, ringing)."""
+    out = image.copy()
+    h, w = image.shape[:2]
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.25, 0.6)
+    y0, x0 = y0 // 8 * 8, x0 // 8 * 8
+    y1, x1 = min(max(y0 + 8, y1 // 8 * 8), h // 8 * 8), min(max(x0 + 8, x1 // 8 * 8), w // 8 * 8)
+    if y1 <= y0 or x1 <= x0:
+        return out
+    quality = 25.0 - 23.0 * strength
+    step = np.maximum(_JPEG_LUMA * (5000.0 / quality) / 100.0, 1.0) / 127.5  # [-1, 1] units
+    steps = np.stack([step, 2 * step, 2 * step])  # (3, 8, 8): Y', Cb, Cr
+    ycc = out[y0:y1, x0:x1] @ _YCC.T
+    bh, bw = (y1 - y0) // 8, (x1 - x0) // 8
+    blocks = ycc.reshape(bh, 8, bw, 8, 3).transpose(0, 2, 4, 1, 3)  # (bh, bw, 3, 8, 8)
+    coef = np.round(fft.dctn(blocks, axes=(-2, -1), norm="ortho") / steps) * steps
+    back = fft.idctn(coef, axes=(-2, -1), norm="ortho").transpose(0, 3, 1, 4, 2).reshape(ycc.shape)
+    out[y0:y1, x0:x1] = np.clip(back @ np.linalg.inv(_YCC).T, -1, 1)
+    return out
+
+
+def defocus(image, rng, strength=1.0):
+    """Gaussian blur (sigma 1-4 px) in a box, feathered over 3 px at its edges. Cause: a decoder
+    that renders fine texture as a smooth wash over a region (detail lost, not streaked)."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.2, 0.5)
+    sigma = 1.0 + 3.0 * strength * rng.uniform(0.5, 1.0)
+    blurred = ndimage.gaussian_filter(image, (sigma, sigma, 0), mode="reflect")[y0:y1, x0:x1]
+    yy, xx = np.arange(y1 - y0), np.arange(x1 - x0)
+    edge = np.minimum(np.minimum(yy, yy[::-1])[:, None], np.minimum(xx, xx[::-1])[None])
+    a = np.clip(edge / 3.0, 0, 1)[..., None]
+    out[y0:y1, x0:x1] = a * blurred + (1 - a) * out[y0:y1, x0:x1]
+    return out
+
+
+def warp(image, rng, strength=1.0):
+    """A smooth random displacement of up to 2-8 px inside a box (a cubic-upsampled 3-6 x 3-6
+    grid of offsets), tapering to 0 at its edges. Cause: misregistered decoder features, bent
+    lines and wobbly edges."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.25, 0.6)
+    bh, bw = y1 - y0, x1 - x0
+    amp, grid = 2.0 + 6.0 * strength, int(rng.integers(3, 7))
+    taper = np.sin(np.pi * np.linspace(0, 1, bh))[:, None] * np.sin(np.pi * np.linspace(0, 1, bw))[None]
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    coords = [axis + amp * taper * ndimage.zoom(rng.uniform(-1, 1, (grid, grid)), (bh / grid, bw / grid),
+                                               order=3)[:bh, :bw] for axis in (yy, xx)]
+    for c in range(image.shape[-1]):
+        out[y0:y1, x0:x1, c] = ndimage.map_coordinates(image[..., c], coords, order=1, mode="reflect")
+    return out
+
+
+def dead_pixels(image, rng, strength=1.0):
+    """Scattered pixels (5-30% of a box) stuck at black, white or one random colour. Cause:
+    saturated or non-finite activations that decode to isolated dead pixels."""
+    out = image.copy()
+    y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.2, 0.5)
+    hit = rng.random((y1 - y0, x1 - x0)) < 0.05 + 0.25 * strength
+    colour = rng.uniform(-1, 1, image.shape[-1]) if rng.random() < 0.3 else np.full(image.shape[-1],
+                                                                                     rng.choice([-1.0, 1.0]))
+    out[y0:y1, x0:x1][hit] = colour
+    return out
+
+
 DIGIT_ARTIFACTS: dict[str, Artifact] = {
     "broken_stroke": broken_stroke,
     "spurious_blob": spurious_blob,
@@ -258,6 +332,10 @@ RGB_ARTIFACTS: dict[str, Artifact] = {
     "hole": hole,
     "noise_burst": noise_burst,
     "blocking": blocking,
+    "compression": compression,
+    "defocus": defocus,
+    "warp": warp,
+    "dead_pixels": dead_pixels,
 }
 ARTIFACTS = {"digits": DIGIT_ARTIFACTS, "rgb": RGB_ARTIFACTS}
 

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from scipy import ndimage
 
 from gan_style.core import data
 from gan_style.qc import artifacts
@@ -67,3 +68,39 @@ def test_batcher_inside_tf_data(digits):
     assert np.all(abnormal[replaced] == 1.0)
     synthetic = (abnormal > 0) & (known == 1)
     assert all(masks[i].any() for i in np.flatnonzero(synthetic))
+
+
+def _photo(side=128):
+    return data.random_crops({"astronaut": data.bundled_image("astronaut")}, side, 1, seed=1)[0]
+
+
+def test_compression_works_on_the_8px_grid_and_stronger_loses_more():
+    image = _photo()
+    errors = []
+    for strength in (0.2, 1.0):
+        out, mask = artifacts.corrupt(image, "compression", np.random.default_rng(4), strength, "rgb")
+        ys, xs = np.nonzero(mask)
+        assert ys.min() % 8 == 0 and xs.min() % 8 == 0 and (ys.max() + 1) % 8 == 0 and (xs.max() + 1) % 8 == 0
+        errors.append(np.abs(out - image)[mask].mean())
+    assert errors[1] > errors[0]
+
+
+def test_defocus_removes_detail_where_it_changed():
+    image = _photo()
+    out, mask = artifacts.corrupt(image, "defocus", np.random.default_rng(0), 1.0, "rgb")
+    detail = lambda x: np.abs(ndimage.laplace(x.mean(-1)))[mask].mean()  # noqa: E731
+    assert detail(out) < 0.5 * detail(image)
+
+
+def test_warp_moves_pixels_at_most_8px():
+    image = _photo()
+    out, mask = artifacts.corrupt(image, "warp", np.random.default_rng(2), 1.0, "rgb")
+    lo = ndimage.minimum_filter(image, size=(19, 19, 1))
+    hi = ndimage.maximum_filter(image, size=(19, 19, 1))
+    assert mask.mean() > 0.02 and np.all(out >= lo - 1e-5) and np.all(out <= hi + 1e-5)
+
+
+def test_dead_pixels_share_one_colour():
+    image = _photo()
+    out, mask = artifacts.corrupt(image, "dead_pixels", np.random.default_rng(5), 0.5, "rgb")
+    assert 0.0 < mask.mean() < 0.25 and len(np.unique(out[mask], axis=0)) == 1
