@@ -9,7 +9,9 @@ import stat
 import struct
 import tempfile
 from collections.abc import Iterator
+from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -69,21 +71,29 @@ def to_domain(image: np.ndarray, domain: str) -> np.ndarray:
     return x
 
 
-def write_png(path: str | os.PathLike, image: np.ndarray) -> Path:
-    """Write a uint8 image (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) as PNG, atomically.
-
-    See `atomic_path`: an existing file is only ever replaced by a whole new one.
-    """
+def encode_png(image: np.ndarray) -> bytes:
+    """The PNG file of a uint8 image (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), as bytes (to
+    write anywhere: a local file with `write_png`, a Beam filesystem, a socket)."""
     from PIL import Image
 
-    path = Path(path)
     array = np.asarray(image)
     if array.dtype != np.uint8:
-        raise ValueError(f"write_png expects uint8 pixels, got {array.dtype}")
+        raise ValueError(f"PNG pixels must be uint8, got {array.dtype}")
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        Image.fromarray(array).save(handle, format="PNG")
+    buffer = BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def write_png(path: str | os.PathLike, image: np.ndarray) -> Path:
+    """Write a uint8 image (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) as PNG (`encode_png`),
+    atomically: see `atomic_path`, an existing file is only ever replaced by a whole new one.
+    """
+    path = Path(path)
+    data = encode_png(image)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
     return path
 
 
@@ -107,18 +117,11 @@ class ImageError(ValueError):
 
 
 def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Read PNG, JPEG, BMP or GIF (first frame) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB,
-    upright: an EXIF orientation tag is applied (`PIL.ImageOps.exif_transpose`).
-
-    Grayscale and grayscale+alpha stay one channel; palette, RGBA (alpha dropped, composited on
-    nothing) and CMYK become RGB; 16-bit samples are scaled to 8 bits. Anything else, a directory,
-    FIFO or device ("not a regular file"), an empty, truncated or corrupt file, or more than
-    `max_pixels` pixels raises `ImageError` (one line).
-    """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
+    """Read PNG, JPEG, BMP or GIF (first frame) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB:
+    `decode_image` of the file, streamed from disk. A directory, FIFO or device ("not a regular
+    file"), a missing or unreadable file, and whatever `decode_image` refuses raise `ImageError`
+    (one line naming the file)."""
     path = Path(path)
-    formats = ("PNG", "JPEG", "BMP", "GIF")
     try:
         info = path.stat()  # follows links: a dangling one is "no such file"
         if stat.S_ISDIR(info.st_mode):
@@ -127,31 +130,53 @@ def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
             raise ImageError(f"{path}: not a regular file")
         if info.st_size == 0:
             raise ImageError(f"{path}: empty file")
-        with Image.open(path, formats=formats) as image:
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageError(f"{path}: {width}x{height} = {width * height} pixels is over the limit of "
-                                 f"{max_pixels} (decompression-bomb guard; raise it with --max-pixels)")
-            if width == 0 or height == 0:
-                raise ImageError(f"{path}: image has no pixels")
-            image.seek(0)
-            image.load()
-            array = _to_array(ImageOps.exif_transpose(image))
-    except ImageError:
-        raise
+        with open(path, "rb") as handle:
+            return decode_image(handle, max_pixels, source=path)
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None
     except PermissionError:
         raise ImageError(f"{path}: permission denied") from None
+
+
+def decode_image(data: bytes | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS,
+                 source: str | os.PathLike = "image") -> np.ndarray:
+    """Decode the bytes of a PNG, JPEG, BMP or GIF (first frame; or a binary file object open at
+    its start) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB, upright: an EXIF orientation tag is
+    applied (`PIL.ImageOps.exif_transpose`).
+
+    Grayscale and grayscale+alpha stay one channel; palette, RGBA (alpha dropped, composited on
+    nothing) and CMYK become RGB; 16-bit samples are scaled to 8 bits. Anything else, no bytes,
+    a truncated or corrupt file, or more than `max_pixels` pixels (checked before the pixels are
+    decoded) raises `ImageError`: one line that starts with `source` (a path or URL) and says why.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    formats = ("PNG", "JPEG", "BMP", "GIF")
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        if not len(data):
+            raise ImageError(f"{source}: empty file")
+        data = BytesIO(data)
+    try:
+        with Image.open(data, formats=formats) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageError(f"{source}: {width}x{height} = {width * height} pixels is over the limit of "
+                                 f"{max_pixels} (decompression-bomb guard; raise it with --max-pixels)")
+            if width == 0 or height == 0:
+                raise ImageError(f"{source}: image has no pixels")
+            image.seek(0)
+            image.load()
+            return _to_array(ImageOps.exif_transpose(image))
+    except ImageError:
+        raise
     except UnidentifiedImageError:
-        raise ImageError(f"{path}: not a PNG, JPEG, BMP or GIF image") from None
+        raise ImageError(f"{source}: not a PNG, JPEG, BMP or GIF image") from None
     except MemoryError:
-        raise ImageError(f"{path}: out of memory while decoding") from None
+        raise ImageError(f"{source}: out of memory while decoding") from None
     except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error, ZeroDivisionError,
             Image.DecompressionBombError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ImageError(f"{path}: unreadable image ({reason})") from None
-    return array
+        raise ImageError(f"{source}: unreadable image ({reason})") from None
 
 
 def _to_array(image) -> np.ndarray:
@@ -251,8 +276,14 @@ def _not_an_image(path: Path) -> str | None:
         return "directory (folders are not searched recursively)"
     if not stat.S_ISREG(mode):
         return "not a regular file"
-    if path.name.startswith("."):
+    return name_reason(path.name)
+
+
+def name_reason(name: str) -> str | None:
+    """Why a file a folder or pattern holds is not an image to read, from its name alone (a
+    hidden file, or not an image suffix), or None."""
+    if name.startswith("."):
         return "hidden file"
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
+    if os.path.splitext(name)[1].lower() not in IMAGE_SUFFIXES:
         return f"not an image file name (expected {', '.join(IMAGE_SUFFIXES)})"
     return None

@@ -165,3 +165,20 @@ def test_fifo_and_directories_are_not_regular_files(tmp_path):
     assert reasons == {"pipe.png": "not a regular file", "sub": "directory (folders are not searched recursively)",
                        "link.png": "broken symbolic link", ".hidden.png": "hidden file",
                        "readme.txt": reasons["readme.txt"]} and reasons["readme.txt"].startswith("not an image")
+
+
+def test_decode_image_and_encode_png_are_read_image_and_write_png_in_memory(tmp_path):
+    from gan_style.core.io import ImageError, decode_image, encode_png, read_image, write_png
+
+    image = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    data = encode_png(image)
+    np.testing.assert_array_equal(decode_image(data), image)
+    assert write_png(tmp_path / "a.png", image).read_bytes() == data
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png"), decode_image(data))
+    assert decode_image(encode_png(image[..., :1])).shape == (20, 30, 1)
+    for bad, reason in ((b"", "empty file"), (b"not an image", "not a PNG"), (data[:60], "unreadable")):
+        with pytest.raises(ImageError, match=reason) as info:
+            decode_image(bad, source="gs://b/x.png")
+        assert str(info.value).startswith("gs://b/x.png: ") and "\n" not in str(info.value)
+    with pytest.raises(ImageError, match="over the limit"):
+        decode_image(data, max_pixels=100)
