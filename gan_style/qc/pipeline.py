@@ -39,7 +39,9 @@ height and width, traced once per pipeline: new batch sizes and image sizes neve
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -161,21 +163,30 @@ class QCPipeline:
     def from_pretrained(cls, domain: str, max_passes: int = MAX_PASSES, threshold: float | None = None,
                         area: str = "pixels", grow: int = 1, unmarked: str = "cell",
                         texture: bool | None = None, scales: tuple[int, ...] = (1,),
-                        class_guard: bool = True, quality: str | None = None) -> QCPipeline:
+                        class_guard: bool = True, quality: str | None = None,
+                        checkpoints: str | os.PathLike | None = None) -> QCPipeline:
         """The shipped models of `domain`; `texture` None: on for RGB (photos have texture to
         copy), off for digits (ink on a flat background). Coarse `scales` stop at the regressor's
         training crop (RGB 128 px; digits 28 px: never used on digits). Digits, `class_guard`: the
         shipped MNIST classifier drops a repair that changes the digit's class. `quality`: another
-        quality checkpoint (name or folder) than the shipped `quality_<domain>`, with its threshold."""
-        from gan_style.core import checkpoints
+        quality checkpoint (name or folder) than the shipped `quality_<domain>`, with its threshold.
+        `checkpoints`: the folder holding the checkpoint folders (`quality_<domain>`,
+        `repair_<domain>`, `mnist_classifier`; default `manifests.root()`: $GAN_STYLE_CHECKPOINTS,
+        else the repository's checkpoints/), e.g. where a wheel's user or a pipeline worker put them."""
+        from gan_style.core import checkpoints as store
 
-        quality = quality or f"quality_{domain}"
-        manifest = checkpoints.verify(quality)
-        regressor = checkpoints.load_model(quality, "regressor.keras")
-        repairer = checkpoints.load_model(f"repair_{domain}", "repairer.keras")
+        def where(name: str):
+            if checkpoints is None or os.sep in name or Path(name).is_absolute():
+                return name
+            return Path(checkpoints) / name
+
+        quality = where(quality or f"quality_{domain}")
+        manifest = store.verify(quality)
+        regressor = store.load_model(quality, "regressor.keras")
+        repairer = store.load_model(where(f"repair_{domain}"), "repairer.keras")
         classifier = None
         if domain == "digits" and class_guard:
-            classifier = checkpoints.load_model("mnist_classifier", "classifier.keras")
+            classifier = store.load_model(where("mnist_classifier"), "classifier.keras")
         return cls(regressor, repairer, manifest["threshold"] if threshold is None else threshold,
                    domain, max_passes, area=area, grow=grow, unmarked=unmarked,
                    texture=domain == "rgb" if texture is None else texture, texture_cell=manifest["stride"],
