@@ -42,17 +42,28 @@ from gan_style.core.io import (
     scan_inputs,
     sha256_file,
     to_domain,
-    to_uint8,
     write_png,
     write_text,
 )
+from gan_style.qc.report import (  # noqa: F401 - FIELDS, OUTPUT_KINDS, overlay, digit_note: the job's API here too
+    FIELDS,
+    OUTPUT_KINDS,
+    OWN_OUTPUT,
+    OWN_OUTPUT_REASON,
+    digit_note,
+    entry,
+    failure,
+    group_batches,
+    image_outputs,
+    is_output_name,
+    judge_domain,
+    one_line,
+    output_file,
+    overlay,
+    run_batch,
+    summary,
+)
 
-FIELDS = ("input", "domain", "score_before", "score_after", "abnormal", "regions", "passes", "accepted",
-          "repaired", "mask", "error", "overlay", "attempt", "outcome", "note", "skipped", "sha256")
-OUTPUT_KINDS = ("repaired", "mask", "overlay", "attempt")
-OWN_OUTPUT = re.compile(r"\.(repaired|mask|overlay|attempt)\.png$", re.IGNORECASE)
-MIN_SIDE = {"digits": 28, "rgb": 32}  # smaller images cannot be judged (RGB: 4 x 4 cells of 8 px)
-BATCH_PIXELS = 640 * 640  # a batch of small images holds at most one tile's worth of pixels
 LOCK_NAME = ".gan_style.repair.lock"
 STALE_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}$")  # io.atomic_path's private folders
 PROGRESS_EVERY_S = 30.0
@@ -72,19 +83,6 @@ class Interrupted(BaseException):  # noqa: N818 - a stop, not an error; no `exce
     def __init__(self, code: int, done: int = 0, total: int = 0, report: Path | None = None):
         super().__init__(f"interrupted ({code})")
         self.code, self.done, self.total, self.report = code, done, total, report
-
-
-def _entry(path: Path, **fields) -> dict:
-    entry = dict.fromkeys(FIELDS)
-    entry.update({"input": str(path), "regions": [], "passes": 0, **fields})
-    return entry
-
-
-def _one_line(exc: BaseException) -> str:
-    """The first meaningful line of an exception (TensorFlow's start with "Graph execution error:")."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    lines = [line for line in lines if line != "Graph execution error:"] or [type(exc).__name__]
-    return lines[0][:300]
 
 
 def _real(path: str | os.PathLike) -> str:
@@ -151,7 +149,7 @@ class Plan:
     journal: Path
 
     def output(self, index: int, kind: str) -> Path:
-        return self.out_dir / f"{self.names[index]}.{kind}.png"
+        return self.out_dir / output_file(self.names[index], kind)
 
 
 def plan_run(inputs: list, out_dir: str | Path, report: str | Path | None = None) -> Plan:
@@ -168,8 +166,8 @@ def plan_run(inputs: list, out_dir: str | Path, report: str | Path | None = None
     out_real = _real(out_dir)
 
     def own_output(path: Path) -> str | None:
-        if _real(path.parent) == out_real and OWN_OUTPUT.search(path.name):
-            return "an output of gan_style.repair (this folder is --out)"
+        if _real(path.parent) == out_real and is_output_name(path.name):
+            return OWN_OUTPUT_REASON
         return None
 
     found, skipped = scan_inputs(inputs, skip=own_output)
@@ -325,78 +323,31 @@ class Journal:
 # images
 
 
-def overlay(image: np.ndarray, badness: np.ndarray, mask: np.ndarray, rows: int = 512) -> np.ndarray:
-    """Heat map over the image: uint8 (H, W, 3). Red in proportion to badness (H, W) in [0, 1]
-    (1 - the region's score), abnormal regions outlined in yellow. Computed `rows` rows at a time,
-    so a large image needs no whole-image float copies."""
-    from scipy import ndimage
-
-    height, width = image.shape[:2]
-    out = np.empty((height, width, 3), np.uint8)
-    edge = mask & ~ndimage.binary_erosion(mask)
-    for y in range(0, height, rows):
-        part = image[y:y + rows]
-        rgb = np.repeat(part, 3, axis=-1) if part.shape[-1] == 1 else part
-        alpha = (0.75 * np.clip(badness[y:y + rows], 0, 1))[..., None]
-        chunk = (1 - alpha) * rgb.astype(np.float32) + alpha * np.array([255.0, 0.0, 0.0], np.float32)
-        chunk[edge[y:y + rows]] = (255.0, 220.0, 0.0)
-        out[y:y + rows] = np.clip(np.rint(chunk), 0, 255).astype(np.uint8)
-    return out
-
-
-def digit_note(image: np.ndarray) -> str | None:
-    """Why a digits-domain image (uint8 (H, W, C)) cannot be judged, or None. A digit is ink on
-    a dark background: every held-out MNIST digit has >= 69% of its pixels under 64 and >= 23
-    over 128, and the simulated artifacts keep >= 53% dark and >= 3 bright; an image with fewer
-    than 3 pixels at 64 or more is blank, one under 40% dark is noise or not a digit. The
-    repair network would paint a digit into either."""
-    gray = image.mean(axis=-1) if image.shape[-1] > 1 else image[..., 0]
-    if int((gray >= 64).sum()) < 3:
-        return "blank image: no strokes to judge; not accepted, returned unchanged"
-    if float((gray < 64).mean()) < 0.4:
-        return "not a digit on a dark background (noise?): cannot be judged; not accepted, returned unchanged"
-    return None
-
-
 def _batches(paths: list[Path], todo: list[int], domain: str, batch_size: int, max_pixels: int,
              errors: dict, hashes: dict) -> Iterator:
     """Read the images `todo` in order and group consecutive ones of one shape and domain into
-    batches of at most `batch_size` images and `BATCH_PIXELS` pixels: yields (indices, domain,
-    float32 batch (B, H, W, C), [uint8 input (H, W, 1|3)]). An image larger than a tile is a batch
-    of its own (run in tiles). Unreadable or too small files go to `errors`, sha256s to `hashes`."""
-    from gan_style.qc.pipeline import detect_domain
+    batches (`report.group_batches`: at most `batch_size` images and `report.BATCH_PIXELS`
+    pixels): yields (indices, domain, float32 batch (B, H, W, C), [uint8 input (H, W, 1|3)]). An
+    image larger than a tile is a batch of its own (run in tiles). Unreadable or too small files
+    go to `errors`, sha256s to `hashes`."""
 
-    group: list[int] = []
-    images: list[np.ndarray] = []
-    raws: list[np.ndarray] = []
-    key = None
-    for index in todo:
-        path = paths[index]
-        try:
-            raw = read_image(path, max_pixels)
-            hashes[index] = sha256_file(path)
-            image_domain = detect_domain(raw) if domain == "auto" else domain
-            height, width = raw.shape[:2]
-            side = MIN_SIDE[image_domain]
-            if min(height, width) < side:
-                raise ImageError(f"{path}: {width}x{height} is too small to judge as {image_domain} "
-                                 f"(at least {side}x{side} px)")
-        except (ImageError, OSError) as exc:
-            errors[index] = str(exc) if isinstance(exc, ImageError) else f"{path}: {_one_line(exc)}"
-            continue
-        x = to_domain(raw, image_domain)
-        pixels = height * width
-        if group and ((x.shape, image_domain) != key or len(group) == batch_size
-                      or (len(group) + 1) * pixels > BATCH_PIXELS):
-            yield group, key[1], _stacked(images), raws
-            group, images, raws = [], [], []
-        key = (x.shape, image_domain)
-        group.append(index)
-        images.append(x)
-        raws.append(raw)
-        del x, raw
-    if group:
-        yield group, key[1], _stacked(images), raws
+    def readable() -> Iterator[tuple[int, str, np.ndarray, np.ndarray]]:
+        for index in todo:
+            path = paths[index]
+            try:
+                raw = read_image(path, max_pixels)
+                hashes[index] = sha256_file(path)
+                image_domain = judge_domain(raw, domain, source=path)
+            except (ImageError, OSError) as exc:
+                errors[index] = str(exc) if isinstance(exc, ImageError) else f"{path}: {one_line(exc)}"
+                continue
+            yield index, image_domain, to_domain(raw, image_domain), raw
+
+    for group in group_batches(readable(), key=lambda item: (item[2].shape, item[1]),
+                               pixels=lambda item: item[3].shape[0] * item[3].shape[1], batch_size=batch_size):
+        indices, domains, images, raws = (list(column) for column in zip(*group, strict=True))
+        del group
+        yield indices, domains[0], _stacked(images), raws
 
 
 def _stacked(images: list[np.ndarray]) -> np.ndarray:
@@ -426,72 +377,22 @@ def _settings_key(**settings) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _run_batch(pipeline, batch: np.ndarray, repair: bool, max_passes, threshold):
-    from gan_style.qc import tiles
-
-    if len(batch) == 1 and not tiles.fits(batch.shape[1:]):
-        return tiles.run_tiled(pipeline, batch[0], repair=repair, max_passes=max_passes, threshold=threshold)
-    return pipeline.run(batch, repair=repair, max_passes=max_passes, threshold=threshold)
-
-
 def _finish(plan: Plan, i: int, j: int, domain: str, result, raw: np.ndarray, x: np.ndarray, repair: bool,
             sha: str | None) -> dict:
-    """Write image i's outputs (batch position j) and return its report row."""
-    from gan_style.qc.regions import pixel_scores
-
+    """Write image i's outputs (batch position j, `report.image_outputs`) and return its report row."""
     path = plan.paths[i]
-    note = digit_note(raw) if domain == "digits" else None
-    mask, regions = result.located(j)
-    abnormal = bool(result.abnormal[j])
-    changed = repair and bool(result.masks[j].any())
-    accepted = bool(result.accepted[j]) and note is None
-    kept = changed and accepted
-    score_before = round(float(result.score_before[j]), 4)
-    entry = _entry(path, domain=domain, score_before=score_before, abnormal=abnormal, regions=regions,
-                   passes=int(result.passes[j]), accepted=accepted, sha256=sha, note=note)
-    entry["score_after"] = (round(float(result.score_after[j]), 4) if kept else score_before) if repair else None
-    entry["outcome"] = "repaired" if kept else "clean" if accepted else "rejected"
-    image = raw if raw.shape[-1] == x.shape[-1] else to_uint8(x)
-    files = {"mask": (mask * 255).astype(np.uint8),
-             "overlay": overlay(image, 1.0 - pixel_scores(result.score_map[j], mask.shape), mask)}
-    if repair:
-        files["repaired"] = to_uint8(result.repaired[j]) if kept else raw  # rejected: the input unchanged
-        if changed and not kept:
-            files["attempt"] = to_uint8(result.repaired[j])
-            if entry["note"] is None:
-                entry["note"] = (f"rejected: repaired.png is the input unchanged; the best repair "
-                                 f"(score {float(result.score_after[j]):.4f}) is attempt.png")
+    row, files = image_outputs(result, j, source=path, domain=domain, raw=raw, image=x, repair=repair, sha256=sha)
     try:
         for kind in OUTPUT_KINDS:
             target = plan.output(i, kind)
             if kind in files:
                 write_png(target, files[kind])
-                entry[kind] = str(target)
+                row[kind] = str(target)
             elif target.is_file():  # a previous run's, which this run does not stand behind
                 target.unlink()
     except OSError as exc:
-        entry["error"] = f"{path}: cannot write outputs ({_one_line(exc)})"
-    return entry
-
-
-def _oom_message(path: Path, shape: tuple, exc: BaseException) -> str | None:
-    import tensorflow as tf
-
-    text = str(exc)
-    if isinstance(exc, (MemoryError, tf.errors.ResourceExhaustedError)) or "OOM when allocating" in text:
-        return (f"{path}: out of memory at {shape[1]}x{shape[0]} ({shape[0] * shape[1]} pixels); "
-                "lower --max-pixels or free memory")
-    return None
-
-
-def _summary(rows: list[dict]) -> dict:
-    images = [r for r in rows if not r["skipped"]]
-    done = [r for r in images if not r["error"]]
-    return {"inputs": len(images), "processed": len(done), "failed": len(images) - len(done),
-            "skipped": len(rows) - len(images), "flagged": sum(bool(r["abnormal"]) for r in done),
-            "repaired": sum(r["outcome"] == "repaired" for r in done),
-            "accepted": sum(bool(r["accepted"]) for r in done),
-            "rejected": sum(r["outcome"] == "rejected" for r in done)}
+        row["error"] = f"{path}: cannot write outputs ({one_line(exc)})"
+    return row
 
 
 def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", threshold: float | None = None,
@@ -542,7 +443,7 @@ def _run(plan, settings, resume, domain, threshold, max_passes, repair, max_pixe
 
     def flush_errors() -> None:
         for i in list(errors):
-            record(i, _entry(plan.paths[i], error=errors.pop(i), sha256=hashes.get(i)))
+            record(i, entry(plan.paths[i], error=errors.pop(i), sha256=hashes.get(i)))
 
     try:
         try:
@@ -557,13 +458,12 @@ def _run(plan, settings, resume, domain, threshold, max_passes, repair, max_pixe
                     if batch_domain not in pipelines:
                         pipelines[batch_domain] = QCPipeline.from_pretrained(
                             batch_domain, threshold=threshold, unmarked=unmarked, texture=texture, scales=scales)
-                    result = _run_batch(pipelines[batch_domain], batch, repair, max_passes, threshold)
+                    result = run_batch(pipelines[batch_domain], batch, repair, max_passes, threshold)
                 except Exception as exc:  # noqa: BLE001 - a missing checkpoint, memory: one line per image
                     if stop_requested():  # a second signal, raised inside TensorFlow and wrapped by it
                         raise Interrupted(stop_requested()) from None
                     for i in indices:
-                        errors[i] = (_oom_message(plan.paths[i], batch.shape[1:], exc)
-                                     or f"{plan.paths[i]}: {_one_line(exc)}")
+                        errors[i] = failure(plan.paths[i], batch.shape[1:], exc)
                     flush_errors()
                     continue
                 for j, i in enumerate(indices):
@@ -576,11 +476,10 @@ def _run(plan, settings, resume, domain, threshold, max_passes, repair, max_pixe
             flush_errors()
         finally:
             final = [rows[i] for i in sorted(rows)]
-            final += [_entry(path, skipped=reason) for path, reason in plan.skipped]
+            final += [entry(path, skipped=reason) for path, reason in plan.skipped]
             stopped = len(rows) < len(plan.paths)
             with _signals_ignored():
-                summary = {**_summary(final), "interrupted": stopped}
-                journal.write({"summary": summary})
+                journal.write({"summary": {**summary(final), "interrupted": stopped}})
                 journal.close()
                 write_text(plan.report, json.dumps(final, indent=2) + "\n")
     except KeyboardInterrupt:
@@ -631,10 +530,9 @@ def _positive(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gan_style.repair", description=__doc__.splitlines()[0])
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, directories or globs")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+def add_qc_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of what the job does to each image, shared by this CLI and
+    `python -m gan_style.scale`; `qc_settings` turns them into `repair_files`' keywords."""
     parser.add_argument("--domain", default="auto", choices=["auto", "digits", "rgb"],
                         help="auto: 28x28 single-channel -> digits, else rgb")
     parser.add_argument("--threshold", type=_threshold, default=None,
@@ -652,15 +550,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--multi-scale", action="store_true",
                         help="RGB: also score photos shrunk 2 and 4 times, to find whole defects larger than "
                              "the regressor's 64 px training crops (repairs more of them; more false alarms; README)")
+    parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
+                        help=f"refuse larger images (memory and decompression-bomb guard; default "
+                             f"{DEFAULT_MAX_PIXELS}; docs/repair.md gives peak memory by size)")
+    parser.add_argument("--batch-size", type=_positive, default=64)
+    return parser
+
+
+def qc_settings(args: argparse.Namespace) -> dict:
+    """`add_qc_options`' values as keywords of `repair_files` (and of `scale.beam.Settings`)."""
+    from gan_style.qc.pipeline import RGB_SCALES
+
+    return {"domain": args.domain, "threshold": args.threshold, "max_passes": args.max_passes,
+            "repair": not args.no_repair, "max_pixels": args.max_pixels, "batch_size": args.batch_size,
+            "unmarked": args.unmarked, "texture": False if args.smooth else None,
+            "scales": RGB_SCALES if args.multi_scale else (1,)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gan_style.repair", description=__doc__.splitlines()[0])
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, directories or globs")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
+    add_qc_options(parser)
     parser.add_argument("--report", help="final JSON report path (default DIR/report.json; rows are also "
                                          "appended to the same name with .jsonl as the run goes)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the images a previous run into DIR finished (same input bytes, settings "
                              "and outputs) and process only the rest")
-    parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
-                        help=f"refuse larger images (memory and decompression-bomb guard; default "
-                             f"{DEFAULT_MAX_PIXELS}; docs/repair.md gives peak memory by size)")
-    parser.add_argument("--batch-size", type=_positive, default=64)
     return parser
 
 
@@ -712,12 +628,7 @@ def main(argv: list[str] | None = None) -> int:
             from gan_style.core import runtime
 
             runtime.quiet_tensorflow()
-            from gan_style.qc.pipeline import RGB_SCALES
-
-            report = repair_files(args.inputs, args.out, args.domain, args.threshold, args.max_passes,
-                                  not args.no_repair, args.max_pixels, args.batch_size, unmarked=args.unmarked,
-                                  texture=False if args.smooth else None,
-                                  scales=RGB_SCALES if args.multi_scale else (1,), report=args.report,
+            report = repair_files(args.inputs, args.out, **qc_settings(args), report=args.report,
                                   resume=args.resume, progress=progress, stop_requested=stop)
     except (KeyboardInterrupt, Interrupted) as exc:
         code = exc.code if isinstance(exc, Interrupted) else 130
@@ -731,20 +642,20 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         parser.error(str(exc))
     except (OSError, RuntimeError, ValueError) as exc:  # e.g. the report's folder is not writable
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
-    failed = [entry for entry in report if entry["error"]]
-    for entry in report:
-        if entry["skipped"]:
-            print(f"skipped: {entry['input']}: {entry['skipped']}", file=sys.stderr)
-    for entry in failed:
-        print(f"error: {entry['error']}", file=sys.stderr)
-    for entry in report:
-        if not entry["error"] and not entry["skipped"]:
-            after = "" if entry["score_after"] is None else f" -> {entry['score_after']:.3f}"
-            print(f"{entry['input']}: {entry['domain']} score {entry['score_before']:.3f}{after}, "
-                  f"{len(entry['regions'])} region(s), {entry['passes']} pass(es), {entry['outcome']}")
-    s = _summary(report)
+    failed = [row for row in report if row["error"]]
+    for row in report:
+        if row["skipped"]:
+            print(f"skipped: {row['input']}: {row['skipped']}", file=sys.stderr)
+    for row in failed:
+        print(f"error: {row['error']}", file=sys.stderr)
+    for row in report:
+        if not row["error"] and not row["skipped"]:
+            after = "" if row["score_after"] is None else f" -> {row['score_after']:.3f}"
+            print(f"{row['input']}: {row['domain']} score {row['score_before']:.3f}{after}, "
+                  f"{len(row['regions'])} region(s), {row['passes']} pass(es), {row['outcome']}")
+    s = summary(report)
     print(f"{s['processed']} of {s['inputs']} processed: {s['flagged']} flagged, {s['repaired']} repaired, "
           f"{s['accepted']} accepted, {s['rejected']} rejected; {s['failed']} failed, {s['skipped']} skipped; "
           f"report: {Path(args.report) if args.report else Path(args.out) / 'report.json'}")

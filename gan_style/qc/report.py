@@ -1,0 +1,246 @@
+"""What the repair job makes of each image, shared by its two drivers, the CLI
+(`gan_style.repair`) and the Beam pipeline (`gan_style.scale.beam`), so their rows and PNGs
+cannot drift: an image's domain (`judge_domain`), its batch (`group_batches`), the
+run of a batch (`run_batch`), the row and output images of a `QCResult` (`image_outputs`), an
+output's file name (`output_name`, `output_file`) and the run's summary (`tally`, `summary`).
+
+Imports no TensorFlow at module level: the CLI answers usage errors before loading it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from pathlib import PurePosixPath
+from typing import TypeVar
+
+import numpy as np
+
+from gan_style.core.io import ImageError, to_uint8
+
+FIELDS = ("input", "domain", "score_before", "score_after", "abnormal", "regions", "passes", "accepted",
+          "repaired", "mask", "error", "overlay", "attempt", "outcome", "note", "skipped", "sha256")
+OUTPUT_KINDS = ("repaired", "mask", "overlay", "attempt")
+OWN_OUTPUT = re.compile(r"\.(repaired|mask|overlay|attempt)\.png$", re.IGNORECASE)
+OWN_OUTPUT_REASON = "an output of gan_style.repair (this folder is --out)"
+MIN_SIDE = {"digits": 28, "rgb": 32}  # smaller images cannot be judged (RGB: 4 x 4 cells of 8 px)
+BATCH_PIXELS = 640 * 640  # a batch of small images holds at most one tile's worth of pixels
+NAME_HASH_DIGITS = 16
+SUMMARY_KEYS = ("inputs", "processed", "failed", "skipped", "flagged", "repaired", "accepted", "rejected")
+
+T = TypeVar("T")
+
+
+def entry(source: object, **fields) -> dict:
+    """A report row: every field of `FIELDS` (None, no regions, 0 passes), `input` = str(source)."""
+    row = dict.fromkeys(FIELDS)
+    row.update({"input": str(source), "regions": [], "passes": 0, **fields})
+    return row
+
+
+def one_line(exc: BaseException) -> str:
+    """The first meaningful line of an exception (TensorFlow's start with "Graph execution error:")."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    lines = [line for line in lines if line != "Graph execution error:"] or [type(exc).__name__]
+    return lines[0][:300]
+
+
+# ---------------------------------------------------------------------------------------------
+# an image's domain and batch
+
+
+def judge_domain(image: np.ndarray, domain: str = "auto", source: object = "image") -> str:
+    """The domain uint8 `image` (H, W, 1|3) is judged in: `domain`, or with "auto" 28x28
+    single-channel -> digits, else rgb. Raises `ImageError` (one line naming `source`) when the
+    image is smaller than the domain's `MIN_SIDE`."""
+    from gan_style.qc.pipeline import detect_domain
+
+    domain = detect_domain(image) if domain == "auto" else domain
+    height, width = image.shape[:2]
+    side = MIN_SIDE[domain]
+    if min(height, width) < side:
+        raise ImageError(f"{source}: {width}x{height} is too small to judge as {domain} "
+                         f"(at least {side}x{side} px)")
+    return domain
+
+
+def batch_limit(pixels: int, batch_size: int, batch_pixels: int = BATCH_PIXELS) -> int:
+    """How many images of `pixels` pixels one batch holds: at most `batch_size` and
+    `batch_pixels` pixels in all, and always at least one (a larger image runs alone, in tiles)."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    return max(1, min(batch_size, batch_pixels // max(1, pixels)))
+
+
+def group_batches(items: Iterable[T], key: Callable[[T], Hashable], pixels: Callable[[T], int],
+                  batch_size: int, batch_pixels: int = BATCH_PIXELS) -> Iterator[list[T]]:
+    """Consecutive `items` of one `key` (domain and shape) in batches of `batch_limit` items;
+    a new key starts a new batch. Lazy: one batch (and the next item) is held at a time."""
+    group: list[T] = []
+    current, limit = None, 0
+    for item in items:
+        item_key = key(item)
+        if group and (item_key != current or len(group) >= limit):
+            yield group
+            group = []
+        if not group:
+            current, limit = item_key, batch_limit(pixels(item), batch_size, batch_pixels)
+        group.append(item)
+    if group:
+        yield group
+
+
+def run_batch(pipeline, batch: np.ndarray, repair: bool = True, max_passes: int | None = None,
+              threshold: float | None = None):
+    """`pipeline.run` on a batch (B, H, W, C) float32 in [-1, 1], or, for one image too large
+    for a batch, `tiles.run_tiled`: a `QCResult`."""
+    from gan_style.qc import tiles
+
+    if len(batch) == 1 and not tiles.fits(batch.shape[1:]):
+        return tiles.run_tiled(pipeline, batch[0], repair=repair, max_passes=max_passes, threshold=threshold)
+    return pipeline.run(batch, repair=repair, max_passes=max_passes, threshold=threshold)
+
+
+def failure(source: object, shape: tuple, exc: BaseException) -> str:
+    """The one-line error of an image (H, W, C) whose batch raised `exc`."""
+    import tensorflow as tf
+
+    text = str(exc)
+    if isinstance(exc, (MemoryError, tf.errors.ResourceExhaustedError)) or "OOM when allocating" in text:
+        return (f"{source}: out of memory at {shape[1]}x{shape[0]} ({shape[0] * shape[1]} pixels); "
+                "lower --max-pixels or free memory")
+    return f"{source}: {one_line(exc)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# an image's row and output images
+
+
+def overlay(image: np.ndarray, badness: np.ndarray, mask: np.ndarray, rows: int = 512) -> np.ndarray:
+    """Heat map over the image: uint8 (H, W, 3). Red in proportion to badness (H, W) in [0, 1]
+    (1 - the region's score), abnormal regions outlined in yellow. Computed `rows` rows at a time,
+    so a large image needs no whole-image float copies."""
+    from scipy import ndimage
+
+    height, width = image.shape[:2]
+    out = np.empty((height, width, 3), np.uint8)
+    edge = mask & ~ndimage.binary_erosion(mask)
+    for y in range(0, height, rows):
+        part = image[y:y + rows]
+        rgb = np.repeat(part, 3, axis=-1) if part.shape[-1] == 1 else part
+        alpha = (0.75 * np.clip(badness[y:y + rows], 0, 1))[..., None]
+        chunk = (1 - alpha) * rgb.astype(np.float32) + alpha * np.array([255.0, 0.0, 0.0], np.float32)
+        chunk[edge[y:y + rows]] = (255.0, 220.0, 0.0)
+        out[y:y + rows] = np.clip(np.rint(chunk), 0, 255).astype(np.uint8)
+    return out
+
+
+def digit_note(image: np.ndarray) -> str | None:
+    """Why a digits-domain image (uint8 (H, W, C)) cannot be judged, or None. A digit is ink on
+    a dark background: every held-out MNIST digit has >= 69% of its pixels under 64 and >= 23
+    over 128, and the simulated artifacts keep >= 53% dark and >= 3 bright; an image with fewer
+    than 3 pixels at 64 or more is blank, one under 40% dark is noise or not a digit. The
+    repair network would paint a digit into either."""
+    gray = image.mean(axis=-1) if image.shape[-1] > 1 else image[..., 0]
+    if int((gray >= 64).sum()) < 3:
+        return "blank image: no strokes to judge; not accepted, returned unchanged"
+    if float((gray < 64).mean()) < 0.4:
+        return "not a digit on a dark background (noise?): cannot be judged; not accepted, returned unchanged"
+    return None
+
+
+def image_outputs(result, index: int, *, source: object, domain: str, raw: np.ndarray, image: np.ndarray,
+                  repair: bool = True, sha256: str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """Image `index` of a `QCResult` -> (its report row, {kind: uint8 image to write}).
+
+    raw: the input as read, uint8 (H, W, 1|3); image: it in the domain, float32 (H, W, C) in
+    [-1, 1] (`to_domain`). The kinds are those of `OUTPUT_KINDS` it has: mask (0/255, the
+    located abnormal pixels), overlay (`overlay`) and, with `repair`, repaired (the kept repair,
+    or a rejected image's input unchanged) and, for a rejected image whose best repair changed
+    it, attempt. The row's output fields stay None: the caller writes the images and fills them.
+    """
+    from gan_style.qc.regions import pixel_scores
+
+    j = index
+    note = digit_note(raw) if domain == "digits" else None
+    mask, regions = result.located(j)
+    changed = repair and bool(result.masks[j].any())
+    accepted = bool(result.accepted[j]) and note is None
+    kept = changed and accepted
+    score_before = round(float(result.score_before[j]), 4)
+    row = entry(source, domain=domain, score_before=score_before, abnormal=bool(result.abnormal[j]),
+                regions=regions, passes=int(result.passes[j]), accepted=accepted, sha256=sha256, note=note)
+    row["score_after"] = (round(float(result.score_after[j]), 4) if kept else score_before) if repair else None
+    row["outcome"] = "repaired" if kept else "clean" if accepted else "rejected"
+    shown = raw if raw.shape[-1] == image.shape[-1] else to_uint8(image)
+    files = {"mask": (mask * 255).astype(np.uint8),
+             "overlay": overlay(shown, 1.0 - pixel_scores(result.score_map[j], mask.shape), mask)}
+    if repair:
+        files["repaired"] = to_uint8(result.repaired[j]) if kept else raw  # rejected: the input unchanged
+        if changed and not kept:
+            files["attempt"] = to_uint8(result.repaired[j])
+            if row["note"] is None:
+                row["note"] = (f"rejected: repaired.png is the input unchanged; the best repair "
+                               f"(score {float(result.score_after[j]):.4f}) is attempt.png")
+    return row, files
+
+
+# ---------------------------------------------------------------------------------------------
+# output names
+
+
+def output_file(name: str, kind: str) -> str:
+    """The file name of an output: `<name>.<kind>.png`, kind one of `OUTPUT_KINDS`."""
+    if kind not in OUTPUT_KINDS:
+        raise ValueError(f"kind must be one of {OUTPUT_KINDS}, got {kind!r}")
+    return f"{name}.{kind}.png"
+
+
+def output_name(path: str) -> str:
+    """An input's output name from its path alone (local or a Beam URL such as gs://b/a/x.png):
+    its stem (at most 150 UTF-8 bytes) and the first 16 hex digits of the sha256 of the whole
+    path, `x-1f0e5c...`. Two paths that differ in any character (case included) get names that
+    differ in their digits, so a per-file worker never overwrites another file's outputs
+    without knowing the others: for n inputs sharing a stem, the chance of any clash is about
+    n**2 / 2**65 (1e-8 for a million). The CLI, which sees every input, keeps plain stems
+    (`repair.output_names`)."""
+    text = str(path)
+    stem = PurePosixPath(text.replace("\\", "/")).stem or "image"
+    stem = stem.encode("utf-8")[:150].decode("utf-8", errors="ignore")
+    return f"{stem}-{hashlib.sha256(text.encode('utf-8', errors='surrogateescape')).hexdigest()[:NAME_HASH_DIGITS]}"
+
+
+def is_output_name(name: str) -> bool:
+    """Whether a file name looks like one of the job's outputs (`<name>.<kind>.png`)."""
+    return bool(OWN_OUTPUT.search(name))
+
+
+# ---------------------------------------------------------------------------------------------
+# the run's summary
+
+
+def tally(row: dict | None) -> dict[str, int]:
+    """One row's counts toward the summary (`SUMMARY_KEYS`); all zeros for None."""
+    counts = dict.fromkeys(SUMMARY_KEYS, 0)
+    if row is None:
+        return counts
+    if row["skipped"]:
+        counts["skipped"] = 1
+        return counts
+    counts["inputs"] = 1
+    if row["error"]:
+        counts["failed"] = 1
+        return counts
+    counts.update(processed=1, flagged=int(bool(row["abnormal"])), repaired=int(row["outcome"] == "repaired"),
+                  accepted=int(bool(row["accepted"])), rejected=int(row["outcome"] == "rejected"))
+    return counts
+
+
+def summary(rows: Iterable[dict]) -> dict[str, int]:
+    """{inputs, processed, failed, skipped, flagged, repaired, accepted, rejected} of a run's rows."""
+    total = tally(None)
+    for row in rows:
+        for key, value in tally(row).items():
+            total[key] += value
+    return total

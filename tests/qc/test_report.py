@@ -1,0 +1,50 @@
+"""`qc.report`: the pieces the repair CLI and the Beam pipeline share (batches, names, summary)."""
+
+import pytest
+
+from gan_style.qc import report
+
+
+def test_group_batches_keeps_consecutive_shapes_within_the_pixel_budget():
+    shapes = [(28, 28)] * 5 + [(256, 256)] * 8 + [(28, 28)] + [(2000, 2000)]
+    batches = list(report.group_batches(range(len(shapes)), key=lambda i: shapes[i],
+                                        pixels=lambda i: shapes[i][0] * shapes[i][1], batch_size=4))
+    # digits: 4 per batch; 256 px: 409,600 // 65,536 = 6 per batch; a new shape starts a batch;
+    # an image over the budget is a batch of its own
+    assert batches == [[0, 1, 2, 3], [4], [5, 6, 7, 8], [9, 10, 11, 12], [13], [14]]
+    batches = list(report.group_batches(range(13), key=lambda i: shapes[i],
+                                        pixels=lambda i: shapes[i][0] * shapes[i][1], batch_size=64))
+    assert batches == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9, 10], [11, 12]]
+
+
+def test_batch_limit():
+    assert report.batch_limit(28 * 28, 64) == 64
+    assert report.batch_limit(256 * 256, 64) == 6
+    assert report.batch_limit(4000 * 4000, 64) == 1
+    with pytest.raises(ValueError, match="got 0"):
+        report.batch_limit(10, 0)
+
+
+def test_summary_counts_rows_as_the_cli_did():
+    rows = [report.entry("a", skipped="hidden file"), report.entry("b", error="b: empty file"),
+            report.entry("c", abnormal=True, outcome="repaired", accepted=True),
+            report.entry("d", abnormal=True, outcome="rejected", accepted=False),
+            report.entry("e", abnormal=False, outcome="clean", accepted=True)]
+    assert report.summary(rows) == {"inputs": 4, "processed": 3, "failed": 1, "skipped": 1, "flagged": 2,
+                                    "repaired": 1, "accepted": 2, "rejected": 1}
+    assert report.summary([]) == report.tally(None)
+
+
+def test_output_file_and_own_output_names():
+    assert report.output_file("x-0123", "mask") == "x-0123.mask.png"
+    assert report.is_output_name(report.output_file("x", "attempt")) and not report.is_output_name("x.png")
+    with pytest.raises(ValueError, match="kind"):
+        report.output_file("x", "masks")
+
+
+def test_from_pretrained_reads_another_checkpoints_folder(tmp_path):
+    from gan_style.core.checkpoints import CheckpointError
+    from gan_style.qc.pipeline import QCPipeline
+
+    with pytest.raises(CheckpointError, match=str(tmp_path / "quality_digits")):
+        QCPipeline.from_pretrained("digits", checkpoints=tmp_path)
