@@ -1,0 +1,62 @@
+"""`python -m gan_style.scale INPUT_GLOB... --out DIR [--runner RUNNER] [Beam options]`: the repair
+job as an Apache Beam pipeline: for every file the patterns match, the rows and PNGs that
+`python -m gan_style.repair` writes (names: `report.output_name`), and `DIR/report.jsonl`.
+
+The job's options are the repair CLI's (`repair.add_qc_options`); every option this parser does
+not know goes to Beam's `PipelineOptions` (`--project`, `--region`, `--temp_location` for
+Dataflow; `--flink_master` for Flink; `--direct_num_workers 2 --direct_running_mode
+multi_processing` here). Exit status: 0 when the pipeline finished (failed images are rows with
+an `error`), 1 when it failed, 2 on usage errors or without the Beam extra. docs/scale.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gan_style.repair import add_qc_options, qc_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m gan_style.scale", description=__doc__.splitlines()[0].split(": ", 1)[1],
+        epilog="Other options go to Beam's PipelineOptions (docs/scale.md).")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT_GLOB",
+                        help="file patterns on any Beam filesystem (local, gs://, s3://, hdfs://)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (local or a Beam path)")
+    add_qc_options(parser)
+    parser.add_argument("--checkpoints", metavar="DIR",
+                        help="folder of the checkpoint folders (local, or a Beam path each worker copies "
+                             "once; default: $GAN_STYLE_CHECKPOINTS, else the repository's checkpoints/)")
+    parser.add_argument("--runner", default="DirectRunner",
+                        help="DirectRunner (default), DataflowRunner, FlinkRunner, SparkRunner, PortableRunner...")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, beam_args = parser.parse_known_args(argv)
+    try:
+        from gan_style.scale import beam as scale_beam
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from gan_style.core import runtime
+
+    runtime.quiet_tensorflow()
+    settings = scale_beam.Settings(**qc_settings(args), checkpoints=args.checkpoints)
+    options = PipelineOptions([f"--runner={args.runner}", *beam_args])
+    try:
+        report = scale_beam.run(args.inputs, args.out, settings, options)
+    except Exception as exc:  # noqa: BLE001 - the runner's failure, in one line
+        lines = [line for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+        print(f"error: the pipeline failed: {lines[-1].strip()[:300]}", file=sys.stderr)
+        return 1
+    print(f"report: {report}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The Beam pipeline (`gan_style.scale.beam`) against the repair CLI's job (`repair.repair_files`) on
+the same files: the same report rows (scores exactly) and byte-identical PNGs, on the DirectRunner's
+engine in memory and with two worker processes; a bad file is one error row; two files with one
+stem in two folders both keep their outputs."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("apache_beam", reason="the Beam extra is not installed: pip install -e '.[beam]'")
+
+from apache_beam.options.pipeline_options import PipelineOptions  # noqa: E402
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner  # noqa: E402
+
+from gan_style.core import checkpoints  # noqa: E402
+from gan_style.qc import report  # noqa: E402
+from gan_style.scale import beam as scale_beam  # noqa: E402
+
+PATHS = {"repaired", "mask", "overlay", "attempt"}  # fields that name this run's output files
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """Digits (one with a blob), two `x.png` in two folders, three small photos (two of one shape),
+    a corrupt file; each shape's images are consecutive in the CLI's order and in path order."""
+    from gan_style.core import data
+    from gan_style.qc.clean import clean_images
+
+    root = tmp_path_factory.mktemp("beam_inputs")
+    digits = ((clean_images("digits", "validation", 6, seed=3)[0][..., 0] + 1) * 127.5).round().astype(np.uint8)
+    for folder in ("a", "b", "digits", "photos"):
+        (root / folder).mkdir()
+    Image.fromarray(digits[0]).save(root / "a" / "x.png")
+    Image.fromarray(digits[1]).save(root / "b" / "x.png")
+    for k in range(2, 5):
+        Image.fromarray(digits[k]).save(root / "digits" / f"d{k}.png")
+    blotted = digits[5].copy()
+    blotted[4:14, 4:14] = 255
+    Image.fromarray(blotted).save(root / "digits" / "d5.png")
+    (root / "digits" / "zz_bad.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    photo = data.bundled_image("chelsea")
+    Image.fromarray(photo[:64, :64]).save(root / "photos" / "p0.png")
+    Image.fromarray(photo[100:164, 200:264]).save(root / "photos" / "p1.png")
+    Image.fromarray(photo[:96, 100:228]).save(root / "photos" / "p2.png")
+    return root
+
+
+@pytest.fixture(scope="module")
+def cli(inputs, tmp_path_factory):
+    from gan_style.repair import repair_files
+
+    out = tmp_path_factory.mktemp("cli_out")
+    rows = repair_files([inputs / "a" / "x.png", inputs / "b" / "x.png", inputs / "digits", inputs / "photos"], out)
+    return {row["input"]: row for row in rows}
+
+
+def _patterns(root: Path) -> list[str]:
+    return [str(root / "a" / "*.png"), str(root / "b" / "*"), str(root / "digits" / "*"),
+            str(root / "photos" / "*.png")]
+
+
+def _run_beam(inputs, out, **options):
+    settings = scale_beam.Settings(checkpoints=str(checkpoints.root()))
+    path = scale_beam.run(_patterns(inputs), str(out), settings, PipelineOptions(**options), runner=FnApiRunner())
+    lines = [json.loads(line) for line in Path(path).read_text().splitlines()]
+    summaries = [line["summary"] for line in lines if "summary" in line]
+    return {row["input"]: row for row in lines if "summary" not in row}, summaries
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["in_memory", "multi_processing"])
+def test_pipeline_matches_the_cli(inputs, cli, tmp_path, mode):
+    options = {"direct_running_mode": mode, "direct_num_workers": 2 if mode == "multi_processing" else 1}
+    rows, summaries = _run_beam(inputs, tmp_path / "out", **options)
+    assert sorted(rows) == sorted(cli)
+    for source, expected in cli.items():
+        row = rows[source]
+        assert list(row) == list(report.FIELDS)
+        assert {k: v for k, v in row.items() if k not in PATHS} == {k: v for k, v in expected.items() if k not in PATHS}
+        assert {k for k in PATHS if row[k]} == {k for k in PATHS if expected[k]}
+        for kind in PATHS:
+            if expected[kind]:
+                assert Path(row[kind]).read_bytes() == Path(expected[kind]).read_bytes(), (source, kind)
+                assert Path(row[kind]).name == report.output_file(report.output_name(source), kind)
+    bad = rows[str(inputs / "digits" / "zz_bad.png")]
+    assert bad["error"] and "not a PNG" in bad["error"] and bad["score_before"] is None
+    twins = [rows[str(inputs / folder / "x.png")]["mask"] for folder in ("a", "b")]
+    assert len(set(twins)) == 2 and all(Path(p).is_file() for p in twins)  # both written, none overwritten
+    assert summaries == [report.summary(cli.values())]
+    assert summaries[0]["failed"] == 1 and summaries[0]["processed"] == 9
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_output_names_are_per_file_and_distinct():
+    a, b = report.output_name("/data/a/x.png"), report.output_name("/data/b/x.png")
+    assert a != b and a.startswith("x-") and len(a) == len("x-") + report.NAME_HASH_DIGITS
+    assert report.output_name("/data/a/x.png") == a  # from the path alone: the same in every worker
+    assert report.output_name("/data/a/X.png").casefold() != a.casefold()
+    assert report.output_name("gs://bucket/a/x.png") != a
+    assert len(report.output_name("/d/" + "é" * 300 + ".png").encode()) <= 150 + 1 + report.NAME_HASH_DIGITS
+
+
+def test_the_cli_reports_a_missing_extra_in_one_line(monkeypatch, capsys):
+    import builtins
+
+    from gan_style.scale.__main__ import main
+
+    real_import = builtins.__import__
+
+    def no_beam(name, *args, **kwargs):
+        if name == "apache_beam" or name.startswith("apache_beam."):
+            raise ImportError("No module named 'apache_beam'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_beam)
+    import sys
+
+    import gan_style.scale
+
+    monkeypatch.delitem(sys.modules, "gan_style.scale.beam", raising=False)
+    monkeypatch.delattr(gan_style.scale, "beam", raising=False)
+    assert main(["x/*.png", "--out", "y"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "pip install 'gan-style[beam]'" in error
