@@ -53,7 +53,7 @@ def ours_step(batch_size: int, mode: str, base_filters: int = 64, ema: bool = Fa
     from gan_style.gan.trainer import DCGANConfig, build_dcgan_trainer
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if mode == "bf16" else "float32")
-    config = DCGANConfig(latent_dim=100, categories=0, base_filters=base_filters, batch_size=batch_size, augment="",
+    config = DCGANConfig(latent_dim=100, categories=0, base_filters=base_filters, batch_size=batch_size,
                          ema_decay=0.999 if ema else 0.0, jit_compile=mode == "xla")
     trainer = build_dcgan_trainer(config)
     if mode == "eager":

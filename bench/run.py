@@ -314,9 +314,6 @@ def repair_section(reports: dict) -> list[str]:
             "Predicted masks: the pixels the pipeline's first pass repairs (what the shipped regressor's",
             "pixel head marks in the cells it flags, grown by a pixel).", "",
             _table(rows, columns), ""]
-    if any(row.get("method") == "ours_blind" for row in rows):
-        text[5:5] = ["A corrector (`sees_input`) reads the pixels under the mask, which no baseline does;",
-                     "`ours_blind` is the same network not reading them."]
     if pipeline_rows:
         columns = [("domain", "domain", "s"), ("clean: mean PSNR out vs in (cap 100)", "clean_psnr", ".1f"),
                    ("clean: median", "clean_psnr_median", ".1f"),

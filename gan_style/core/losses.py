@@ -19,44 +19,23 @@ def bce_from_logits(targets, logits):
     return ops.softplus(logits) - ops.cast(targets, "float32") * logits
 
 
-def dcgan_discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0, loss_fn=None):
+def dcgan_discriminator_loss(real_logits, fake_logits, loss_fn=None):
     """Loss_D = -E_x[log D(x)] - E_z[log(1 - D(G(z)))]   (corrected seed eq. for Loss_D).
 
-    With one-sided label smoothing s the real target is 1 - s. `loss_fn(targets, logits)` defaults
-    to `bce_from_logits` (a `keras.losses.BinaryCrossentropy(from_logits=True)` also fits). Returns
+    `loss_fn(targets, logits)` defaults to `bce_from_logits` (a
+    `keras.losses.BinaryCrossentropy(from_logits=True)` also fits). Returns
     `(total, {"d_real": ..., "d_fake": ...})`, scalars averaged over the batch.
     """
-    if not 0.0 <= label_smoothing < 0.5:
-        raise ValueError(f"label_smoothing must be in [0, 0.5), got {label_smoothing}")
     loss_fn = loss_fn or bce_from_logits
-    d_real = ops.mean(loss_fn(ops.full_like(real_logits, 1.0 - label_smoothing), real_logits))
+    d_real = ops.mean(loss_fn(ops.ones_like(real_logits), real_logits))
     d_fake = ops.mean(loss_fn(ops.zeros_like(fake_logits), fake_logits))
     return d_real + d_fake, {"d_real": d_real, "d_fake": d_fake}
 
 
-def dcgan_generator_loss(fake_logits, loss_fn=None, keep=None):
-    """Non-saturating Loss_G = -E_z[log D(G(z))]  (instead of the seed's saturating log(1 - D)).
-
-    With `keep` (a scalar fraction in (0, 1]), the mean is over the ceil(keep * B) fakes that D
-    rates most real, the others get no gradient (top-k training, Sinha et al. 2020).
-    """
+def dcgan_generator_loss(fake_logits, loss_fn=None):
+    """Non-saturating Loss_G = -E_z[log D(G(z))]  (instead of the seed's saturating log(1 - D))."""
     loss_fn = loss_fn or bce_from_logits
-    per_fake = ops.reshape(loss_fn(ops.ones_like(fake_logits), fake_logits), (-1,))
-    if keep is None:
-        return ops.mean(per_fake)
-    batch = ops.cast(ops.shape(per_fake)[0], "float32")
-    k = ops.maximum(ops.ceil(ops.cast(keep, "float32") * batch), 1.0)
-    best_first = ops.sort(per_fake)  # the loss falls as D's logit rises
-    kept = ops.cast(ops.arange(ops.shape(per_fake)[0]), "float32") < k
-    return ops.sum(ops.where(kept, best_first, 0.0)) / k
-
-
-def r1_penalty(grads):
-    """R1 = E_x[||grad_x logit(x)||^2]: grads (B, ...) of the summed real logits w.r.t. the real
-    inputs -> scalar, the batch mean of each example's squared gradient norm. The trainer adds
-    (gamma / 2) * R1 to Loss_D, penalising D's slope on the data (Mescheder et al. 2018)."""
-    grads = ops.cast(grads, "float32")
-    return ops.mean(ops.sum(ops.reshape(ops.square(grads), (ops.shape(grads)[0], -1)), axis=1))
+    return ops.mean(loss_fn(ops.ones_like(fake_logits), fake_logits))
 
 
 def region_targets(masks, stride: int):

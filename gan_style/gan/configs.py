@@ -4,12 +4,13 @@ gan_style.train` builds its flags from these before anything imports TensorFlow.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+
+from gan_style.core.configs import ManifestConfig
 
 
 @dataclass
-class ClassifierConfig:
+class ClassifierConfig(ManifestConfig):
     """Hyperparameters of the MNIST evaluation classifier."""
 
     width: int = 32
@@ -20,37 +21,29 @@ class ClassifierConfig:
 
 
 @dataclass
-class DCGANConfig:
+class DCGANConfig(ManifestConfig):
     """Hyperparameters of a DCGAN run; written into every checkpoint's manifest.
 
     Networks default to the seed's layers; the rest to the shipped recipe (docs/results.md): 8-d
     noise instead of the seed's 100 (fewer samples between two digits), its first coordinate a
     10-way categorical code inside G (`categories`; G can jump between digits), an EMA generator, G's
     learning rate 8x D's, both decayed linearly to 0 over the run (without it the class balance
-    drifts in long runs), batch 32 (more updates per second on a small CPU); no augmentation, R1,
-    top-k or spectral norm, none of which helped.
+    drifts in long runs), batch 32 (more updates per second on a small CPU). Augmentation, R1,
+    top-k, label smoothing, dropout and spectral norm were measured and did not help
+    (experiments/README.md); they are no longer options.
     """
 
     latent_dim: int = 8
     base_filters: int = 64
     batchnorm: bool = True
-    d_dropout: float = 0.0
     batch_size: int = 32
     g_learning_rate: float = 1.6e-3
     d_learning_rate: float = 2e-4
     beta_1: float = 0.5
-    label_smoothing: float = 0.0
-    r1_gamma: float = 0.0
     ema_decay: float = 0.999
-    g_top_k: float = 1.0
     lr_decay: bool = True
-    spectral_norm: bool = False
-    augment: str = ""
     categories: int = 10
     epochs: int = 160
     seed: int = 0
     jit_compile: bool = False
     precision: str = "float32"
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)

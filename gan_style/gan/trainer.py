@@ -10,7 +10,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_style.core import augment, callbacks, checkpoints, data, losses, runtime, viz
+from gan_style.core import callbacks, checkpoints, data, losses, runtime, viz
 from gan_style.core.training import AdversarialTrainer, linear_decay
 from gan_style.gan.configs import DCGANConfig
 from gan_style.gan.discriminator import build_discriminator
@@ -21,129 +21,65 @@ from gan_style.gan.generator import build_dcgan_generator
 class DCGANTrainer(AdversarialTrainer):
     """Trains a DCGAN generator G and discriminator D (logits) on batches of real images.
 
-    Each step, with z ~ N(0, I) drawn from the model's SeedGenerator and A the differentiable
-    augmentation of `augment_policy` (identity when empty):
-      D step: minimise -E[log D(A(x))] - E[log(1 - D(A(G(z))))]   (one-sided smoothing optional)
-              + (r1_gamma / 2) E[||grad_x logit(A(x))||^2]        (R1, Mescheder et al. 2018; optional)
-      G step: minimise -E[log D(A(G(z')))]                        (non-saturating)
-              over the fraction keep_e = max(g_top_k, 0.99^e) of fakes D rates most real, e the
-              epoch (top-k training, Sinha et al. 2020; g_top_k = 1 keeps all)
-    Tracked: d_loss, g_loss, d_real = E[D(x)], d_fake = E[D(G(z))] (probabilities, in [0, 1]),
-    r1 (the unweighted penalty; 0 when off).
+    Each step, with z ~ N(0, I) drawn from the model's SeedGenerator:
+      D step: minimise -E[log D(x)] - E[log(1 - D(G(z)))]
+      G step: minimise -E[log D(G(z'))]                    (non-saturating)
+    Tracked: d_loss, g_loss, d_real = E[D(x)], d_fake = E[D(G(z))] (probabilities, in [0, 1]).
     """
 
-    tracked = ("d_loss", "g_loss", "d_real", "d_fake", "r1")
+    tracked = ("d_loss", "g_loss", "d_real", "d_fake")
 
-    def __init__(
-        self,
-        generator,
-        discriminator,
-        *,
-        latent_dim: int = 100,
-        label_smoothing: float = 0.0,
-        r1_gamma: float = 0.0,
-        augment_policy: str = "",
-        g_top_k: float = 1.0,
-        steps_per_epoch: int = 1,
-        **kwargs,
-    ):
-        if r1_gamma < 0:
-            raise ValueError(f"r1_gamma must be >= 0, got {r1_gamma}")
-        if not 0.0 < g_top_k <= 1.0:
-            raise ValueError(f"g_top_k must be in (0, 1], got {g_top_k}")
+    def __init__(self, generator, discriminator, *, latent_dim: int = 100, **kwargs):
         super().__init__(generator, discriminator, **kwargs)
         self.latent_dim = latent_dim
-        self.label_smoothing = label_smoothing
-        self.r1_gamma = r1_gamma
-        self.policy = augment.parse_policy(augment_policy)
-        self.g_top_k, self.steps_per_epoch = g_top_k, max(int(steps_per_epoch), 1)
-
-    def _keep(self):
-        """The fraction of fakes in G's loss at this step: max(g_top_k, 0.99^epoch); None = all."""
-        if self.g_top_k == 1.0:
-            return None
-        epoch = ops.cast(self.g_optimizer.iterations, "float32") / self.steps_per_epoch
-        return ops.maximum(self.g_top_k, ops.power(0.99, epoch))
 
     def _noise(self, batch_size):
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
-    def _discriminate(self, images, training):
-        images = augment.diff_augment(images, self.policy, self.seed_generator)
-        return self.discriminator(images, training=training)
-
-    def _real_logits(self, real, training):
-        """D's logits on augmented reals and the R1 penalty (0 when r1_gamma is 0)."""
-        if not (self.r1_gamma and training):
-            return self._discriminate(real, training), ops.zeros(())
-        real = augment.diff_augment(real, self.policy, self.seed_generator)
-        with tf.GradientTape() as tape:
-            tape.watch(real)
-            logits = self.discriminator(real, training=training)
-        return logits, losses.r1_penalty(tape.gradient(logits, real))  # d(sum logits)/dx
-
     def _forward(self, real, training):
-        """Forward passes for both losses; returns (d_loss, g_loss, real_logits, fake_logits, r1)."""
+        """Forward passes for both losses; returns (d_loss, g_loss, real_logits, fake_logits)."""
         fake = self.generator(self._noise(ops.shape(real)[0]), training=training)
-        real_logits, r1 = self._real_logits(real, training)
-        fake_logits = self._discriminate(fake, training)
-        d_loss, _ = losses.dcgan_discriminator_loss(
-            real_logits, fake_logits, self.label_smoothing, loss_fn=self.loss_fn
-        )
-        d_loss = d_loss + 0.5 * self.r1_gamma * r1
+        real_logits = self.discriminator(real, training=training)
+        fake_logits = self.discriminator(fake, training=training)
+        d_loss, _ = losses.dcgan_discriminator_loss(real_logits, fake_logits, loss_fn=self.loss_fn)
         g_loss = losses.dcgan_generator_loss(fake_logits, loss_fn=self.loss_fn)
-        return d_loss, g_loss, real_logits, fake_logits, r1
+        return d_loss, g_loss, real_logits, fake_logits
 
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
         with tf.GradientTape() as tape:
-            d_loss, _, real_logits, fake_logits, r1 = self._forward(real, training=True)
+            d_loss, _, real_logits, fake_logits = self._forward(real, training=True)
         self.minimize(tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
 
         with tf.GradientTape() as tape:
             fake = self.generator(self._noise(ops.shape(real)[0]), training=True)
-            g_loss = losses.dcgan_generator_loss(
-                self._discriminate(fake, True), loss_fn=self.loss_fn, keep=self._keep()
-            )
+            g_loss = losses.dcgan_generator_loss(self.discriminator(fake, training=True), loss_fn=self.loss_fn)
         self.minimize(tape, g_loss, self.g_optimizer, self.generator.trainable_variables)
         self.update_ema()
-        return self._report(d_loss, g_loss, real_logits, fake_logits, r1)
+        return self._report(d_loss, g_loss, real_logits, fake_logits)
 
     def test_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
         return self._report(*self._forward(real, training=False))
 
-    def _report(self, d_loss, g_loss, real_logits, fake_logits, r1):
+    def _report(self, d_loss, g_loss, real_logits, fake_logits):
         return self.track({
             "d_loss": d_loss,
             "g_loss": g_loss,
             "d_real": ops.mean(ops.sigmoid(real_logits)),
             "d_fake": ops.mean(ops.sigmoid(fake_logits)),
-            "r1": r1,
         })
 
 
 def build_dcgan_trainer(config: DCGANConfig, steps_per_epoch: int = 125) -> DCGANTrainer:
     """Networks, trainer and Adam optimizers from `config`, compiled (call inside a strategy scope).
 
-    `steps_per_epoch` sets the top-k schedule's epochs and, with `lr_decay`, the length of the
-    linear decay of both learning rates to 0 (`epochs * steps_per_epoch` steps).
+    With `lr_decay`, both learning rates decay linearly to 0 over `epochs * steps_per_epoch` steps.
     """
     generator = build_dcgan_generator(config.latent_dim, config.base_filters, config.batchnorm, config.categories)
-    discriminator = build_discriminator(
-        base_filters=config.base_filters, dropout=config.d_dropout, spectral_norm=config.spectral_norm
-    )
+    discriminator = build_discriminator(base_filters=config.base_filters)
     trainer = DCGANTrainer(
-        generator,
-        discriminator,
-        latent_dim=config.latent_dim,
-        label_smoothing=config.label_smoothing,
-        r1_gamma=config.r1_gamma,
-        augment_policy=config.augment,
-        g_top_k=config.g_top_k,
-        steps_per_epoch=steps_per_epoch,
-        ema_decay=config.ema_decay,
-        seed=config.seed,
+        generator, discriminator, latent_dim=config.latent_dim, ema_decay=config.ema_decay, seed=config.seed
     )
 
     def rate(lr):

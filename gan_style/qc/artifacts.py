@@ -455,8 +455,7 @@ def repair_examples(images: np.ndarray, domain: str, stride: int, seed: int,
     the pipeline will ask to repair: the artifact and intact pixels around it; 45 / 70 of the rest),
     the same mask dilated by a pixel, or, for a share `intact` of the images, free-form strokes
     over intact pixels (a false alarm). The inputs are the
-    images with those artifacts applied; an inpainter reads none of the hole, a corrector
-    (`build_repair_unet(sees_input=True)`) learns to give back the intact part of it."""
+    images with those artifacts applied; the repair U-Net (an inpainter) reads none of the hole."""
     rng = np.random.default_rng(seed)
     kinds = list(ARTIFACTS[domain])
     inputs, masks = images.astype(np.float32), np.zeros(images.shape[:3], np.float32)

@@ -42,7 +42,7 @@ def early_dcgan_samples(num: int, snapshots: tuple[int, ...] = (100, 200, 400), 
 
     keras.utils.set_random_seed(seed)
     trainer = build_dcgan_trainer(DCGANConfig(
-        latent_dim=100, categories=0, g_learning_rate=4e-4, lr_decay=False, ema_decay=0.0, augment="", seed=seed,
+        latent_dim=100, categories=0, g_learning_rate=4e-4, lr_decay=False, ema_decay=0.0, seed=seed,
         batch_size=batch_size,
     ))
     dataset = data.make_dataset(data.load_arrays("mnist", "train", data_dir), batch_size, seed=seed).repeat()

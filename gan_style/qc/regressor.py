@@ -8,11 +8,8 @@ import keras
 from keras import layers
 
 from gan_style.core.layers import ResizeLike
-from gan_style.style.encoder import build_encoder
 
 OUTPUTS = ("region_logits", "global_logit", "score_map", "global_score", "pixel_logits", "pixel_map")
-BACKBONES = ("none", "vgg16_hed")
-FEATURE_SCALE = 1.0 / 32.0  # relu3_1 of natural photos: std about 20, 99th percentile about 90
 
 
 def build_quality_regressor(
@@ -20,7 +17,6 @@ def build_quality_regressor(
     stride: int = 4,
     width: int = 32,
     name: str = "quality_regressor",
-    backbone: str = "none",
     block: int = 1,
 ) -> keras.Model:
     """images (B, H, W, C) float32 in [-1, 1], any H and W -> dict of four tensors:
@@ -39,20 +35,11 @@ def build_quality_regressor(
     The image is as good as its worst region and as the global head says. Fully convolutional:
     stride s = 2^k comes from k stride-2 convolutions; dilated convolutions widen the context of
     each region to about 8 regions without more downsampling.
-
-    backbone "vgg16_hed" (RGB): the frozen VGG16 of the style encoder up to relu3_1 (stride 4,
-    `encoder.build_encoder`, offline HED weights) also reads the image; its features, brought to
-    the map's grid by trainable convolutions, join the trunk's before the context layers. A prior
-    of natural-image structure learnt from far more pictures than the few the regressor trains on.
     """
     if stride < 1 or stride & (stride - 1):
         raise ValueError(f"stride must be a power of 2, got {stride}")
-    if backbone not in BACKBONES:
-        raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}")
     if block < 1:
         raise ValueError(f"block must be >= 1, got {block}")
-    if backbone != "none" and channels != 3:
-        raise ValueError(f"the {backbone} backbone reads RGB images, got channels={channels}")
 
     def conv(x, filters, **kw):
         x = layers.Conv2D(filters, 3, padding="same", **kw)(x)
@@ -65,8 +52,6 @@ def build_quality_regressor(
         filters = min(4 * width, 2 * filters)
         x = conv(x, filters, strides=2)
         x = conv(x, filters)
-    if backbone == "vgg16_hed":
-        x = _join_backbone(images, x, filters, stride)
     for rate in (2, 4):  # context without downsampling: residual dilated convolutions
         x = layers.Add()([x, conv(x, filters, dilation_rate=rate)])
     region_logits = layers.Conv2D(1, 1, dtype="float32", name="region_logits")(x)
@@ -97,19 +82,6 @@ def build_quality_regressor(
         "pixel_map": layers.Activation("sigmoid", dtype="float32", name="pixel_map")(pixel_logits),
     }
     return keras.Model(images, outputs, name=name)
-
-
-def _join_backbone(images, x, filters, stride):
-    """Trunk features x (B, h, w, filters) at `stride` joined with frozen VGG16 relu3_1 features
-    of `images` (B, H/4, W/4, 256), strided (then resized) to (h, w): -> (B, h, w, filters)."""
-    encoder = build_encoder("hed", name="vgg16_relu3_1", up_to="relu3_1")
-    features = layers.Rescaling(FEATURE_SCALE)(encoder(images)["relu3_1"])
-    features = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 1)(features))
-    for _ in range(int(math.log2(stride)) - 2):  # relu3_1 is at stride 4
-        features = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same", strides=2)(features))
-    features = ResizeLike("nearest")(features, x)  # VGG pools floor odd sides, the trunk's convs ceil
-    joined = layers.Concatenate()([x, features])
-    return layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, padding="same")(joined))
 
 
 def scoring_model(regressor: keras.Model) -> keras.Model:

@@ -60,30 +60,23 @@ class QualityTrainer(TrackedModel):
 def build_quality_trainer(config: QualityConfig) -> QualityTrainer:
     channels = 1 if config.domain == "digits" else 3
     regressor = build_quality_regressor(channels, config.stride, config.width, name=f"quality_{config.domain}",
-                                        backbone=config.backbone, block=config.block)
+                                        block=config.block)
     trainer = QualityTrainer(regressor, config.stride, config.rank_weight, seed=config.seed)
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.05)
     trainer.compile(optimizer=keras.optimizers.Adam(schedule))
     return trainer
 
 
-def training_dataset(config: QualityConfig, failures: np.ndarray | None, hard: np.ndarray | None = None):
-    """Endless tf.data pipeline of (images, masks, abnormal, mask_known) batches; with `hard`
-    clean crops (N, H, W, C), a `hard_share` of the images is drawn from them (before the
-    artifacts: half of those stay clean, as in every batch)."""
+def training_dataset(config: QualityConfig, failures: np.ndarray | None):
+    """Endless tf.data pipeline of (images, masks, abnormal, mask_known) batches, and its source."""
     num = 0 if config.domain == "digits" else 4000
     images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size,
                                   pictures=config.pictures, stylised_share=config.stylised_share)
     batcher = ArtifactBatcher(config.train_kinds(), config.domain, failures=failures,
                               failure_fraction=config.failure_fraction)
     ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed).repeat()
-    if hard is not None:
-        hard_ds = tf.data.Dataset.from_tensor_slices(hard).shuffle(len(hard), seed=config.seed + 1).repeat()
-        share = config.hard_share
-        ds = tf.data.Dataset.sample_from_datasets([ds, hard_ds], [1.0 - share, share], seed=config.seed)
     ds = ds.batch(config.batch_size, drop_remainder=True).enumerate()
-    offset = 0 if hard is None else 7919  # other artifact draws in the hard-negative phase
-    ds = ds.map(lambda i, x: batcher.tf(x, i + offset + 1_000_003 * config.seed), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(lambda i, x: batcher.tf(x, i + 1_000_003 * config.seed), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE), source
 
 
@@ -125,16 +118,6 @@ def calibrate_rgb(regressor: keras.Model, max_fpr: float = 0.05, seed: int = 0,
             "source": "validation packages and bundled validation pictures, plain and stylised"}
 
 
-def mine_hard_negatives(regressor: keras.Model, config: QualityConfig, batch_size: int = 256) -> np.ndarray:
-    """The `hard_keep` clean training crops (N, H, W, C) in [-1, 1] that `regressor` scores lowest
-    among `hard_pool` fresh ones (another seed than the training crops): the natural structures
-    it mistakes for artifacts (false alarms), to train on as clean."""
-    pool, _ = clean_images(config.domain, "train", config.hard_pool, config.seed + 2, config.crop_size,
-                           pictures=config.pictures)
-    scores = scoring_model(regressor).predict(pool, batch_size=batch_size, verbose=0)["global_score"][:, 0]
-    return pool[np.argsort(scores, kind="stable")[: config.hard_keep]]
-
-
 def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "", verbose: int = 2) -> dict:
     """Train, choose the threshold on clean validation images, evaluate, write `out_dir`
     (`regressor.keras` + MANIFEST.json with threshold and metrics). Returns the manifest."""
@@ -150,14 +133,7 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
         init = checkpoints.read_manifest(config.init)
         trainer.regressor.set_weights(checkpoints.load_model(config.init, "regressor.keras").get_weights())
     epochs = 10
-    per_epoch = config.steps // epochs
-    plain = epochs - config.hard_steps // per_epoch  # epochs before the hard-negative phase
-    trainer.fit(dataset, epochs=plain, steps_per_epoch=per_epoch, verbose=verbose, shuffle=False)
-    if plain < epochs:
-        hard = mine_hard_negatives(trainer.regressor, config)
-        dataset, _ = training_dataset(config, failures, hard)
-        trainer.fit(dataset, initial_epoch=plain, epochs=epochs, steps_per_epoch=per_epoch, verbose=verbose,
-                    shuffle=False)
+    trainer.fit(dataset, epochs=epochs, steps_per_epoch=config.steps // epochs, verbose=verbose, shuffle=False)
     regressor = trainer.regressor
     extra = {}
     threshold = None

@@ -36,18 +36,11 @@ def masked_ssim(a: np.ndarray, b: np.ndarray, mask: np.ndarray, data_range: floa
     return float(full.mean(axis=-1)[mask].mean())
 
 
-def sees_input(repairer) -> bool:
-    """Whether the repair U-Net is a corrector (`build_repair_unet(sees_input=True)`)."""
-    return isinstance(repairer.output, dict) and "trust" in repairer.output
-
-
-def unet_inpainter(repairer, cell: int | None = None, blind: bool = False) -> Inpainter:
+def unet_inpainter(repairer, cell: int | None = None) -> Inpainter:
     """The repair U-Net on (images, masks) batches of 64; with `cell`, plus exemplar detail in the
-    hole as the RGB pipeline repairs (`texture.detailed_repair`); with `blind`, a corrector's
-    inpainting alone (trust 0: what it gains by reading the hole is left out)."""
+    hole as the RGB pipeline repairs (`texture.detailed_repair`)."""
     import tensorflow as tf
 
-    from gan_style.qc.repair_unet import composite
     from gan_style.qc.texture import detailed_repair
 
     spec = tf.TensorSpec((None, None, None, repairer.inputs[0].shape[-1]), tf.float32)
@@ -55,8 +48,6 @@ def unet_inpainter(repairer, cell: int | None = None, blind: bool = False) -> In
     @tf.function(input_signature=[spec, tf.TensorSpec((None, None, None, 1), tf.float32)])
     def run(images, masks):
         outputs = repairer({"images": images, "masks": masks}, training=False)
-        if blind:
-            outputs = {"repaired": composite(images, outputs["blind"], masks)}
         return outputs["repaired"] if cell is None else detailed_repair(outputs, images, masks, cell=cell)
 
     def inpaint(images, masks):
@@ -148,10 +139,6 @@ def evaluate_repair(repairer, domain: str, num: int = 200, seed: int = 2024, bas
     methods: dict[str, Inpainter | None] = {"ours": unet_inpainter(repairer)}
     if domain == "rgb":
         methods["ours_texture"] = texture_inpainter(repairer, cell=8)
-    if sees_input(repairer):  # the same network not reading the hole, as every baseline does not
-        methods["ours_blind"] = unet_inpainter(repairer, blind=True)
-        if domain == "rgb":
-            methods["ours_blind_texture"] = unet_inpainter(repairer, cell=8, blind=True)
     if baselines:
         methods.update({"coarse_fill_only": coarse_fill_inpainter, "cv2_telea": cv2_inpainter("telea"),
                         "cv2_ns": cv2_inpainter("ns"), "biharmonic": biharmonic_inpainter})

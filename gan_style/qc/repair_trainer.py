@@ -7,16 +7,9 @@ training photos do not teach it more than the fill knows. Without `vary_photos` 
 0.6-0.9 dB on two validation draws; the previous shipped model (width 32, L1, perceptual/style
 terms at 0.02) cost 0.4 dB in the bench.
 
-A corrector (`sees_input`: the U-Net reads the pixels under the mask and learns, from holes laid
-over artifacts and over intact pixels, what to give back and what to fill) was tried for RGB and
-does not ship (experiments/repair-correctors-2026-12-03.json). Trained on 64 px crops it is
-better in the pipeline at 64 px (clean crops returned at >= 45 dB 95.0% against 92.5%, fix rate
-93.8% against 92.9%) and in the true masks (8.69 against 8.49 dB), but at 128 px it fixes 40% of
-the flagged crops instead of 82%: it trusts defects larger than those it was trained on. Every
-other batch of 128 px crops (`large_crop`) mends that (84%) and costs 1.1 dB in the true masks
-(7.34 dB, under biharmonic inpainting); learning the trust alone over the classical fill
-(`learn_fill=False`) costs more (6.59 dB). On digits a corrector trusts erased ink (a broken stroke
-looks like intact background) and fixes 40% of the flagged digits, not 92%.
+A corrector (the U-Net reading the pixels under its mask and blending them by a learnt trust),
+larger training crops and a PatchGAN term were tried or built and do not ship; what they measured
+is in experiments/README.md ("Repair").
 """
 
 from __future__ import annotations
@@ -30,8 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from gan_style.core import checkpoints, losses
-from gan_style.core.training import AdversarialTrainer
-from gan_style.gan.discriminator import build_patchgan_discriminator
+from gan_style.core.training import TrackedModel
 from gan_style.qc.artifacts import repair_examples
 from gan_style.qc.clean import clean_images
 from gan_style.qc.configs import STRIDES, RepairConfig
@@ -40,73 +32,59 @@ from gan_style.qc.repair_unet import build_repair_unet
 from gan_style.style.encoder import build_encoder
 
 
-class RepairTrainer(AdversarialTrainer):
+class RepairTrainer(TrackedModel):
     """Trains the repair U-Net on batches (clean images (B, H, W, C) in [-1, 1], inputs: the same
     with artifacts under the holes (`artifacts.repair_examples`), holes (B, H, W)).
 
         L = w_hole * L_hole(G, x) + w_valid * L_valid(G, x)           (raw prediction G; L1 or L2)
             + w_perc * sum_l |phi_l(y) - phi_l(x)| / |phi_l(x)|       (RGB, y the composite)
             + w_style * sum_l (|mu(phi_l(y)) - mu(phi_l(x))| + |sigma(..) - sigma(..)|) / |phi_l(x)|
-            + w_adv * L_adv(D(y))                                      (optional PatchGAN)
     phi_l: the frozen encoder's relu1_1..relu3_1, each term normalised by the clean features'
     mean magnitude so the weights do not depend on the encoder's scale.
     """
 
-    tracked = ("loss", "hole", "valid", "perceptual", "style", "adversarial", "d_loss")
+    tracked = ("loss", "hole", "valid", "perceptual", "style")
 
-    def __init__(self, repairer, discriminator, config: RepairConfig, encoder=None, **kwargs):
-        if config.adversarial_weight and discriminator is None:
-            raise ValueError("adversarial_weight > 0 needs a discriminator")
-        super().__init__(repairer, discriminator, seed=config.seed, **kwargs)
-        self.config, self.encoder = config, encoder
+    def __init__(self, repairer, config: RepairConfig, encoder=None, **kwargs):
+        super().__init__(seed=config.seed, **kwargs)
+        self.repairer, self.config, self.encoder = repairer, config, encoder
+        self.built = True
+
+    def call(self, inputs, training=False):
+        return self.repairer(inputs, training=training)
 
     def _forward(self, data, training):
         clean, inputs, holes = data
         masks = tf.cast(holes, tf.float32)[..., None]  # (B, H, W) -> (B, H, W, 1)
-        outputs = self.generator({"images": inputs, "masks": masks}, training=training)
-        repaired = outputs["repaired"]
+        outputs = self.repairer({"images": inputs, "masks": masks}, training=training)
         hole, valid = losses.masked_error(outputs["prediction"], clean, masks, self.config.norm)
         parts = {"hole": hole, "valid": valid}
         if self.encoder is not None:
-            parts.update(losses.feature_losses(self.encoder(repaired), self.encoder(clean)))
+            parts.update(losses.feature_losses(self.encoder(outputs["repaired"]), self.encoder(clean)))
         c = self.config
         total = c.hole_weight * hole + c.valid_weight * valid
         total += c.perceptual_weight * parts.get("perceptual", 0.0) + c.style_weight * parts.get("style", 0.0)
-        d_loss = None
-        if c.adversarial_weight:
-            fake_logits = self.discriminator(repaired, training=training)
-            parts["adversarial"] = losses.patch_generator_loss(fake_logits)
-            total += c.adversarial_weight * parts["adversarial"]
-            d_loss = losses.patch_discriminator_loss(self.discriminator(clean, training=training), fake_logits)
-        return total, parts, d_loss
+        return total, parts
 
     def train_step(self, data):
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            total, parts, d_loss = self._forward(data, training=True)
-        self.minimize(g_tape, total, self.g_optimizer, self.generator.trainable_variables)
-        if d_loss is not None:
-            self.minimize(d_tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
-            parts["d_loss"] = d_loss
+        with tf.GradientTape() as tape:
+            total, parts = self._forward(data, training=True)
+        self.minimize(tape, total, self.optimizer, self.repairer.trainable_variables)
         return self.track({"loss": total, **parts})
 
     def test_step(self, data):
-        total, parts, d_loss = self._forward(data, training=False)
-        return self.track({"loss": total, **parts, **({"d_loss": d_loss} if d_loss is not None else {})})
+        total, parts = self._forward(data, training=False)
+        return self.track({"loss": total, **parts})
 
 
 def build_repair_trainer(config: RepairConfig) -> RepairTrainer:
-
-    repairer = build_repair_unet(config.channels, config.width, config.depth, config.sees_input,
-                                 config.learn_fill, name=f"repair_{config.domain}")
-    discriminator = None
-    if config.adversarial_weight:
-        discriminator = build_patchgan_discriminator(config.channels, 32, num_layers=2, num_scales=1)
+    repairer = build_repair_unet(config.channels, config.width, config.depth, name=f"repair_{config.domain}")
     encoder = None
     if config.domain == "rgb" and (config.perceptual_weight or config.style_weight):
         encoder = build_encoder("hed")
-    trainer = RepairTrainer(repairer, discriminator, config, encoder=encoder)
+    trainer = RepairTrainer(repairer, config, encoder=encoder)
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.05)
-    trainer.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5), g_optimizer=keras.optimizers.Adam(schedule))
+    trainer.compile(optimizer=keras.optimizers.Adam(schedule))
     return trainer
 
 
@@ -123,23 +101,17 @@ def vary_photos(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def training_dataset(config: RepairConfig):
     """Endless tf.data pipeline of (clean images, inputs, holes) batches, and the data source.
-    An inpainter reads none of the inputs under the holes, so it trains exactly as on the clean
-    images; a corrector (`sees_input`) sees the artifacts there. With `large_crop`, every other
-    batch holds crops of that side (artifacts scale with the crop: larger defects), as many of
-    them as keep the pixels per batch."""
+    The inpainter reads none of the inputs under the holes, so it trains exactly as on the clean
+    images."""
     num = 0 if config.domain == "digits" else 4000
-    ds, source = _batches(config, config.crop_size, config.batch_size, num, salt=0)
-    if config.large_crop:
-        batch = max(1, config.batch_size * config.crop_size**2 // config.large_crop**2)
-        large, _ = _batches(config, config.large_crop, batch, num // 4, salt=1)
-        ds = tf.data.Dataset.choose_from_datasets([ds, large], tf.data.Dataset.range(2).repeat())
+    ds, source = _batches(config, config.crop_size, config.batch_size, num)
     return ds.prefetch(tf.data.AUTOTUNE), source
 
 
-def _batches(config: RepairConfig, size: int, batch_size: int, num: int, salt: int):
+def _batches(config: RepairConfig, size: int, batch_size: int, num: int):
     """Endless (clean, inputs, holes) batches of `batch_size` crops of `size` px (RGB; digits:
-    28 px), seeded by `config.seed` and `salt`."""
-    images, source = clean_images(config.domain, "train", num, config.seed + 7919 * salt, size,
+    28 px), seeded by `config.seed`."""
+    images, source = clean_images(config.domain, "train", num, config.seed, size,
                                   pictures=config.pictures)
     stride = STRIDES[config.domain]
 
@@ -155,8 +127,8 @@ def _batches(config: RepairConfig, size: int, batch_size: int, num: int, salt: i
         holes.set_shape(batch.shape[:3])
         return batch, inputs, holes
 
-    base = 1_000_003 * config.seed + 500_000_009 * salt
-    ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed + salt).repeat()
+    base = 1_000_003 * config.seed
+    ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed).repeat()
     ds = ds.batch(batch_size, drop_remainder=True).enumerate()
     return ds.map(lambda i, x: with_holes(x, i + base), num_parallel_calls=tf.data.AUTOTUNE), source
 
@@ -172,10 +144,10 @@ def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", v
     trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs), verbose=verbose,
                 shuffle=False)
     out_dir = Path(out_dir)
-    checkpoints.save_model(trainer.generator, out_dir / "repairer.keras")
+    checkpoints.save_model(trainer.repairer, out_dir / "repairer.keras")
     metrics = {}
     if evaluate:
-        metrics = evaluate_repair(trainer.generator, config.domain, num=200 if config.domain == "digits" else 100,
+        metrics = evaluate_repair(trainer.repairer, config.domain, num=200 if config.domain == "digits" else 100,
                                   baselines=False)
     return checkpoints.write_manifest(
         out_dir, ["repairer.keras"], command=command, data_source=source, seed=config.seed,

@@ -122,17 +122,7 @@ class Composite(layers.Layer):
         return composite(image, prediction, mask)
 
 
-@keras.saving.register_keras_serializable(package="gan_style")
-class Blend(layers.Layer):
-    """t * x + (1 - t) * y, t (B, H, W, 1) in [0, 1]: keep the input where it is trusted."""
-
-    def call(self, image, fill, trust):
-        image = ops.cast(image, fill.dtype)
-        return trust * image + (1.0 - trust) * fill
-
-
-def build_repair_unet(channels: int = 1, width: int = 32, depth: int = 2, sees_input: bool = False,
-                      learn_fill: bool = True, name: str = "repair_unet") -> keras.Model:
+def build_repair_unet(channels: int = 1, width: int = 32, depth: int = 2, name: str = "repair_unet") -> keras.Model:
     """{"images": (B, H, W, C) in [-1, 1], "masks": (B, H, W, 1) in {0, 1} (1 = repair)} ->
     {"repaired": composited (B, H, W, C) in [-1, 1], "prediction": raw G output (B, H, W, C),
     unbounded; the composite clips it to [-1, 1]}.
@@ -142,28 +132,15 @@ def build_repair_unet(channels: int = 1, width: int = 32, depth: int = 2, sees_i
     convolutions (rates 2, 4, 8) for context across the hole, and resize + gated conv on the way
     up with skip connections. Any H and W.
 
-    `sees_input` (a corrector rather than an inpainter): the U-Net also reads the input inside
-    the mask and predicts a per-pixel trust t in [0, 1] in it, outputs "trust" (B, H, W, 1) and
-    "blind" (f + residual, the inpainting alone):
-
-        p = t * x + (1 - t) * (f + G(f, x, m))
-
-    Trained with masks over clean pixels as well as over artifacts (`artifacts.repair_examples`),
-    it gives back what it finds intact (t -> 1) and fills what it finds broken, so a region the
-    detector flags by mistake comes back nearly as it was (tried, not shipped: qc/repair_trainer.py
-    has the measurements). Its trust starts near 0 (bias -4):
-    untrained, it is the inpainter. `learn_fill=False` (a corrector only) keeps the fill as it is,
-    blind = f: the network learns the trust alone.
+    An inpainter: it never reads the pixels under the mask (a corrector that did, blending them
+    by a learnt trust, was measured and not shipped: experiments/README.md, "Correctors").
     """
     if depth < 1 or width < 1:
         raise ValueError(f"depth and width must be >= 1, got {depth}, {width}")
-    if not learn_fill and not sees_input:
-        raise ValueError("learn_fill=False is for a corrector (sees_input=True): an inpainter would be its fill")
     images = keras.Input((None, None, channels), name="images")
     masks = keras.Input((None, None, 1), name="masks")
     filled = CoarseFill(dtype="float32", name="coarse_fill")(images, masks)
-    seen = [filled, masks, images] if sees_input else [filled, masks]
-    x = GatedConv2D(width, 5)(layers.Concatenate()(seen))
+    x = GatedConv2D(width, 5)(layers.Concatenate()([filled, masks]))
     skips, filters = [], width
     for _ in range(depth):
         skips.append(x)
@@ -179,22 +156,8 @@ def build_repair_unet(channels: int = 1, width: int = 32, depth: int = 2, sees_i
         x = GatedConv2D(filters, 3)(x)
     # Linear, not tanh: the background of digits is exactly -1, which a tanh only reaches by
     # saturating, and a saturated output stops learning (measured: it collapsed to all -1).
-    residual = None
-    if learn_fill:
-        residual = layers.Conv2D(channels, 3, padding="same", kernel_initializer="zeros", dtype="float32",
-                                 name="residual")(x)
-    if not sees_input:
-        prediction = layers.Add(dtype="float32", name="prediction")([filled, residual])
-        repaired = Composite(dtype="float32", name="repaired")(images, prediction, masks)
-        return keras.Model({"images": images, "masks": masks}, {"repaired": repaired, "prediction": prediction},
-                           name=name)
-    if learn_fill:
-        blind = layers.Add(dtype="float32", name="blind")([filled, residual])
-    else:
-        blind = layers.Identity(dtype="float32", name="blind")(filled)
-    trust = layers.Conv2D(1, 3, padding="same", activation="sigmoid", dtype="float32", name="trust",
-                          bias_initializer=keras.initializers.Constant(-4.0))(x)
-    prediction = Blend(dtype="float32", name="prediction")(images, blind, trust)
+    residual = layers.Conv2D(channels, 3, padding="same", kernel_initializer="zeros", dtype="float32",
+                             name="residual")(x)
+    prediction = layers.Add(dtype="float32", name="prediction")([filled, residual])
     repaired = Composite(dtype="float32", name="repaired")(images, prediction, masks)
-    return keras.Model({"images": images, "masks": masks},
-                       {"repaired": repaired, "prediction": prediction, "blind": blind, "trust": trust}, name=name)
+    return keras.Model({"images": images, "masks": masks}, {"repaired": repaired, "prediction": prediction}, name=name)

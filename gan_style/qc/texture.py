@@ -32,8 +32,6 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from gan_style.qc.repair_unet import composite
-
 
 def _blur_radius(sigma: float) -> int:
     return max(1, int(round(3 * sigma)))
@@ -189,12 +187,5 @@ def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: flo
 
 def detailed_repair(outputs: dict, images, masks, cell: int = 8):
     """The repair U-Net's outputs on (images (B, H, W, C), masks (B, H, W, 1)) -> its repair with
-    exemplar detail in the hole, (B, H, W, C) in [-1, 1]. An inpainter's composite gets the detail
-    (`transfer_detail`); a corrector's (outputs "blind" and "trust") gets it on its blind fill
-    only, which is then blended as the network does: t * x + (1 - t) * detailed fill, so what it
-    trusts is given back untouched by copied texture."""
-    if "trust" not in outputs:
-        return transfer_detail(outputs["repaired"], masks, cell=cell)
-    detailed = transfer_detail(composite(images, outputs["blind"], masks), masks, cell=cell)
-    trust = outputs["trust"]
-    return composite(images, trust * images + (1.0 - trust) * detailed, masks)
+    exemplar detail in the hole (`transfer_detail` of its composite), (B, H, W, C) in [-1, 1]."""
+    return transfer_detail(outputs["repaired"], masks, cell=cell)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gan_style.core.configs import ManifestConfig
 from gan_style.core.levels import LEVELS
 
 
 @dataclass
-class StyleConfig:
+class StyleConfig(ManifestConfig):
     """Hyperparameters of a fusion-style run; written into the checkpoint's manifest. The defaults are
     stage 1 of the shipped recipe; `make train-style` runs 1,700 steps of it, then stage 2 from
     there: `init` = stage 1, 2,000 steps, `lr_decay`, `structure_weight` 1500, `colour_weight`

@@ -9,7 +9,7 @@ from gan_style.gan.trainer import DCGANConfig, build_dcgan_trainer
 
 
 def _tiny_run(tmp_path, epochs, extra=()):
-    config = DCGANConfig(latent_dim=8, base_filters=4, batch_size=8, augment="")
+    config = DCGANConfig(latent_dim=8, base_filters=4, batch_size=8)
     trainer = build_dcgan_trainer(config)
     images = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     dataset = tf.data.Dataset.from_tensor_slices(images).batch(8, drop_remainder=True)

@@ -160,29 +160,6 @@ def test_texture_option_changes_only_repaired_pixels_and_does_not_retrace():
         QCPipeline(regressor, repairer, threshold=0.5, domain="rgb", texture=True, texture_cell=0)
 
 
-def test_a_corrector_repairs_through_the_compiled_pass_as_detailed_repair_does():
-    """A corrector U-Net (`sees_input`) in the pipeline: the compiled pass gives the repair of
-    `texture.detailed_repair` on the pixels it located, touches nothing else, and traces once."""
-    from gan_style.qc.texture import detailed_repair
-
-    regressor, corrector = build_quality_regressor(3, 8, 4), build_repair_unet(3, 4, 2, sees_input=True)
-    pipeline = QCPipeline(regressor, corrector, threshold=0.999, domain="rgb", max_passes=1, texture=True)
-    rng = np.random.default_rng(6)
-    for batch, size in ((2, (64, 64)), (3, (40, 56))):
-        images = rng.uniform(-1, 1, (batch, *size, 3)).astype(np.float32)
-        result = pipeline.run(images)
-        assert result.tried.any()
-        untouched = ~result.tried
-        np.testing.assert_array_equal(result.repaired[untouched], images[untouched])
-        masks = tf.constant(result.tried[..., None].astype(np.float32))
-        x = tf.constant(images)
-        expected = detailed_repair(corrector({"images": x, "masks": masks}), x, masks).numpy()
-        better = result.score_after > result.score_before  # the returned version is the repaired one
-        assert better.any()
-        np.testing.assert_allclose(result.repaired[better], expected[better], atol=1e-5)
-    assert pipeline.repair_pass.experimental_get_tracing_count() == 1
-
-
 def test_coarse_scales_score_the_shrunk_image_where_it_keeps_min_side():
     regressor, repairer = build_quality_regressor(3, 8, 4), build_repair_unet(3, 4, 2)
     multi = QCPipeline(regressor, repairer, 0.5, "rgb", scales=(1, 2, 4), min_side=16)

@@ -29,31 +29,6 @@ def test_rejects_stride_that_is_not_a_power_of_two():
         build_quality_regressor(stride=3)
 
 
-def test_vgg_backbone_is_frozen_hed_vgg_any_size_and_round_trips(tmp_path):
-    from gan_style.style.encoder import build_encoder
-
-    model = build_quality_regressor(3, 8, width=8, backbone="vgg16_hed")
-    backbone = model.get_layer("vgg16_relu3_1")
-    assert not backbone.trainable
-    trainable = {id(w) for w in model.trainable_weights}
-    assert backbone.weights and not any(id(w) in trainable for w in backbone.weights)
-    x = np.random.default_rng(4).uniform(-1, 1, (2, 37, 90, 3)).astype("float32")
-    np.testing.assert_allclose(backbone(x)["relu3_1"], build_encoder("hed", up_to="relu3_1")(x)["relu3_1"],
-                               rtol=1e-5, atol=1e-4)  # the offline HED weights, not random ones
-    out = model(x)
-    assert out["score_map"].shape == (2, 5, 12, 1) and out["pixel_map"].shape == (2, 37, 90, 1)
-    assert 0 <= float(np.min(out["global_score"])) and float(np.max(out["global_score"])) <= 1
-    model.save(tmp_path / "q.keras")
-    restored = keras.saving.load_model(tmp_path / "q.keras")
-    assert not restored.get_layer("vgg16_relu3_1").trainable
-    for key, value in out.items():
-        np.testing.assert_allclose(np.asarray(restored(x)[key]), np.asarray(value), rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="reads RGB images, got channels=1"):
-        build_quality_regressor(1, 4, backbone="vgg16_hed")
-    with pytest.raises(ValueError, match="backbone must be one of"):
-        build_quality_regressor(3, 8, backbone="resnet")
-
-
 def test_keras_save_load_round_trip(tmp_path):
     model = build_quality_regressor(3, 8, width=8)
     x = np.random.default_rng(1).uniform(-1, 1, (1, 48, 40, 3)).astype("float32")

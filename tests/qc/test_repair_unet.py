@@ -48,40 +48,9 @@ def test_save_load_round_trip(unet, tmp_path):
                                unet({"images": images, "masks": masks})["repaired"], atol=1e-6)
 
 
-def test_a_corrector_reads_the_hole_blends_by_trust_and_starts_as_its_inpainting(tmp_path):
-    corrector = build_repair_unet(channels=3, width=4, depth=2, sees_input=True)
-    images, masks = _batch((30, 26), seed=3)
-    out = {k: np.asarray(v) for k, v in corrector({"images": images, "masks": masks}).items()}
-    trust = out["trust"]
-    assert trust.shape == (*images.shape[:3], 1) and trust.min() >= 0.0 and trust.max() <= 1.0
-    assert trust.max() < 0.05  # bias -4: untrained, it is the inpainter
-    np.testing.assert_allclose(out["prediction"], trust * images + (1 - trust) * out["blind"], atol=1e-6)
-    keep = masks[..., 0] == 0
-    np.testing.assert_array_equal(out["repaired"][keep], images[keep])
-    other = images.copy()
-    other[~keep] = 0.9  # different pixels only inside the holes: a corrector sees them
-    changed = np.asarray(corrector({"images": other, "masks": masks})["prediction"])
-    assert np.abs(changed - out["prediction"])[~keep].max() > 1e-3
-    corrector.save(tmp_path / "corrector.keras")
-    again = keras.saving.load_model(tmp_path / "corrector.keras")
-    np.testing.assert_allclose(again({"images": images, "masks": masks})["repaired"], out["repaired"], atol=1e-6)
-
-
-def test_a_corrector_that_keeps_its_fill_blends_the_input_with_the_coarse_fill():
-    from gan_style.qc.repair_unet import CoarseFill
-
-    corrector = build_repair_unet(channels=3, width=4, depth=2, sees_input=True, learn_fill=False)
-    images, masks = _batch((28, 36), seed=4)
-    out = corrector({"images": images, "masks": masks})
-    np.testing.assert_allclose(out["blind"], CoarseFill()(images, masks), atol=1e-6)
-    assert "residual" not in [layer.name for layer in corrector.layers]
-
-
 def test_bad_arguments_are_value_errors():
     with pytest.raises(ValueError, match="depth and width"):
         build_repair_unet(depth=0)
-    with pytest.raises(ValueError, match="learn_fill=False is for a corrector"):
-        build_repair_unet(learn_fill=False)
 
 
 def test_coarse_fill_recovers_smooth_images_and_never_reads_holes():

@@ -123,36 +123,3 @@ def test_compiled_transfer_traces_once_for_any_batch_and_size():
         eager = transfer_detail(image, mask).numpy()
         np.testing.assert_allclose(run(image, mask).numpy(), eager, atol=1e-5)
     assert run.experimental_get_tracing_count() == 1
-
-
-def test_a_corrector_gets_detail_only_in_what_it_fills():
-    """`detailed_repair` on a corrector's outputs: trusted pixels come back as the input, the
-    rest as the detailed blind fill, mixed by the trust in between; an inpainter's composite
-    gets `transfer_detail` as it is."""
-    from gan_style.qc.texture import detailed_repair
-
-    rng = np.random.default_rng(4)
-    stripes = np.sin(np.arange(64) * 2 * np.pi / 8.0)[None, :, None] * np.ones((64, 1, 3))
-    images = tf.constant((0.6 * stripes + 0.1 * rng.standard_normal((64, 64, 3)))[None], tf.float32)
-    mask = tf.constant(_hole())
-    blind = tf.zeros_like(images)  # a flat fill: all the detail comes from the search
-    detailed = transfer_detail(images * (1 - mask) + blind * mask, mask)
-    trust = np.zeros((1, 64, 64, 1), np.float32)
-    trust[:, :32] = 1.0
-    trust[:, 32:40] = 0.5
-    out = detailed_repair({"repaired": images, "blind": blind, "trust": tf.constant(trust)}, images, mask).numpy()
-    hole = mask.numpy()[0, ..., 0] > 0
-    np.testing.assert_array_equal(out[0][~hole], images.numpy()[0][~hole])
-    top = hole.copy()
-    top[32:] = False
-    np.testing.assert_allclose(out[0][top], images.numpy()[0][top], atol=1e-6)  # trusted: the input
-    bottom = hole.copy()
-    bottom[:40] = False
-    np.testing.assert_allclose(out[0][bottom], detailed.numpy()[0][bottom], atol=1e-6)  # the detailed fill
-    assert np.abs(detailed.numpy()[0][bottom]).std() > 0.1  # which has detail in it
-    middle = hole.copy()
-    middle[:32], middle[40:] = False, False
-    np.testing.assert_allclose(out[0][middle], 0.5 * (images.numpy()[0][middle] + detailed.numpy()[0][middle]),
-                               atol=1e-6)
-    plain = detailed_repair({"repaired": detailed}, images, mask).numpy()
-    np.testing.assert_allclose(plain, transfer_detail(detailed, mask).numpy(), atol=1e-6)
