@@ -2,8 +2,8 @@
 
 Layout: `checkpoints/<name>/` with model files (`.keras`) and `MANIFEST.json`:
 {"name", "command", "data_source", "seed", "steps", "epochs", "wall_time_s", "config",
- "metrics", "files": {filename: sha256}}. The root is `$GAN_STYLE_CHECKPOINTS` if set, else the
-repository's `checkpoints/` folder.
+ "metrics", "schema_version", "git_commit", "versions", "files": {filename: sha256}}. The root is
+`$GAN_STYLE_CHECKPOINTS` if set, else the repository's `checkpoints/` folder.
 
 The folder and manifest logic lives in `gan_style.core.manifests` (core, imports no model); this module
 adds what loading any shipped model needs: the registrations of every model's custom layers (the
@@ -21,8 +21,11 @@ from gan_style.core.manifests import (  # noqa: F401 - the checkpoint API, used 
     CheckpointError,
     _listed_files,
     _resolve,
+    float32_model,
     path,
+    provenance,
     read_manifest,
+    rehash,
     root,
     save_model,
     sha256,

@@ -1,10 +1,12 @@
 """Checkpoint folders and their MANIFEST.json: find them, write manifests, verify sha256, load a
 verified `.keras` file.
 
-Layout: `checkpoints/<name>/` with model files (`.keras`) and `MANIFEST.json`:
+Layout: `checkpoints/<name>/` with model files (`.keras`, float32 layers) and `MANIFEST.json`:
 {"name", "command", "data_source", "seed", "steps", "epochs", "wall_time_s", "config",
- "metrics", "files": {filename: sha256}}. The root is `$GAN_STYLE_CHECKPOINTS` if set, else the
-repository's `checkpoints/` folder.
+ "metrics", "schema_version", "git_commit", "versions", "files": {filename: sha256}}. Schema 2
+added the last three (the commit and the python/tensorflow/keras/numpy versions that wrote it);
+a manifest without `schema_version` is schema 1. The root is `$GAN_STYLE_CHECKPOINTS` if set, else
+the repository's `checkpoints/` folder.
 
 Core: imports no model, so a model module may load its own shipped weights with it
 (`FusionGenerator.from_pretrained`). `gan_style.core.checkpoints` is the module to use elsewhere: its
@@ -16,12 +18,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
+import subprocess
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 from gan_style.core.io import atomic_path, sha256_file, write_text
 
 MANIFEST = "MANIFEST.json"
+SCHEMA_VERSION = 2
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class CheckpointError(RuntimeError):
@@ -30,7 +37,7 @@ class CheckpointError(RuntimeError):
 
 def root() -> Path:
     """Folder holding the shipped checkpoints."""
-    return Path(os.environ.get("GAN_STYLE_CHECKPOINTS", Path(__file__).resolve().parents[2] / "checkpoints"))
+    return Path(os.environ.get("GAN_STYLE_CHECKPOINTS", REPOSITORY / "checkpoints"))
 
 
 def path(name: str) -> Path:
@@ -40,8 +47,52 @@ def path(name: str) -> Path:
 sha256 = sha256_file  # hex sha256 of a file's bytes
 
 
+def float32_model(model):
+    """`model` with every layer computing in float32: the model itself when it already does, else a
+    clone from its config with each mixed policy (e.g. `mixed_bfloat16`) replaced by float32,
+    holding the same weights (mixed precision keeps its variables in float32, so they are exact)."""
+    import keras  # TensorFlow: imported when a model is saved, not with this module
+
+    if all(layer.dtype_policy.name == "float32" for layer in all_layers(model)):
+        return model
+    config = _float32_config(keras.saving.serialize_keras_object(model))
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy("float32")  # layers whose config names no policy
+    try:
+        clone = keras.saving.deserialize_keras_object(config)
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def all_layers(model):
+    """Every layer of `model`, those of nested models included."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from all_layers(layer)
+
+
+def _float32_config(value):
+    """A serialized model with every mixed dtype policy (a layer's "dtype": "mixed_..." or a
+    DTypePolicy object naming one) made float32, nested configs included."""
+    if isinstance(value, list):
+        return [_float32_config(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if str(value.get("class_name", "")).endswith("DTypePolicy"):
+        name = value.get("config", {}).get("name", "")
+        return {**value, "config": {**value["config"], "name": "float32"}} if name.startswith("mixed_") else value
+    out = {k: _float32_config(v) for k, v in value.items()}
+    if isinstance(out.get("dtype"), str) and out["dtype"].startswith("mixed_"):
+        out["dtype"] = "float32"
+    return out
+
+
 def save_model(model, file: str | os.PathLike) -> Path:
-    """Save `model` (architecture + weights, no optimizer state) to `file` atomically.
+    """Save `model` (architecture + weights, no optimizer state) to `file` atomically, as float32
+    (`float32_model`) whatever precision trained it.
 
     A compiled model is rebuilt from its config first (uncompiled: `clone_model` would copy the
     optimizer), so the optimizer's slots do not triple the file size.
@@ -50,16 +101,55 @@ def save_model(model, file: str | os.PathLike) -> Path:
         clean = type(model).from_config(model.get_config())
         clean.set_weights(model.get_weights())
         model = clean
+    model = float32_model(model)
     file = Path(file)
     with atomic_path(file, mode=0o644) as tmp:
         model.save(tmp)
     return file
 
 
+def provenance() -> dict:
+    """What wrote a manifest: {"schema_version", "git_commit" (of this repository; "unknown" outside
+    a git checkout), "versions": {python, tensorflow, keras, numpy}}."""
+    try:
+        commit = subprocess.run(["git", "-C", str(REPOSITORY), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    versions = {"python": platform.python_version()}
+    for package in ("tensorflow", "keras", "numpy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "unknown"
+    return {"schema_version": SCHEMA_VERSION, "git_commit": commit, "versions": versions}
+
+
 def write_manifest(directory: str | os.PathLike, files: list[str], **fields) -> dict:
-    """Write MANIFEST.json with `fields` and the sha256 of each of `files` (names in `directory`)."""
+    """Write MANIFEST.json with `fields`, the provenance (`provenance()`) and the sha256 of each of
+    `files` (names in `directory`)."""
     directory = Path(directory)
-    manifest = {"name": directory.name, **fields, "files": {f: sha256(directory / f) for f in files}}
+    manifest = {"name": directory.name, **fields, **provenance(),
+                "files": {f: sha256(directory / f) for f in files}}
+    write_text(directory / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    return manifest
+
+
+def rehash(directory: str | os.PathLike, files: list[str], **record) -> dict:
+    """Refresh the sha256 of `files` in an existing MANIFEST.json after they were rewritten in
+    place (e.g. re-exported as float32), keeping every other field, and append `record` with this
+    provenance to its "changes" list. Returns the manifest."""
+    directory = _resolve(directory)
+    manifest = read_manifest(directory)
+    listed = _listed_files(directory, manifest)
+    for file in files:
+        if file not in listed:
+            raise CheckpointError(f"{directory / file} is not listed in {MANIFEST}")
+    change = {**record, "files": {f: {"before": listed[f], "after": sha256(directory / f)} for f in files},
+              **provenance()}
+    manifest["changes"] = [*manifest.get("changes", []), change]
+    manifest["files"] = {**listed, **{f: change["files"][f]["after"] for f in files}}
+    manifest["files"] = manifest.pop("files")  # keep "files" last
     write_text(directory / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     return manifest
 

@@ -1,12 +1,47 @@
 """What the trainers share: Mean trackers for reported scalars, distribution-aware gradient
-steps, a seed generator owned by the model; and for adversarial ones, two optimizers and an EMA
-generator."""
+steps, a seed generator owned by the model; for adversarial ones, two optimizers and an EMA
+generator; and the end of every run (`finish_run`: save float32, evaluate, write the manifest)."""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import keras
 import tensorflow as tf
 from keras import ops
+
+from gan_style.core import manifests
+
+
+def finish_run(
+    out_dir: str | Path,
+    networks: dict[str, keras.Model],
+    *,
+    start: float,
+    evaluate: Callable[[dict[str, keras.Model]], dict] | None = None,
+    **fields,
+) -> dict:
+    """The last steps of every trainer, in this order:
+
+    1. the global dtype policy goes back to float32 and each of `networks` ({file name: model}) is
+       saved to `out_dir/<file>` as float32 (`manifests.save_model`), whatever precision trained it;
+    2. `evaluate(saved)`, on those float32 networks (what ships is what is measured), returns
+       manifest fields, e.g. {"metrics": {...}} (none when `evaluate` is None);
+    3. MANIFEST.json gets `fields`, the evaluation's fields, `wall_time_s` since `start`
+       (`time.time()` when the run began), the provenance (commit, library versions, schema) and the
+       sha256 of every saved file (`manifests.write_manifest`).
+    Returns the manifest.
+    """
+    keras.mixed_precision.set_global_policy("float32")
+    out_dir = Path(out_dir)
+    saved = {file: manifests.float32_model(model) for file, model in networks.items()}
+    for file, model in saved.items():
+        manifests.save_model(model, out_dir / file)
+    evaluated = evaluate(saved) if evaluate is not None else {}
+    return manifests.write_manifest(out_dir, list(saved), **fields, wall_time_s=round(time.time() - start, 1),
+                                    **evaluated)
 
 
 def linear_decay(learning_rate: float, steps: int, enabled: bool = True):

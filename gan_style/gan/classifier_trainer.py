@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
@@ -10,7 +9,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_style.core import checkpoints, data
+from gan_style.core import data
+from gan_style.core.training import finish_run
 from gan_style.gan.classifier import build_mnist_classifier
 from gan_style.gan.configs import ClassifierConfig
 
@@ -47,15 +47,18 @@ def train_classifier(
         metrics=["accuracy"],
     )
     model.fit(ds, epochs=config.epochs, validation_data=test_ds, verbose=verbose, shuffle=False)
-    _, accuracy = model.evaluate(test_ds, verbose=0)
-    out_dir = Path(out_dir)
-    checkpoints.save_model(model, out_dir / "classifier.keras")
-    return checkpoints.write_manifest(
-        out_dir, ["classifier.keras"],
-        command=command, data_source=train.source, seed=config.seed, epochs=config.epochs,
-        steps=steps, wall_time_s=round(time.time() - start, 1), config=dataclasses.asdict(config),
-        metrics={"test_accuracy": float(accuracy), "test_images": len(test), "train_images": len(train),
-                 "test_errors": int(round((1 - accuracy) * len(test)))},
+
+    def measure(saved):
+        saved["classifier.keras"].compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                                          metrics=["accuracy"])
+        _, accuracy = saved["classifier.keras"].evaluate(test_ds, verbose=0)
+        return {"metrics": {"test_accuracy": float(accuracy), "test_images": len(test), "train_images": len(train),
+                            "test_errors": int(round((1 - accuracy) * len(test)))}}
+
+    return finish_run(
+        out_dir, {"classifier.keras": model}, start=start, evaluate=measure,
+        command=command, data_source=train.source, seed=config.seed, epochs=config.epochs, steps=steps,
+        config=config.to_dict(),
     )
 
 

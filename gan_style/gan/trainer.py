@@ -10,8 +10,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from gan_style.core import callbacks, checkpoints, data, losses, runtime, viz
-from gan_style.core.training import AdversarialTrainer, linear_decay
+from gan_style.core import callbacks, data, losses, runtime, viz
+from gan_style.core.training import AdversarialTrainer, finish_run, linear_decay
 from gan_style.gan.configs import DCGANConfig
 from gan_style.gan.discriminator import build_discriminator
 from gan_style.gan.eval import evaluate_dcgan, sample_images
@@ -107,9 +107,9 @@ def train_dcgan(
     command: str = "",
     verbose: int = 2,
 ) -> dict:
-    """Train on MNIST (train split), then write to `out_dir`: `generator.keras` (the EMA
-    generator when `ema_decay` > 0), `discriminator.keras`, `samples.png`, `loss_curves.png` and
-    MANIFEST.json with the evaluation metrics. `work_dir` holds backups (a killed run resumes),
+    """Train on MNIST (train split), then write to `out_dir` (`finish_run`): `generator.keras` (the
+    EMA generator when `ema_decay` > 0) and `discriminator.keras` in float32, `samples.png`,
+    `loss_curves.png` and MANIFEST.json with the evaluation metrics. `work_dir` holds backups (a killed run resumes),
     per-epoch grids, CSV and TensorBoard logs. With `time_limit_minutes`, training stops after the
     first epoch that ends past the limit; the manifest records the epochs actually run. Returns
     the manifest."""
@@ -127,21 +127,20 @@ def train_dcgan(
         callbacks=callbacks.gan_callbacks(work_dir, config.latent_dim) + extra,
     )
     epochs_run = len(history.history["d_loss"])
-    generator = trainer.sync_ema()
-    checkpoints.save_model(generator, out_dir / "generator.keras")
-    checkpoints.save_model(trainer.discriminator, out_dir / "discriminator.keras")
-    viz.save_grid(out_dir / "samples.png", sample_images(generator, 100, seed=config.seed), cols=10)
     viz.plot_loss_curves(history.history, out_dir / "loss_curves.png", "DCGAN on MNIST")
     steps = epochs_run * (steps_per_epoch or len(train) // config.batch_size)
-    wall = time.time() - start
-    metrics = evaluate_dcgan(generator, data_dir=data_dir) if evaluate else {}
-    return checkpoints.write_manifest(
-        out_dir, ["generator.keras", "discriminator.keras"],
-        command=command, data_source=train.source, seed=config.seed, epochs=epochs_run,
-        steps=steps, wall_time_s=round(wall, 1),
+
+    def measure(saved):
+        generator = saved["generator.keras"]
+        viz.save_grid(out_dir / "samples.png", sample_images(generator, 100, seed=config.seed), cols=10)
+        return {"metrics": evaluate_dcgan(generator, data_dir=data_dir) if evaluate else {}}
+
+    return finish_run(
+        out_dir, {"generator.keras": trainer.sync_ema(), "discriminator.keras": trainer.discriminator},
+        start=start, evaluate=measure,
+        command=command, data_source=train.source, seed=config.seed, epochs=epochs_run, steps=steps,
         budget=(f"{epochs_run} of {config.epochs} epochs x {steps // max(epochs_run, 1)} steps of batch "
                 f"{config.batch_size}" + (f"; time limit {time_limit_minutes} min" if time_limit_minutes else "")
                 + ("; stopped by the time limit" if epochs_run < config.epochs else "")),
-        device=runtime.device_name(), config=config.to_dict(), metrics=metrics,
+        device=runtime.device_name(), config=config.to_dict(),
     )
-

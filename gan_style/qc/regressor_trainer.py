@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import tensorflow as tf
 
 from gan_style.core import checkpoints, data, losses, metrics
 from gan_style.core.data import fit_long_side
-from gan_style.core.training import TrackedModel
+from gan_style.core.training import TrackedModel, finish_run
 from gan_style.qc.artifacts import ArtifactBatcher
 from gan_style.qc.clean import clean_images
 from gan_style.qc.configs import HELD_OUT_KINDS, QualityConfig  # noqa: F401 - HELD_OUT_KINDS: experiments/
@@ -119,8 +118,9 @@ def calibrate_rgb(regressor: keras.Model, max_fpr: float = 0.05, seed: int = 0,
 
 
 def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "", verbose: int = 2) -> dict:
-    """Train, choose the threshold on clean validation images, evaluate, write `out_dir`
-    (`regressor.keras` + MANIFEST.json with threshold and metrics). Returns the manifest."""
+    """Train, then (`finish_run`) write `out_dir/regressor.keras` in float32, choose the threshold
+    on clean validation images, evaluate, and write MANIFEST.json with threshold and metrics.
+    Returns the manifest."""
     start = time.time()
     keras.utils.set_random_seed(config.seed)
     failures = None
@@ -134,21 +134,21 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
         trainer.regressor.set_weights(checkpoints.load_model(config.init, "regressor.keras").get_weights())
     epochs = 10
     trainer.fit(dataset, epochs=epochs, steps_per_epoch=config.steps // epochs, verbose=verbose, shuffle=False)
-    regressor = trainer.regressor
-    extra = {}
-    threshold = None
-    if config.domain == "rgb":  # the threshold of whole validation pictures at users' sizes
-        calibration = calibrate_rgb(regressor, config.max_fpr, seed=config.seed)
-        threshold = calibration["threshold"]
-        extra["calibration"] = calibration
-    report = evaluate_quality(regressor, config, threshold=threshold)
-    out_dir = Path(out_dir)
-    checkpoints.save_model(regressor, out_dir / "regressor.keras")
+    init_record = {}
     if init is not None:
-        extra["init"] = {"checkpoint": str(config.init), "files": init["files"], "steps": init.get("steps")}
-    return checkpoints.write_manifest(
-        out_dir, ["regressor.keras"],
-        command=command, data_source=source, seed=config.seed, steps=config.steps,
-        wall_time_s=round(time.time() - start, 1), config=dataclasses.asdict(config),
-        threshold=report["threshold"], stride=config.stride, metrics=report, **extra,
+        init_record["init"] = {"checkpoint": str(config.init), "files": init["files"], "steps": init.get("steps")}
+
+    def measure(saved):
+        regressor, fields = saved["regressor.keras"], {}
+        threshold = None
+        if config.domain == "rgb":  # the threshold of whole validation pictures at users' sizes
+            fields["calibration"] = calibrate_rgb(regressor, config.max_fpr, seed=config.seed)
+            threshold = fields["calibration"]["threshold"]
+        report = evaluate_quality(regressor, config, threshold=threshold)
+        return {"threshold": report["threshold"], "stride": config.stride, "metrics": report, **fields}
+
+    return finish_run(
+        out_dir, {"regressor.keras": trainer.regressor}, start=start, evaluate=measure,
+        command=command, data_source=source, seed=config.seed, steps=config.steps, config=config.to_dict(),
+        **init_record,
     )

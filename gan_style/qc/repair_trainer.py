@@ -14,7 +14,6 @@ is in experiments/README.md ("Repair").
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
@@ -22,8 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_style.core import checkpoints, losses
-from gan_style.core.training import TrackedModel
+from gan_style.core import losses
+from gan_style.core.training import TrackedModel, finish_run
 from gan_style.qc.artifacts import repair_examples
 from gan_style.qc.clean import clean_images
 from gan_style.qc.configs import STRIDES, RepairConfig
@@ -135,7 +134,8 @@ def _batches(config: RepairConfig, size: int, batch_size: int, num: int):
 
 def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", verbose: int = 2,
                  evaluate: bool = True) -> dict:
-    """Train, evaluate on validation images, write `out_dir` (`repairer.keras` + MANIFEST.json)."""
+    """Train, then (`finish_run`) write `out_dir/repairer.keras` in float32, evaluate it on validation
+    images and write MANIFEST.json. Returns the manifest."""
     start = time.time()
     keras.utils.set_random_seed(config.seed)
     dataset, source = training_dataset(config)
@@ -143,15 +143,14 @@ def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", v
     epochs = 10
     trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs), verbose=verbose,
                 shuffle=False)
-    out_dir = Path(out_dir)
-    checkpoints.save_model(trainer.repairer, out_dir / "repairer.keras")
-    metrics = {}
-    if evaluate:
-        metrics = evaluate_repair(trainer.repairer, config.domain, num=200 if config.domain == "digits" else 100,
-                                  baselines=False)
-    return checkpoints.write_manifest(
-        out_dir, ["repairer.keras"], command=command, data_source=source, seed=config.seed,
-        steps=config.steps, wall_time_s=round(time.time() - start, 1), config=dataclasses.asdict(config),
-        metrics=metrics,
-    )
 
+    def measure(saved):
+        if not evaluate:
+            return {"metrics": {}}
+        return {"metrics": evaluate_repair(saved["repairer.keras"], config.domain,
+                                           num=200 if config.domain == "digits" else 100, baselines=False)}
+
+    return finish_run(
+        out_dir, {"repairer.keras": trainer.repairer}, start=start, evaluate=measure,
+        command=command, data_source=source, seed=config.seed, steps=config.steps, config=config.to_dict(),
+    )

@@ -13,11 +13,11 @@ import tensorflow as tf
 from gan_style.core import checkpoints, data, losses, runtime
 from gan_style.core.callbacks import LossCurves, TimeLimit
 from gan_style.core.io import read_rgb_folder
-from gan_style.core.training import AdversarialTrainer, linear_decay
+from gan_style.core.training import AdversarialTrainer, finish_run, linear_decay
 from gan_style.gan.discriminator import build_patchgan_discriminator
 from gan_style.style.configs import StyleConfig
 from gan_style.style.eval import evaluate_style, style_pairs_grid
-from gan_style.style.fusion_generator import FusionGenerator, adain, build_decoder
+from gan_style.style.fusion_generator import FusionGenerator, adain
 
 
 class StyleTrainer(AdversarialTrainer):
@@ -149,8 +149,9 @@ def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
 def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, style_dir=None,
                 time_limit_minutes: float | None = None, command: str = "", verbose: int = 2,
                 evaluate: bool = True) -> dict:
-    """Train, then write `out_dir`: decoder.keras, discriminator.keras, samples.png, loss_curves.png
-    and MANIFEST.json (with the style metrics on the held-out pairs). Returns the manifest."""
+    """Train, then write `out_dir` (`finish_run`): decoder.keras and discriminator.keras in float32,
+    samples.png, loss_curves.png and MANIFEST.json (with the style metrics on the held-out pairs).
+    Returns the manifest."""
     start = time.time()
     config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
     keras.utils.set_random_seed(config.seed)
@@ -164,22 +165,23 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     history = trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs),
                           callbacks=callbacks, verbose=verbose, shuffle=False)
     steps = int(trainer.g_optimizer.iterations.numpy())
-    keras.mixed_precision.set_global_policy("float32")  # ship float32 networks whatever trained them
-    decoder = build_decoder(config.width, config.skips)
-    decoder.set_weights(trainer.generator.get_weights())
-    checkpoints.save_model(decoder, out_dir / "decoder.keras")
-    checkpoints.save_model(trainer.discriminator, out_dir / "discriminator.keras")
-    metrics = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.history.items()}}
-    if evaluate:
-        generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=decoder, skips=config.skips)
-        metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256, 512)))
-        style_pairs_grid(generator, out_dir / "samples.png")
-    files = ["decoder.keras", "discriminator.keras"]
+    final = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.history.items()}}
     if config.init:  # provenance: which weights the run started from
         started = checkpoints.read_manifest(config.init)
-        metrics["init"] = {"steps": started.get("steps"), "files": started.get("files")}
-    return checkpoints.write_manifest(
-        out_dir, files, command=command, data_source=source, seed=config.seed, steps=steps,
-        epochs=len(history.history["loss"]), wall_time_s=round(time.time() - start, 1),
-        device=runtime.device_name(), config=dataclasses.asdict(config), metrics=metrics,
+        final["init"] = {"steps": started.get("steps"), "files": started.get("files")}
+
+    def measure(saved):
+        metrics = dict(final)
+        if evaluate:
+            generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=saved["decoder.keras"],
+                                        skips=config.skips)
+            metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256, 512)))
+            style_pairs_grid(generator, out_dir / "samples.png")
+        return {"metrics": metrics}
+
+    return finish_run(
+        out_dir, {"decoder.keras": trainer.generator, "discriminator.keras": trainer.discriminator},
+        start=start, evaluate=measure,
+        command=command, data_source=source, seed=config.seed, steps=steps, epochs=len(history.history["loss"]),
+        device=runtime.device_name(), config=config.to_dict(),
     )
