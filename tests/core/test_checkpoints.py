@@ -147,3 +147,17 @@ def test_negated_regressor_with_an_empty_manifest_is_refused(tmp_path, monkeypat
     _edit_manifest(tmp_path / "quality_rgb", lambda m: m.update(files=shipped_files))
     with pytest.raises(checkpoints.CheckpointError, match="does not match"):
         QCPipeline.from_pretrained("rgb")
+
+
+SHIPPED_MODELS = sorted((p.parent.name, p.name) for p in checkpoints.root().glob("*/*.keras"))
+
+
+@pytest.mark.parametrize(("name", "file"), SHIPPED_MODELS)
+def test_every_shipped_model_computes_in_float32(name, file):
+    """Whatever precision trained it, a shipped file is float32 (`manifests.save_model`): no layer,
+    nested ones included, keeps a mixed policy such as mixed_bfloat16."""
+    from gan_style.core.manifests import all_layers
+
+    model = checkpoints.load_model(name, file)
+    policies = {layer.name: layer.dtype_policy.name for layer in all_layers(model)}
+    assert set(policies.values()) == {"float32"}, {k: v for k, v in policies.items() if v != "float32"}
