@@ -33,7 +33,8 @@ def _config(config_cls, args: argparse.Namespace):
     return config_cls(**{name: getattr(args, name) for name in names})
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The train CLI's parser: one subcommand per model, one flag per field of its config."""
     parser = argparse.ArgumentParser(prog="python -m gan_style.train", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
     dcgan = sub.add_parser("dcgan", help="DCGAN on MNIST -> checkpoints/dcgan_mnist")
@@ -67,15 +68,31 @@ def main(argv: list[str] | None = None) -> int:
     _add_fields(style, StyleConfig)
     _add_fields(dcgan, DCGANConfig)
     _add_fields(quality, QualityConfig)
-    args = parser.parse_args(argv)
-    command = "python -m gan_style.train " + shlex.join(sys.argv[1:] if argv is None else argv)
+    return parser
+
+
+CONFIGS = {"dcgan": DCGANConfig, "classifier": ClassifierConfig, "quality": QualityConfig, "style": StyleConfig,
+           "repair": RepairConfig}
+
+
+def parse_config(argv: list[str]):
+    """(parsed arguments, the config they give) for a train command line (`argv` after
+    `python -m gan_style.train`): today's defaults plus its flags."""
+    args = build_parser().parse_args(argv)
+    return args, _config(CONFIGS[args.what], args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser().parse_args(argv)
+    command = "python -m gan_style.train " + shlex.join(argv)
     runtime.quiet_tensorflow()  # arguments parsed; before the trainers import TensorFlow
 
     try:
+        config = _config(CONFIGS[args.what], args)
         if args.what == "dcgan":
             from gan_style.gan.trainer import train_dcgan
 
-            config = _config(DCGANConfig, args)
             manifest = train_dcgan(
                 config, args.out, args.work_dir, data_dir=args.data_dir, download=args.download,
                 strategy=args.strategy, steps_per_epoch=args.steps_per_epoch, time_limit_minutes=args.time_limit,
@@ -84,25 +101,21 @@ def main(argv: list[str] | None = None) -> int:
         elif args.what == "quality":
             from gan_style.qc.regressor_trainer import train_quality
 
-            config = _config(QualityConfig, args)
             args.out = args.out or f"checkpoints/quality_{config.domain}"
             manifest = train_quality(config, args.out, command, args.verbose)
         elif args.what == "repair":
             from gan_style.qc.repair_trainer import train_repair
 
-            config = _config(RepairConfig, args)
             args.out = args.out or f"checkpoints/repair_{config.domain}"
             manifest = train_repair(config, args.out, command, args.verbose)
         elif args.what == "style":
             from gan_style.style.trainer import train_style
 
-            config = _config(StyleConfig, args)
             manifest = train_style(config, args.out, args.content_dir, args.style_dir, args.time_limit, command,
                                    args.verbose, evaluate=not args.no_evaluate)
         else:
             from gan_style.gan.classifier_trainer import train_classifier
 
-            config = _config(ClassifierConfig, args)
             manifest = train_classifier(config, args.out, args.data_dir, args.download, command, args.verbose)
     except (DataUnavailableError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -186,7 +186,7 @@ def test_train_parses_arguments_without_tensorflow(argv):
     if "--help" in argv:
         assert result.returncode == 0, result.stderr
         assert "usage: python -m gan_style.train" in result.stdout
-        flag = {"quality": "--hard-steps", "style": "--structure-levels"}.get(argv[0])
+        flag = {"quality": "--stylised-share", "style": "--structure-levels"}.get(argv[0])
         assert flag is None or flag in result.stdout
     else:
         assert result.returncode == 2, result.stderr

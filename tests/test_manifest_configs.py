@@ -1,0 +1,75 @@
+"""Each shipped checkpoint's manifest config is what today's config defaults plus the flags of its
+Makefile training line give, built with the train CLI's own parser (`train.parse_config`)."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from gan_style import train
+from gan_style.core import checkpoints
+from gan_style.core.runtime import PRECISIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def makefile_variables(text: str) -> dict[str, str]:
+    """NAME := value (also =, ?=) of a Makefile whose continuation lines are joined."""
+    return {m[1]: m[2].strip() for m in re.finditer(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=(.*)$", text, re.M)}
+
+
+def expand(value: str, variables: dict[str, str]) -> str:
+    """$(NAME) replaced by its value, recursively; undefined names are empty (as in make)."""
+    for _ in range(10):
+        expanded = re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: variables.get(m[1], ""), value)
+        if expanded == value:
+            return expanded
+        value = expanded
+    raise ValueError(f"Makefile variables nest too deep in {value!r}")
+
+
+def training_lines(makefile: Path = ROOT / "Makefile") -> dict[str, list[str]]:
+    """{checkpoint name: the train CLI's argv} for every `-m gan_style.train ... --out
+    checkpoints/<name>` line of the Makefile, Make variables expanded."""
+    text = makefile.read_text().replace("\\\n", " ")
+    variables = makefile_variables(text)
+    lines = {}
+    for line in text.splitlines():
+        if "-m gan_style.train " not in line:
+            continue
+        argv = shlex.split(expand(line, variables).split("-m gan_style.train ", 1)[1])
+        out = argv[argv.index("--out") + 1]
+        if out.startswith("checkpoints/"):
+            lines[out.removeprefix("checkpoints/")] = argv
+    return lines
+
+
+def test_the_makefile_parser_expands_variables(tmp_path):
+    makefile = tmp_path / "Makefile"
+    makefile.write_text("A := --steps 5 \\\n  $(B)\nB = --width 3\nt:\n"
+                        "\t$(PY) -m gan_style.train repair --out checkpoints/r --init $(C) $(A) $(UNSET)\n")
+    assert training_lines(makefile) == {"r": ["repair", "--out", "checkpoints/r", "--init", "--steps", "5",
+                                              "--width", "3"]}
+
+
+SHIPPED = sorted(p.parent.name for p in (ROOT / "checkpoints").glob("*/MANIFEST.json"))
+
+
+def test_every_shipped_checkpoint_has_a_makefile_training_line():
+    assert SHIPPED and set(SHIPPED) <= set(training_lines())
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_manifest_config_is_what_the_makefile_gives(name):
+    _, expected = train.parse_config(training_lines()[name])
+    recorded = type(expected).from_dict(checkpoints.read_manifest(ROOT / "checkpoints" / name)["config"])
+    differences = {}
+    for field, want in expected.to_dict().items():
+        got = getattr(recorded, field)
+        if field == "precision" and want == "auto":  # the manifest records what auto resolved to
+            if got not in PRECISIONS or got == "auto":
+                differences[field] = (got, "float32 | mixed_bfloat16 | mixed_float16")
+        elif got != want:
+            differences[field] = (got, want)
+    assert not differences, f"{name}: manifest vs Makefile {differences}"
