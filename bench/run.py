@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import dcgan, memory, quality, repair, style
+from bench import dcgan, memory, quality, repair, scale, style
 from bench.harness import machine, run_isolated
 from gan_style.core import io
 from gan_style.qc.failures import FAILURE_SETS
@@ -98,6 +98,8 @@ def style_and_repair(tiny: bool, out_dir: Path | None, name: str, date: str) -> 
         "qc_directory": [run_isolated("bench.repair", {"num": n, "tiny": tiny})
                          for n in ((20, 60) if tiny else (1000, 10000))],
         "qc_memory": memory.rows((256,) if tiny else (512, 1024, 2048, 4096)),
+        # issue 32: the Beam pipeline beside the CLI (optional: a note row without apache_beam)
+        "scale_beam": scale.rows(8, 0, scale.DRIVERS[:2]) if tiny else scale.rows(200, 24),
     }
 
 
@@ -176,6 +178,14 @@ SECTIONS = [  # (results key, title, columns (header, key, format)); a file show
      "(start-up included) and wall time; over 640 px in overlapping tiles (bench/memory.py)",
      [("side px", "side", "d"), ("mode", "mode", "s"), ("exit", "exit", "d"), ("seconds", "seconds", ".1f"),
       ("us/pixel", "us_per_pixel", ".2f"), ("peak RSS MiB", "peak_rss_mb", ".0f"), ("outcome", "outcome", "s")]),
+    ("scale_beam", "The repair job as a Beam pipeline (`gan_style.scale.beam.run`, DirectRunner's engine) beside "
+     "the CLI's `repair_files`, same files, one fresh process each; RSS: largest one process's peak, and the "
+     "peak of the process tree's sum (Beam's workers included), sampled (bench/scale.py)",
+     [("domain", "domain", "s"), ("images", "images", "d"), ("side px", "side", "d"), ("driver", "driver", "s"),
+      ("images/s", "images_per_s", ".1f"), ("call s", "seconds", ".1f"), ("process wall s", "wall_s", ".1f"),
+      ("peak RSS MiB, largest process", "peak_rss_mb", ".0f"), ("peak RSS MiB, tree sum", "tree_peak_rss_mb", ".0f"),
+      ("processes", "processes", "d"), ("rows equal to CLI's", "rows_equal", "s"),
+      ("max score diff", "max_score_diff", ".4f"), ("PNGs equal", "pngs_equal", "s")]),
     ("qc_side_scaling", "QC assessment vs image side (RGB, one image)",
      [("side px", "side", "d"), ("ms/image", "ms_per_image", ".2f"), ("peak RSS MiB", "peak_rss_mb", ".0f"),
       ("peak above baseline MiB", "above_baseline_mb", ".1f"),
@@ -268,6 +278,9 @@ def render_markdown(result_files: list[Path], base: Path, independent: list[Path
                 elif key == "qc_side_scaling":
                     parts += [linearity(rows, "side", "ms_per_image", "image") +
                               " Pixels grow 4x per doubling of the side, so linear in pixels means x4 per row.", ""]
+        skipped = [row["error"] for row in r.get("scale_beam", []) if "error" in row]
+        if skipped:
+            parts += ["Beam pipeline rows: " + "; ".join(skipped) + ".", ""]
         if "dcgan_scaling" in r:
             parts += [f"![scaling]({os.path.relpath(file.with_suffix('.png'), base)})", ""]
         if r.get("peers"):

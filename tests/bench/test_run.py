@@ -66,6 +66,16 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     assert [p["images"] for p in results["qc_directory"]] == [20, 60]
     assert all("error" not in p for p in results["qc_directory"])
     assert "Style transfer, same pairs" in text and "Repair quality" in text and "QC pipeline throughput" in text
+    # issue 32: the Beam pipeline beside the CLI, on the same 8 digits (a note row without the extra)
+    from bench import scale
+
+    beam = results["scale_beam"]
+    if scale.beam_missing():
+        assert beam[-1]["error"] == scale.beam_missing() and "Beam pipeline rows: apache_beam" in text
+    else:
+        assert [r["driver"] for r in beam] == list(scale.DRIVERS[:2])
+        assert all(r["rows_equal"] == "8/8" and r["peak_rss_mb"] > 0 and r["images_per_s"] > 0 for r in beam)
+        assert "as a Beam pipeline" in text
 
 
 def test_render_puts_the_independent_qc_first_and_keeps_the_summary(tmp_path):
