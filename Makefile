@@ -1,5 +1,5 @@
 # gan-style: every target installs what it needs into .venv first (a fresh machine needs only
-# python3 >= 3.10 with venv; Debian's dataset-fashion-mnist and opencv-doc are added with apt-get when possible).
+# python3 >= 3.10 with venv; Debian's picture packages are added with apt-get when possible).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -20,20 +20,20 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-# Debian's data packages: full Fashion-MNIST (IDX files); photo and artwork packages for the RGB
-# models, split by package (gan_style/core/data.py): train on opencv-doc, lomiri-wallpapers-16.04 and
-# desktop-base, choose thresholds on ukui-wallpapers, lomiri-wallpapers-20.04, sway-backgrounds and
-# visp-images-data; mate-backgrounds, plasma-workspace-wallpapers and gnome-backgrounds are only
-# for the independent evaluation (evaluate quality). Needs root and apt; elsewhere say so and go on.
+# Debian's data packages: photo and artwork packages for the RGB models, split by package
+# (gan_style/core/data.py): train on opencv-doc, lomiri-wallpapers-16.04 and desktop-base, choose
+# thresholds on ukui-wallpapers, lomiri-wallpapers-20.04, sway-backgrounds and visp-images-data;
+# mate-backgrounds, plasma-workspace-wallpapers and gnome-backgrounds are only for the independent
+# evaluation (evaluate quality). Needs root and apt; elsewhere say so and go on.
 PICTURE_PACKAGES := opencv-doc lomiri-wallpapers-16.04 desktop-base ukui-wallpapers lomiri-wallpapers-20.04 \
   sway-backgrounds visp-images-data mate-backgrounds plasma-workspace-wallpapers gnome-backgrounds
-DEBIAN_DATA := dataset-fashion-mnist $(PICTURE_PACKAGES)
+DEBIAN_DATA := $(PICTURE_PACKAGES)
 data:
 	@if ! dpkg -s $(DEBIAN_DATA) >/dev/null 2>&1; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_DATA)) >/dev/null \
 	      || echo "warning: could not apt-get install $(DEBIAN_DATA)"; \
-	  else echo "note: install Debian's $(DEBIAN_DATA) for the Fashion-MNIST and RGB-photo tests"; fi; \
+	  else echo "note: install Debian's $(DEBIAN_DATA) for the RGB-photo tests"; fi; \
 	fi
 
 # The main job on embedded inputs: DCGAN digits + a stylised bundled photo through the QC pipeline.
@@ -61,18 +61,28 @@ train-mnist: install
 	  --precision auto --time-limit 14 $(DCGAN_FLAGS)
 
 # Quality regressors for both domains, every simulated artifact kind (digits: simulated artifacts +
-# early-GAN samples, threshold for <= 5% false positives on held-out digits; RGB in two stages:
+# early-GAN samples, threshold for <= 3% false positives on held-out digits: a 5% target measured
+# on 500 digits is +-1.9 points; RGB in three stages:
 # 1. 3,000 steps on 64-px crops of the bundled photos (29 min on a 2-core CPU);
 # 2. 2,000 more from it on 128-px crops of the picture corpus, 40% of them stylised, the global
-#    score over 2x2 blocks of regions, threshold for <= 5% false positives on whole validation
-#    pictures at 256 and 512 px, plain and stylised (make data)).
+#    score over 2x2 blocks of regions (69 min);
+# 3. 1,500 more with the same recipe, now with the simulator's compression, defocus, warp and
+#    dead-pixel kinds, threshold for <= 5% false positives on whole validation pictures at 256
+#    and 512 px, plain and stylised (make data).
+# Stages 1 and 2 of the shipped model ran before those four kinds existed (their manifests list
+# the kinds they saw); rerun today, they see them too.
 QUALITY_STAGE1 := runs/quality_rgb_stage1
+QUALITY_STAGE2 := runs/quality_rgb_stage2
+QUALITY_RGB_RECIPE := --batch-size 16 --crop-size 128 --pictures corpus --stylised-share 0.4 --all-kinds \
+	  --block 2 --learning-rate 3e-4
 train-quality: install data
-	$(PY) -m gan_style.train quality --domain digits --out checkpoints/quality_digits --all-kinds $(QUALITY_FLAGS)
+	$(PY) -m gan_style.train quality --domain digits --out checkpoints/quality_digits --all-kinds \
+	  --max-fpr 0.03 $(QUALITY_FLAGS)
 	$(PY) -m gan_style.train quality --domain rgb --out $(QUALITY_STAGE1) --batch-size 32 --steps 3000
-	$(PY) -m gan_style.train quality --domain rgb --out checkpoints/quality_rgb --init $(QUALITY_STAGE1) \
-	  --batch-size 16 --steps 2000 --crop-size 128 --pictures corpus --stylised-share 0.4 --all-kinds --block 2 \
-	  --learning-rate 3e-4 $(QUALITY_FLAGS)
+	$(PY) -m gan_style.train quality --domain rgb --out $(QUALITY_STAGE2) --init $(QUALITY_STAGE1) \
+	  --steps 2000 $(QUALITY_RGB_RECIPE)
+	$(PY) -m gan_style.train quality --domain rgb --out checkpoints/quality_rgb --init $(QUALITY_STAGE2) \
+	  --steps 1500 $(QUALITY_RGB_RECIPE) $(QUALITY_FLAGS)
 
 # Fusion-style decoder (AdaIN on the offline HED-VGG16 encoder, fused relu3_1..relu1_1 skips) +
 # PatchGAN, bf16 where native, in two stages (stage 1: 23 min on the 2-core CPU that first ran it;
