@@ -4,6 +4,9 @@ generator; and the end of every run (`finish_run`: save float32, evaluate, write
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,25 +26,57 @@ def finish_run(
     evaluate: Callable[[dict[str, keras.Model]], dict] | None = None,
     **fields,
 ) -> dict:
-    """The last steps of every trainer, in this order:
+    """The last steps of every trainer, in this order, in a new folder beside `out_dir` (same
+    filesystem) that replaces it only once it is complete:
 
     1. the global dtype policy goes back to float32 and each of `networks` ({file name: model}) is
-       saved to `out_dir/<file>` as float32 (`manifests.save_model`), whatever precision trained it;
-    2. `evaluate(saved)`, on those float32 networks (what ships is what is measured), returns
+       saved as `<file>` in float32 (`manifests.save_model`), whatever precision trained it;
+    2. `evaluate(saved)`, on those files reloaded (what ships is what is measured), returns
        manifest fields, e.g. {"metrics": {...}} (none when `evaluate` is None);
     3. MANIFEST.json gets `fields`, the evaluation's fields, `wall_time_s` since `start`
        (`time.time()` when the run began), the provenance (commit, library versions, schema) and the
-       sha256 of every saved file (`manifests.write_manifest`).
-    Returns the manifest.
+       sha256 of every saved file (`manifests.write_manifest`);
+    4. the folder takes `out_dir`'s place (`_replace_folder`): an existing `out_dir` keeps its
+       other files (loss curves, sample grids), not its old networks or manifest.
+    If any step fails, `out_dir` is left as it was (an existing checkpoint still verifies and
+    loads) and the new folder is removed. Returns the manifest.
     """
     keras.mixed_precision.set_global_policy("float32")
     out_dir = Path(out_dir)
-    saved = {file: manifests.float32_model(model) for file, model in networks.items()}
-    for file, model in saved.items():
-        manifests.save_model(model, out_dir / file)
-    evaluated = evaluate(saved) if evaluate is not None else {}
-    return manifests.write_manifest(out_dir, list(saved), **fields, wall_time_s=round(time.time() - start, 1),
-                                    **evaluated)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        for file, model in networks.items():
+            manifests.save_model(model, staging / file)
+        saved = {file: keras.saving.load_model(staging / file, compile=False, safe_mode=True) for file in networks}
+        evaluated = evaluate(saved) if evaluate is not None else {}
+        manifest = manifests.write_manifest(staging, list(saved), **{"name": out_dir.name, **fields},
+                                            wall_time_s=round(time.time() - start, 1), **evaluated)
+        os.chmod(staging, 0o755)
+        _replace_folder(staging, out_dir, replaced={manifests.MANIFEST, *networks})
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already when it took out_dir's place
+    return manifest
+
+
+def _replace_folder(new: Path, old: Path, replaced: set[str]) -> None:
+    """Put the complete folder `new` in `old`'s place: the entries of an existing `old` that are
+    not in `replaced` nor listed in its manifest move into `new` first; then `old` is renamed
+    aside, `new` renamed in and the old folder removed (each rename is atomic on one filesystem)."""
+    if not old.exists():
+        new.rename(old)
+        return
+    try:
+        replaced = replaced | set(manifests.read_manifest(old).get("files", {}))
+    except manifests.CheckpointError:
+        pass  # no (readable) manifest: every file but the new ones is kept
+    for entry in old.iterdir():
+        if entry.name not in replaced and not (new / entry.name).exists():
+            entry.rename(new / entry.name)
+    aside = Path(tempfile.mkdtemp(prefix=f".{old.name}.old-", dir=old.parent))
+    old.rename(aside / old.name)
+    new.rename(old)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def linear_decay(learning_rate: float, steps: int, enabled: bool = True):

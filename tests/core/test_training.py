@@ -85,3 +85,27 @@ def test_rehash_refreshes_a_rewritten_file_and_records_the_change(tmp_path):
     assert change["schema_version"] == manifests.SCHEMA_VERSION and list(after)[-1] == "files"
     with pytest.raises(checkpoints.CheckpointError, match="not listed"):
         checkpoints.rehash(tmp_path, ["other.keras"])
+
+
+def test_a_failed_evaluation_leaves_the_existing_checkpoint_as_it_was(tmp_path):
+    old = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    finish_run(tmp_path / "run", {"m.keras": old}, start=time.time(), command="first")
+    (tmp_path / "run" / "loss_curves.png").write_bytes(b"curves")  # a side file of the run
+    before = {f.name: f.read_bytes() for f in (tmp_path / "run").iterdir()}
+    new = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_initializer="ones")])
+
+    def evaluate(saved):
+        raise KeyboardInterrupt  # interrupted half-way through the evaluation
+
+    with pytest.raises(KeyboardInterrupt):
+        finish_run(tmp_path / "run", {"m.keras": new}, start=time.time(), evaluate=evaluate, command="second")
+    assert {f.name: f.read_bytes() for f in (tmp_path / "run").iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no staging folder left behind
+    assert checkpoints.verify(tmp_path / "run")["command"] == "first"
+    checkpoints.load_model(tmp_path / "run", "m.keras")
+
+    manifest = finish_run(tmp_path / "run", {"m.keras": new}, start=time.time(), command="third")
+    assert manifest["name"] == "run" and checkpoints.verify(tmp_path / "run")["command"] == "third"
+    assert (tmp_path / "run" / "loss_curves.png").read_bytes() == b"curves"  # side files kept
+    np.testing.assert_array_equal(checkpoints.load_model(tmp_path / "run", "m.keras").layers[0].kernel, np.ones((3, 2)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
