@@ -67,17 +67,19 @@ if __name__ == "__main__":
 def evaluate_shipped(tiny: bool) -> dict:
     """`evaluate_quality` on each shipped regressor (tiny: RGB only, 16 images, no real failures)."""
     from gan_style.core import checkpoints
-    from gan_style.qc.configs import QualityConfig
+    from gan_style.qc.configs import QualityConfig, trained_kinds
     from gan_style.qc.quality_eval import evaluate_quality
 
     reports = {}
     for domain in ("rgb",) if tiny else ("digits", "rgb"):
         name = f"quality_{domain}"
         try:
-            config = QualityConfig.from_dict(checkpoints.verify(name)["config"])
+            manifest = checkpoints.verify(name)
+            config = QualityConfig.from_dict(manifest["config"])
         except checkpoints.CheckpointError as exc:
             reports[domain] = {"domain": domain, "error": str(exc)}
             continue
         model = checkpoints.load_model(name, "regressor.keras")
-        reports[domain] = evaluate_quality(model, config, num=16 if tiny else 1000, real_failures=not tiny)
+        reports[domain] = evaluate_quality(model, config, num=16 if tiny else 1000, real_failures=not tiny,
+                                           kinds=trained_kinds(manifest))
     return reports

@@ -111,14 +111,15 @@ def main(argv: list[str] | None = None) -> int:
             report = evaluate_dcgan(generator, args.num, args.seed, args.data_dir)
             print(format_report(report))
         else:
-            from gan_style.qc.regressor_trainer import QualityConfig
+            from gan_style.qc.configs import QualityConfig, trained_kinds
 
             report = {}
             for domain in ("digits", "rgb") if args.domain == "both" else (args.domain,):
                 name = f"quality_{domain}"
                 manifest = checkpoints.verify(name)
                 config = QualityConfig.from_dict(manifest["config"])
-                report[domain] = evaluate_quality(checkpoints.load_model(name, "regressor.keras"), config, args.num)
+                report[domain] = evaluate_quality(checkpoints.load_model(name, "regressor.keras"), config, args.num,
+                                                  kinds=trained_kinds(manifest))
                 print(format_quality(report[domain]))
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:
         return _failed(exc)

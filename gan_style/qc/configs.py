@@ -54,7 +54,19 @@ class QualityConfig(ManifestConfig):
         return STRIDES[self.domain]
 
     def train_kinds(self) -> list[str]:
+        """The artifact kinds a run of this config trains on, with today's simulator (a manifest's
+        are `trained_kinds(manifest)`)."""
         return [k for k in ARTIFACTS[self.domain] if k not in self.held_out_kinds]
+
+
+def trained_kinds(manifest: dict) -> list[str]:
+    """The artifact kinds a quality checkpoint was trained on: its manifest's "kinds", or for a
+    manifest written before they were recorded, the seen kinds of its evaluation. Not
+    `QualityConfig.train_kinds()`, which lists today's simulator (RGB had 7 kinds before 3695294,
+    11 since)."""
+    if "kinds" in manifest:
+        return list(manifest["kinds"])
+    return list(manifest["metrics"]["seen"]["kinds"])
 
 
 @dataclass

@@ -63,17 +63,20 @@ def _detection(regressor, clean, corrupted, masks, threshold, clean_scores, kind
     return result
 
 
-def corrupted_sets(test: np.ndarray, config, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The clean test images (N, H, W, C) corrupted once with the seen kinds and once with the
-    held-out ones (each kind in turn, strength uniform in [0.3, 1], one rng of `seed` for both):
+def corrupted_sets(test: np.ndarray, config, seed: int,
+                   kinds: list[str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The clean test images (N, H, W, C) corrupted once with the seen kinds (`kinds`, by default
+    `config.train_kinds()`) and once with the held-out ones (each kind in turn, strength uniform
+    in [0.3, 1], one rng of `seed` for both):
     {"seen" | "held_out": (corrupted, masks (n, H, W) bool, kind of each (n,))}, leaving out the
     artifacts that changed nothing."""
     rng = np.random.default_rng(seed)
     sets = {}
-    for name, kinds in (("seen", config.train_kinds()), ("held_out", list(config.held_out_kinds))):
-        if not kinds:  # a model trained on every type has no held-out set
+    seen = config.train_kinds() if kinds is None else list(kinds)
+    for name, group in (("seen", seen), ("held_out", list(config.held_out_kinds))):
+        if not group:  # a model trained on every type has no held-out set
             continue
-        kind_of = np.array([kinds[i % len(kinds)] for i in range(len(test))])
+        kind_of = np.array([group[i % len(group)] for i in range(len(test))])
         pairs = [corrupt(x, kind, rng, float(rng.uniform(0.3, 1.0)), config.domain)
                  for x, kind in zip(test, kind_of, strict=True)]
         corrupted, masks = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
@@ -83,12 +86,14 @@ def corrupted_sets(test: np.ndarray, config, seed: int) -> dict[str, tuple[np.nd
 
 
 def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real_failures: bool = True,
-                     threshold: float | None = None) -> dict:
+                     threshold: float | None = None, kinds: list[str] | None = None) -> dict:
     """Measure a quality regressor on validation images never trained on.
 
     Half of the clean validation images choose the threshold (largest with at most
     `config.max_fpr` of them flagged) unless `threshold` is given; the other half are the clean
-    test set, corrupted once with seen artifact types and once with held-out types. Real failures (early DCGAN samples,
+    test set, corrupted once with seen artifact types (`kinds`, those the regressor trained on:
+    `trained_kinds(manifest)` for a checkpoint; by default `config.train_kinds()`) and once with
+    held-out types. Real failures (early DCGAN samples,
     early fusion-decoder outputs) are scored against the clean test images too. Floor: trivial
     detectors on the same images.
     """
@@ -100,9 +105,10 @@ def evaluate_quality(regressor, config, num: int = 1000, seed: int = 12345, real
     clean_scores = predict(test)
     report = {"domain": config.domain, "validation_source": source, "threshold": threshold,
               "clean_images": len(test), "false_positive_rate": float(np.mean(clean_scores < threshold))}
-    for name, (corrupted, masks, kind_of) in corrupted_sets(test, config, seed).items():
+    seen = config.train_kinds() if kinds is None else list(kinds)
+    for name, (corrupted, masks, kind_of) in corrupted_sets(test, config, seed, seen).items():
         report[name] = _detection(regressor, test, corrupted, masks, threshold, clean_scores, kind_of)
-        report[name]["kinds"] = config.train_kinds() if name == "seen" else list(config.held_out_kinds)
+        report[name]["kinds"] = seen if name == "seen" else list(config.held_out_kinds)
     if real_failures:
         # another run than training's; RGB contents come from the held-out photos
         fakes = collect_real_failures(config.domain, len(test), config.seed + 7, "validation", config.crop_size)

@@ -134,6 +134,7 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
         trainer.regressor.set_weights(checkpoints.load_model(config.init, "regressor.keras").get_weights())
     epochs = 10
     trainer.fit(dataset, epochs=epochs, steps_per_epoch=config.steps // epochs, verbose=verbose, shuffle=False)
+    kinds = config.train_kinds()  # recorded: the simulator's kinds change between commits
     init_record = {}
     if init is not None:
         init_record["init"] = {"checkpoint": str(config.init), "files": init["files"], "steps": init.get("steps")}
@@ -144,11 +145,11 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
         if config.domain == "rgb":  # the threshold of whole validation pictures at users' sizes
             fields["calibration"] = calibrate_rgb(regressor, config.max_fpr, seed=config.seed)
             threshold = fields["calibration"]["threshold"]
-        report = evaluate_quality(regressor, config, threshold=threshold)
+        report = evaluate_quality(regressor, config, threshold=threshold, kinds=kinds)
         return {"threshold": report["threshold"], "stride": config.stride, "metrics": report, **fields}
 
     return finish_run(
         out_dir, {"regressor.keras": trainer.regressor}, start=start, evaluate=measure,
         command=command, data_source=source, seed=config.seed, steps=config.steps, config=config.to_dict(),
-        **init_record,
+        kinds=kinds, **init_record,
     )

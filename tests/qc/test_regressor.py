@@ -58,17 +58,17 @@ def test_shipped_regressor_scores_fall_as_corruption_grows(domain):
     from gan_style.core import checkpoints
     from gan_style.qc import artifacts
     from gan_style.qc.clean import clean_images
-    from gan_style.qc.configs import QualityConfig
+    from gan_style.qc.configs import QualityConfig, trained_kinds
 
     manifest = checkpoints.verify(f"quality_{domain}")
-    config = QualityConfig.from_dict(manifest["config"])
+    config, kinds = QualityConfig.from_dict(manifest["config"]), trained_kinds(manifest)
     model = checkpoints.load_model(f"quality_{domain}", "regressor.keras")
     images, _ = clean_images(domain, "validation", 48, seed=5, crop_size=config.crop_size)
     outputs = [model.predict(images, verbose=0)]
     for strength in (0.3, 0.6, 1.0):
         rng = np.random.default_rng(11)  # the same draws at every strength
         corrupted = np.stack([
-            artifacts.corrupt(x, config.train_kinds()[i % len(config.train_kinds())], rng, strength, domain)[0]
+            artifacts.corrupt(x, kinds[i % len(kinds)], rng, strength, domain)[0]
             for i, x in enumerate(images)
         ])
         outputs.append(model.predict(corrupted, verbose=0))

@@ -58,3 +58,19 @@ def test_all_kinds_trains_on_every_type_and_has_no_held_out_set():
     report = evaluate_quality(build_quality_regressor(3, 8, 4), config, num=2 * len(RGB_ARTIFACTS), real_failures=False)
     assert "held_out" not in report and report["seen"]["kinds"] == list(RGB_ARTIFACTS)
     assert set(report["seen"]["auroc_by_kind"]) == set(RGB_ARTIFACTS)  # one test image of each kind
+
+
+def test_a_manifests_kinds_are_those_it_trained_on_not_todays_simulators():
+    from gan_style.qc.artifacts import RGB_ARTIFACTS
+    from gan_style.qc.configs import trained_kinds
+    from gan_style.qc.quality_eval import evaluate_quality
+    from gan_style.qc.regressor import build_quality_regressor
+
+    seven = list(RGB_ARTIFACTS)[:7]  # an RGB run before 3695294 saw 7 kinds; the simulator has 11 now
+    config = QualityConfig(domain="rgb", all_kinds=True)
+    old = {"config": config.to_dict(), "metrics": {"seen": {"kinds": seven}}}  # written before "kinds"
+    assert len(QualityConfig.from_dict(old["config"]).train_kinds()) == len(RGB_ARTIFACTS) > 7
+    assert trained_kinds(old) == seven
+    assert trained_kinds({**old, "kinds": seven[:3]}) == seven[:3]  # recorded: it wins
+    report = evaluate_quality(build_quality_regressor(3, 8, 4), config, num=14, real_failures=False, kinds=seven)
+    assert report["seen"]["kinds"] == seven and set(report["seen"]["auroc_by_kind"]) <= set(seven)
