@@ -5,6 +5,7 @@ gan_style.train` builds its flags from these before anything imports TensorFlow.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from gan_style.core.configs import ManifestConfig
 
@@ -32,6 +33,9 @@ class DCGANConfig(ManifestConfig):
     top-k, label smoothing, dropout and spectral norm were measured and did not help
     (experiments/README.md); they are no longer options.
     """
+
+    REMOVED: ClassVar[dict] = {"augment": "", "r1_gamma": 0.0, "g_top_k": 1.0, "label_smoothing": 0.0,
+                               "d_dropout": 0.0, "spectral_norm": False}
 
     latent_dim: int = 8
     base_filters: int = 64

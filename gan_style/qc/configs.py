@@ -5,6 +5,7 @@ builds its flags from these before anything imports TensorFlow."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from gan_style.core.configs import ManifestConfig
 from gan_style.qc.artifacts import ARTIFACTS
@@ -16,6 +17,11 @@ STRIDES = {"digits": 4, "rgb": 8}
 @dataclass
 class QualityConfig(ManifestConfig):
     """Hyperparameters of a quality-regressor run; written into the checkpoint's manifest."""
+
+    # the VGG16 backbone and hard negatives (hard_share/pool/keep at their defaults: unused while
+    # hard_steps was 0), removed after 3695294
+    REMOVED: ClassVar[dict] = {"backbone": "none", "hard_steps": 0, "hard_share": 0.5, "hard_pool": 20000,
+                               "hard_keep": 2000}
 
     domain: str = "digits"
     width: int = 32
@@ -72,6 +78,9 @@ def trained_kinds(manifest: dict) -> list[str]:
 @dataclass
 class RepairConfig(ManifestConfig):
     """Hyperparameters of a repair run; written into the checkpoint's manifest."""
+
+    # the PatchGAN term, the corrector (sees_input, learn_fill) and large crops, removed after 3695294
+    REMOVED: ClassVar[dict] = {"adversarial_weight": 0.0, "sees_input": False, "learn_fill": True, "large_crop": 0}
 
     domain: str = "digits"
     width: int = 32
