@@ -199,16 +199,26 @@ def output_file(name: str, kind: str) -> str:
 
 def output_name(path: str) -> str:
     """An input's output name from its path alone (local or a Beam URL such as gs://b/a/x.png):
-    its stem (at most 150 UTF-8 bytes) and the first 16 hex digits of the sha256 of the whole
-    path, `x-1f0e5c...`. Two paths that differ in any character (case included) get names that
-    differ in their digits, so a per-file worker never overwrites another file's outputs
-    without knowing the others: for n inputs sharing a stem, the chance of any clash is about
-    n**2 / 2**65 (1e-8 for a million). The CLI, which sees every input, keeps plain stems
-    (`repair.output_names`)."""
+    its stem made ASCII-safe (`_safe_stem`: at most 150 printable ASCII characters) and the first 16
+    hex digits of the sha256 of the whole path, `x-1f0e5c...`; a path that is not valid UTF-8 (a
+    byte name `os.fsdecode` turned into surrogates) is hashed as its original bytes. Two paths
+    that differ in any character (case included) get names that differ in their digits, so a
+    per-file worker never overwrites another file's outputs without knowing the others: for n
+    inputs sharing a stem, the chance of any clash is about n**2 / 2**65 (1e-8 for a million).
+    The CLI, which sees every input, keeps plain stems (`repair.output_names`)."""
     text = str(path)
-    stem = PurePosixPath(text.replace("\\", "/")).stem or "image"
-    stem = stem.encode("utf-8")[:150].decode("utf-8", errors="ignore")
+    stem = _safe_stem(PurePosixPath(text.replace("\\", "/")).stem)
     return f"{stem}-{hashlib.sha256(text.encode('utf-8', errors='surrogateescape')).hexdigest()[:NAME_HASH_DIGITS]}"
+
+
+_UNSAFE = re.compile(r'[^\x20-\x7e]|[\\/:*?"<>|]')  # not printable ASCII, or reserved on some filesystem
+
+
+def _safe_stem(stem: str, limit: int = 150) -> str:
+    """`stem` with every character that is not printable ASCII (accents, undecodable bytes,
+    control characters) or is reserved on some filesystem replaced by "_", cut to `limit`
+    characters; "image" when empty. The hash beside it tells apart the names this merges."""
+    return _UNSAFE.sub("_", stem)[:limit].strip() or "image"
 
 
 def is_output_name(name: str) -> bool:

@@ -217,8 +217,8 @@ class _WriteOutputs(beam.DoFn):
         if row["error"]:
             yield row
             return
-        name = report.output_name(row["input"])
         try:
+            name = report.output_name(row["input"])  # inside: one bad name is an error row, not a failed job
             for kind in report.OUTPUT_KINDS:
                 target = FileSystems.join(self.out_dir, report.output_file(name, kind))
                 if kind in images:
@@ -226,7 +226,7 @@ class _WriteOutputs(beam.DoFn):
                     row[kind] = target
                 elif FileSystems.exists(target):
                     FileSystems.delete([target])
-        except (OSError, BeamIOError) as exc:
+        except (OSError, BeamIOError, ValueError) as exc:
             row["error"] = f"{row['input']}: cannot write outputs ({report.one_line(exc)})"
         yield row
 

@@ -1,5 +1,7 @@
 """`qc.report`: the pieces the repair CLI and the Beam pipeline share (batches, names, summary)."""
 
+import os
+
 import pytest
 
 from gan_style.qc import report
@@ -40,6 +42,16 @@ def test_output_file_and_own_output_names():
     assert report.is_output_name(report.output_file("x", "attempt")) and not report.is_output_name("x.png")
     with pytest.raises(ValueError, match="kind"):
         report.output_file("x", "masks")
+
+
+def test_output_name_of_a_file_name_that_is_not_utf8_or_not_ascii():
+    undecodable = os.fsdecode(b"/tmp/a\xffb.png")  # a byte name: a lone surrogate in the str
+    name = report.output_name(undecodable)
+    assert name.startswith("a_b-") and name.isascii() and name.isprintable()
+    assert name != report.output_name(os.fsdecode(b"/tmp/a\xfeb.png"))  # the hash keeps the bytes apart
+    assert report.output_name("/tmp/caf\u00e9 x.png").startswith("caf_ x-")
+    assert report.output_name('/tmp/a:b*c?\x07.png').startswith("a_b_c__-")
+    assert report.output_name("/tmp/\u65e5\u672c.png").startswith("__-")
 
 
 def test_from_pretrained_reads_another_checkpoints_folder(tmp_path):

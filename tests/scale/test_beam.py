@@ -103,6 +103,16 @@ def test_output_names_are_per_file_and_distinct():
     assert len(report.output_name("/d/" + "é" * 300 + ".png").encode()) <= 150 + 1 + report.NAME_HASH_DIGITS
 
 
+def test_a_name_that_cannot_be_written_is_an_error_row_not_a_failed_job(tmp_path, monkeypatch):
+    def refuse(path):
+        raise ValueError("no name for it")
+
+    monkeypatch.setattr(report, "output_name", refuse)
+    row = report.entry("/data/odd.png", abnormal=False, outcome="clean", accepted=True)
+    (out,) = scale_beam._WriteOutputs(str(tmp_path)).process((row, {"mask": np.zeros((4, 4), np.uint8)}))
+    assert out["error"] == "/data/odd.png: cannot write outputs (no name for it)" and not list(tmp_path.iterdir())
+
+
 def test_the_cli_reports_a_missing_extra_in_one_line(monkeypatch, capsys):
     import builtins
 
