@@ -5,8 +5,9 @@ job as an Apache Beam pipeline: for every file the patterns match, the rows and 
 The job's options are the repair CLI's (`repair.add_qc_options`); every option this parser does
 not know goes to Beam's `PipelineOptions` (`--project`, `--region`, `--temp_location` for
 Dataflow; `--flink_master` for Flink; `--direct_num_workers 2 --direct_running_mode
-multi_processing` here). Exit status: 0 when the pipeline finished (failed images are rows with
-an `error`), 1 when it failed, 2 on usage errors or without the Beam extra. docs/scale.md.
+multi_processing` here); an option neither knows is a usage error. Exit status, as the repair
+CLI's: 0 when every image was processed or skipped, 1 when the pipeline failed or any image failed
+(a row with an `error`), 2 on usage errors or without the Beam extra. docs/scale.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from gan_style.repair import add_qc_options, qc_settings
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m gan_style.scale", description=__doc__.splitlines()[0].split(": ", 1)[1],
+        prog="python -m gan_style.scale", description=__doc__.splitlines()[0].split(": ", 1)[1], allow_abbrev=False,
         epilog="Other options go to Beam's PipelineOptions (docs/scale.md).")
     parser.add_argument("inputs", nargs="+", metavar="INPUT_GLOB",
                         help="file patterns on any Beam filesystem (local, gs://, s3://, hdfs://)")
@@ -43,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from apache_beam.options.pipeline_options import PipelineOptions
 
+    unknown = scale_beam.unknown_beam_args(beam_args)
+    if unknown:
+        print(f"error: unrecognized arguments: {' '.join(unknown)} (options of neither this job nor Beam's "
+              "PipelineOptions)", file=sys.stderr)
+        return 2
     from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
@@ -50,12 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     options = PipelineOptions([f"--runner={args.runner}", *beam_args])
     try:
         report = scale_beam.run(args.inputs, args.out, settings, options)
+        counts = scale_beam.read_summary(report)
     except Exception as exc:  # noqa: BLE001 - the runner's failure, in one line
         lines = [line for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
         print(f"error: the pipeline failed: {lines[-1].strip()[:300]}", file=sys.stderr)
         return 1
-    print(f"report: {report}")
-    return 0
+    print(f"{counts['processed']} of {counts['inputs']} processed: {counts['flagged']} flagged, "
+          f"{counts['repaired']} repaired, {counts['accepted']} accepted, {counts['rejected']} rejected; "
+          f"{counts['failed']} failed, {counts['skipped']} skipped; report: {report}")
+    return 1 if counts["failed"] else 0
 
 
 if __name__ == "__main__":

@@ -304,6 +304,29 @@ class RepairImages(beam.PTransform):
         return rows
 
 
+def read_summary(report_path: str) -> dict:
+    """The {"summary": counts} row of a finished run's `report.jsonl` (any Beam filesystem): its counts."""
+    with FileSystems.open(report_path, compression_type=UNCOMPRESSED) as handle:
+        for line in handle.read().decode("utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if "summary" in row:
+                return row["summary"]
+    raise OSError(f"{report_path} has no summary row")
+
+
+def unknown_beam_args(args: list[str]) -> list[str]:
+    """The arguments in `args` that no Beam PipelineOptions class knows (`--treshold 0.5`: a typo
+    Beam would otherwise drop with a log line), and bare words that follow no option."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    options = PipelineOptions(args)
+    known = set(options.get_all_options(retain_unknown_options=False))
+    unknown = [f"--{name}" for name in options.get_all_options(retain_unknown_options=True) if name not in known]
+    bare = [arg for i, arg in enumerate(args)
+            if not arg.startswith("-") and (i == 0 or not args[i - 1].startswith("-") or "=" in args[i - 1])]
+    return unknown + bare
+
+
 def run(patterns: list[str], out_dir: str, settings: Settings | None = None, options=None, runner=None) -> str:
     """Build and run the pipeline (`runner`, else `options`' --runner, else the DirectRunner)
     until it finishes; returns the report's path."""

@@ -135,3 +135,25 @@ def test_the_cli_reports_a_missing_extra_in_one_line(monkeypatch, capsys):
     assert main(["x/*.png", "--out", "y"]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "pip install 'gan-style[beam]'" in error
+
+
+@pytest.mark.parametrize("typo", [["--treshold", "0.5"], ["--thresh", "0.5"], ["--direct_num_worker", "2"], ["stray"]])
+def test_the_cli_refuses_an_option_neither_it_nor_beam_knows(typo, tmp_path, capsys):
+    from gan_style.scale.__main__ import main
+
+    assert main(["x/*.png", "--out", str(tmp_path / "out"), *typo]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("error: unrecognized arguments:") and typo[0] in error
+    assert not (tmp_path / "out").exists()  # refused before anything ran
+
+
+def test_the_cli_exits_1_when_an_image_failed_and_0_when_none_did(tmp_path, capsys):
+    from gan_style.scale.__main__ import main
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / ".hidden.png").write_bytes(b"skipped")
+    assert main([str(tmp_path / "in" / "*.png"), "--out", str(tmp_path / "out"), "--direct_num_workers", "1"]) == 0
+    assert "0 failed, 1 skipped" in capsys.readouterr().out
+    (tmp_path / "in" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    assert main([str(tmp_path / "in" / "*.png"), "--out", str(tmp_path / "out")]) == 1
+    assert "1 failed, 1 skipped" in capsys.readouterr().out
