@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--checkpoints", metavar="DIR",
                         help="folder of the checkpoint folders (local, or a Beam path each worker copies "
                              "once; default: $GAN_STYLE_CHECKPOINTS, else the repository's checkpoints/)")
+    parser.add_argument("--shards", type=int, default=16,
+                        help="keys per (domain, image shape) to batch under (default 16): that many workers "
+                             "can share one shape's images; 1 batches them as the repair CLI does")
     parser.add_argument("--runner", default="DirectRunner",
                         help="DirectRunner (default), DataflowRunner, FlinkRunner, SparkRunner, PortableRunner...")
     return parser
@@ -52,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
-    settings = scale_beam.Settings(**qc_settings(args), checkpoints=args.checkpoints)
+    if args.shards < 1:
+        parser.error(f"--shards must be >= 1, got {args.shards}")
+    settings = scale_beam.Settings(**qc_settings(args), checkpoints=args.checkpoints, shards=args.shards)
     options = PipelineOptions([f"--runner={args.runner}", *beam_args])
     try:
         report = scale_beam.run(args.inputs, args.out, settings, options)

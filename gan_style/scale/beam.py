@@ -2,11 +2,13 @@
 on any Beam runner (DirectRunner here; Dataflow, Flink or Spark on a cluster) and any Beam
 filesystem (local, gs://, s3://, hdfs://). docs/scale.md says how to run it.
 
-    patterns -> MatchAll -> Reshuffle -> ReadMatches -> decode (a bad file: one error row)
-      -> key by (domain, shape) -> GroupByKey -> batches (`report.group_batches`: at most
-         `batch_size` images and `report.BATCH_PIXELS` pixels, sorted by path) -> Reshuffle
-      -> RunInference(`QCModelHandler`: the QC pipelines loaded once per worker; one pre-formed
-         batch per call, so Beam's adaptive batching never changes a batch size)
+    patterns -> MatchAll -> Reshuffle -> ReadMatches -> check (decoded once for its shape and
+         domain, a bad file: one error row; the file's bytes go on, not its pixels)
+      -> key by (domain, shape, shard of the path) -> GroupByKey -> batches (`report.group_batches`:
+         at most `batch_size` images and `report.BATCH_PIXELS` pixels, sorted by path) -> Reshuffle
+      -> RunInference(`QCModelHandler`: the QC pipelines loaded once per worker; each batch
+         decoded there; one pre-formed batch per call, so Beam's adaptive batching never changes a
+         batch size)
       -> write the PNGs (`report.image_outputs`, `io.encode_png`; a temporary name, then a rename)
       -> `DIR/report.jsonl` (one row per input, one {"summary": ...} row; in no particular order)
 
@@ -22,6 +24,7 @@ import os
 import shutil
 import tempfile
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -58,6 +61,7 @@ class Settings:
     texture: bool | None = None
     scales: tuple[int, ...] = (1,)
     checkpoints: str | None = None
+    shards: int = 16  # keys per (domain, shape): that many workers can batch one shape's images
 
     def __post_init__(self):
         if self.domain not in ("auto", "digits", "rgb"):
@@ -66,16 +70,28 @@ class Settings:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.max_pixels < 1:
             raise ValueError(f"max_pixels must be >= 1, got {self.max_pixels}")
+        if self.shards < 1:
+            raise ValueError(f"shards must be >= 1, got {self.shards}")
 
 
 @dataclass(frozen=True)
-class Decoded:
-    """One readable input: its path, the sha256 of its bytes, its domain and uint8 (H, W, 1|3) pixels."""
+class Checked:
+    """One readable input: its path, the sha256 of its bytes, its domain, the (H, W, 1|3) shape of
+    its pixels and its bytes (compressed: what the shuffles carry; decoded again for the model)."""
 
     path: str
     sha256: str
     domain: str
-    raw: np.ndarray
+    shape: tuple[int, ...]
+    data: bytes
+
+    @property
+    def pixels(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    def shard(self, shards: int) -> int:
+        """A stable shard of the path in [0, shards): the same in every worker process (not `hash`)."""
+        return zlib.crc32(self.path.encode("utf-8", "surrogateescape")) % shards
 
 
 class Pipelines:
@@ -119,8 +135,8 @@ _COPIES: dict[str, str] = {}
 
 class QCModelHandler(ModelHandler):
     """RunInference's model handler: `load_model` gives the worker's `Pipelines` (loaded once per
-    worker process by RunInference); each example is one pre-formed batch (domain, [Decoded]) of
-    one shape, and batching is fixed at one example (min = max = 1), so every image is scored in
+    worker process by RunInference); each example is one pre-formed batch (domain, [Checked]) of
+    one shape, decoded here, and batching is fixed at one example (min = max = 1), so every image is scored in
     the batch `report.group_batches` made for it, as the CLI does. Predictions are (row, {kind:
     uint8 image}) per image, from `report.image_outputs`."""
 
@@ -140,7 +156,8 @@ class QCModelHandler(ModelHandler):
     def run_inference(self, batch, model: Pipelines, inference_args=None) -> Iterator[tuple[dict, dict]]:
         s = self.settings
         for domain, images in batch:
-            x = np.stack([to_domain(image.raw, domain) for image in images])
+            raws = [decode_image(image.data, s.max_pixels, source=image.path) for image in images]
+            x = np.stack([to_domain(raw, domain) for raw in raws])
             try:
                 result = report.run_batch(model[domain], x, s.repair, s.max_passes, s.threshold)
             except Exception as exc:  # noqa: BLE001 - a missing checkpoint, memory: one line per image
@@ -149,18 +166,19 @@ class QCModelHandler(ModelHandler):
                                        sha256=image.sha256), {}
                 continue
             for j, image in enumerate(images):
-                yield report.image_outputs(result, j, source=image.path, domain=domain, raw=image.raw,
+                yield report.image_outputs(result, j, source=image.path, domain=domain, raw=raws[j],
                                            image=x[j], repair=s.repair, sha256=image.sha256)
 
     def get_num_bytes(self, batch) -> int:
-        return sum(image.raw.nbytes for _, images in batch for image in images)
+        return sum(len(image.data) for _, images in batch for image in images)
 
     def get_metrics_namespace(self) -> str:
         return "gan_style"
 
 
 class _Decode(beam.DoFn):
-    """ReadableFile -> `Decoded`, or a report row (tagged "rows") for a file skipped or unusable."""
+    """ReadableFile -> `Checked` (decoded for its shape and domain, the pixels then dropped), or a
+    report row (tagged "rows") for a file skipped or unusable."""
 
     def __init__(self, settings: Settings, out_dir: str):
         self.settings, self.out_dir = settings, out_dir
@@ -178,7 +196,6 @@ class _Decode(beam.DoFn):
             data = readable.read()
             raw = decode_image(data, self.settings.max_pixels, source=path)
             sha = hashlib.sha256(data).hexdigest()
-            del data
             domain = report.judge_domain(raw, self.settings.domain, source=path)
         except ImageError as exc:
             yield beam.pvalue.TaggedOutput("rows", report.entry(path, error=str(exc), sha256=sha))
@@ -186,7 +203,7 @@ class _Decode(beam.DoFn):
         except (OSError, BeamIOError) as exc:
             yield beam.pvalue.TaggedOutput("rows", report.entry(path, error=f"{path}: {report.one_line(exc)}"))
             return
-        yield Decoded(path, sha, domain, raw)
+        yield Checked(path, sha, domain, raw.shape, data)
 
 
 def _same_folder(a: str, b: str) -> bool:
@@ -195,12 +212,12 @@ def _same_folder(a: str, b: str) -> bool:
     return a.rstrip("/") == b.rstrip("/")
 
 
-def _batched(keyed, batch_size: int) -> Iterator[tuple[str, list[Decoded]]]:
-    """(key, images of one domain and shape) -> (domain, batch) for each batch of
+def _batched(keyed, batch_size: int) -> Iterator[tuple[str, list[Checked]]]:
+    """(key, images of one domain, shape and shard) -> (domain, batch) for each batch of
     `report.group_batches`, each sorted by path."""
     (domain, *_), images = keyed
-    for batch in report.group_batches(images, key=lambda d: (d.domain, d.raw.shape),
-                                      pixels=lambda d: d.raw.shape[0] * d.raw.shape[1], batch_size=batch_size):
+    for batch in report.group_batches(images, key=lambda d: (d.domain, d.shape), pixels=lambda d: d.pixels,
+                                      batch_size=batch_size):
         yield domain, sorted(batch, key=lambda d: d.path)
 
 
@@ -289,7 +306,7 @@ class RepairImages(beam.PTransform):
                  | "Read" >> fileio.ReadMatches())
         decoded = files | "Decode" >> beam.ParDo(_Decode(s, self.out_dir)).with_outputs("rows", main="images")
         batches = (decoded.images
-                   | "Key by shape" >> beam.Map(lambda d: ((d.domain, *d.raw.shape), d))
+                   | "Key by shape" >> beam.Map(lambda d: ((d.domain, *d.shape, d.shard(s.shards)), d))
                    | "Group by shape" >> beam.GroupByKey()
                    | "Batch" >> beam.FlatMap(_batched, s.batch_size)
                    | "Spread batches" >> beam.Reshuffle())

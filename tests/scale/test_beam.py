@@ -94,6 +94,25 @@ def test_pipeline_matches_the_cli(inputs, cli, tmp_path, mode):
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary left
 
 
+def test_one_shape_is_spread_over_shards_by_path_and_carried_as_bytes(inputs):
+    checked = [scale_beam.Checked(f"/data/{i}.png", "0" * 64, "digits", (28, 28, 1), b"png") for i in range(200)]
+    assert {c.shard(16) for c in checked} == set(range(16))  # one shape: 16 keys, not one
+    assert [c.shard(16) for c in checked] == [c.shard(16) for c in checked]  # stable (crc32, not hash())
+    assert {c.shard(1) for c in checked} == {0}
+    with pytest.raises(ValueError, match="got 0"):
+        scale_beam.Settings(shards=0)
+
+    class Readable:
+        metadata = type("Metadata", (), {"path": str(inputs / "digits" / "d2.png")})
+
+        def read(self):
+            return (inputs / "digits" / "d2.png").read_bytes()
+
+    (out,) = scale_beam._Decode(scale_beam.Settings(), "/elsewhere").process(Readable())
+    assert out.data == Readable().read() and out.shape == (28, 28, 1) and out.domain == "digits"
+    assert not any(isinstance(v, np.ndarray) for v in vars(out).values())  # no pixels through the shuffles
+
+
 def test_output_names_are_per_file_and_distinct():
     a, b = report.output_name("/data/a/x.png"), report.output_name("/data/b/x.png")
     assert a != b and a.startswith("x-") and len(a) == len("x-") + report.NAME_HASH_DIGITS
