@@ -7,7 +7,7 @@ import dataclasses
 import shlex
 import sys
 
-from gan_style.core import runtime
+from gan_style.core import checkpoints, runtime
 from gan_style.core.data import DataUnavailableError
 from gan_style.gan.configs import ClassifierConfig, DCGANConfig
 from gan_style.qc.configs import QualityConfig, RepairConfig
@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# the files a run started from `--init` loads from that checkpoint
+INIT_FILES = {"quality": ("regressor.keras",), "style": ("decoder.keras", "discriminator.keras")}
+
 CONFIGS = {"dcgan": DCGANConfig, "classifier": ClassifierConfig, "quality": QualityConfig, "style": StyleConfig,
            "repair": RepairConfig}
 
@@ -86,10 +89,16 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     command = "python -m gan_style.train " + shlex.join(argv)
-    runtime.quiet_tensorflow()  # arguments parsed; before the trainers import TensorFlow
-
     try:
         config = _config(CONFIGS[args.what], args)
+        if getattr(config, "init", ""):  # before TensorFlow, data or training: a bad --init fails at once
+            checkpoints.verify(config.init, require=INIT_FILES[args.what])
+    except (ValueError, checkpoints.CheckpointError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    runtime.quiet_tensorflow()  # arguments checked; before the trainers import TensorFlow
+
+    try:
         if args.what == "dcgan":
             from gan_style.gan.trainer import train_dcgan
 
@@ -117,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             from gan_style.gan.classifier_trainer import train_classifier
 
             manifest = train_classifier(config, args.out, args.data_dir, args.download, command, args.verbose)
-    except (DataUnavailableError, ValueError) as exc:
+    except (DataUnavailableError, ValueError, checkpoints.CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {args.out} in {manifest['wall_time_s']} s; metrics: {manifest['metrics']}")

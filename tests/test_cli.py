@@ -205,3 +205,24 @@ def test_generate_streams_in_chunks_with_the_same_samples(tmp_path, monkeypatch)
 
     for path, image in zip(paths[:5], expected, strict=True):
         assert np.abs(np.asarray(Image.open(path), np.int16) - to_uint8(image)[..., 0]).max() <= 1
+
+
+@pytest.mark.parametrize("what", ["quality", "style"])
+def test_train_refuses_a_bad_init_in_one_line_before_any_work(what, tmp_path):
+    """A missing or unverifiable `--init` checkpoint: exit 1, one line, before TensorFlow is
+    imported (no data read, nothing trained)."""
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "MANIFEST.json").write_text('{"files": {"x.keras": "' + "0" * 64 + '"}}')
+    for init, message in ((tmp_path / "missing", "no checkpoint at"), (tmp_path / "other", "is not listed")):
+        code = ("import sys, runpy\n"
+                "class Block:\n"
+                "    def find_spec(self, name, path=None, target=None):\n"
+                "        if name.split('.')[0] in ('tensorflow', 'keras'):\n"
+                "            raise ImportError(name + ' imported before --init was checked')\n"
+                "sys.meta_path.insert(0, Block())\n"
+                f"sys.argv = ['gan_style.train', {what!r}, '--init', {str(init)!r}, '--out', {str(tmp_path / 'o')!r}]\n"
+                "runpy.run_module('gan_style.train', run_name='__main__')\n")
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=60)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ") and message in result.stderr
+        assert not (tmp_path / "o").exists()
