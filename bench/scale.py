@@ -208,16 +208,9 @@ def rows(digits: int = 200, rgb: int = 24, drivers: tuple[str, ...] = DRIVERS) -
 
 def provenance() -> dict:
     """The commit measured (and whether the tree had changes) and the sha256 of every checkpoint file used."""
-    from gan_style.core import checkpoints
+    from gan_style.core import checkpoints, manifests
 
-    root = Path(__file__).resolve().parents[1]
-
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return ""
-
+    state = manifests.git_state()
     shas = {}
     for name in ("quality_digits", "repair_digits", "quality_rgb", "repair_rgb"):
         try:
@@ -226,9 +219,7 @@ def provenance() -> dict:
                           for file in checkpoints.read_manifest(folder)["files"]}
         except Exception as exc:  # noqa: BLE001 - a missing checkpoint is recorded, not fatal
             shas[name] = {"error": str(exc)}
-    return {"commit": git("rev-parse", "HEAD") or None,
-            "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
-            "checkpoints": shas}
+    return {"commit": state["commit"], "uncommitted_changes": state["dirty"], "checkpoints": shas}
 
 
 def note(digits: int, rgb: int, load: dict) -> str:

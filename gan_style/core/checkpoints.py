@@ -2,7 +2,7 @@
 
 Layout: `checkpoints/<name>/` with model files (`.keras`) and `MANIFEST.json`:
 {"name", "command", "data_source", "seed", "steps", "epochs", "wall_time_s", "config",
- "metrics", "schema_version", "git_commit", "versions", "files": {filename: sha256}}. The root is
+ "metrics", "schema_version", "git_commit", "dirty", "versions", "files": {filename: sha256}}. The root is
 `$GAN_STYLE_CHECKPOINTS` if set, else the repository's `checkpoints/` folder.
 
 The folder and manifest logic lives in `gan_style.core.manifests` (core, imports no model); this module

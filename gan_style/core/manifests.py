@@ -3,9 +3,10 @@ verified `.keras` file.
 
 Layout: `checkpoints/<name>/` with model files (`.keras`, float32 layers) and `MANIFEST.json`:
 {"name", "command", "data_source", "seed", "steps", "epochs", "wall_time_s", "config",
- "metrics", "schema_version", "git_commit", "versions", "files": {filename: sha256}}. Schema 2
-added the last three (the commit and the python/tensorflow/keras/numpy versions that wrote it);
-a manifest without `schema_version` is schema 1. The root is `$GAN_STYLE_CHECKPOINTS` if set, else
+ "metrics", "schema_version", "git_commit", "dirty", "versions", "files": {filename: sha256}}.
+Schema 2 added `schema_version`, `git_commit` and `versions` (the commit and the
+python/tensorflow/keras/numpy versions that wrote it), schema 3 `dirty` (tracked files differed
+from that commit); a manifest without `schema_version` is schema 1. The root is `$GAN_STYLE_CHECKPOINTS` if set, else
 the repository's `checkpoints/` folder.
 
 Core: imports no model, so a model module may load its own shipped weights with it
@@ -27,7 +28,7 @@ from pathlib import Path
 from gan_style.core.io import atomic_path, sha256_file, write_text
 
 MANIFEST = "MANIFEST.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
@@ -108,21 +109,38 @@ def save_model(model, file: str | os.PathLike) -> Path:
     return file
 
 
+def git_state() -> dict:
+    """{"commit": this repository's HEAD, "dirty": whether a tracked file differs from it (`git
+    status --porcelain --untracked-files=no`)}, both None unless this package runs from its own git
+    checkout: git is trusted only when `git rev-parse --show-toplevel` is `REPOSITORY` (an installed
+    copy inside another repository, or no git, is not this repository's commit)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(REPOSITORY), *args], capture_output=True, text=True, timeout=10,
+                              check=True).stdout.strip()
+
+    try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != REPOSITORY:
+            return {"commit": None, "dirty": None}
+        return {"commit": git("rev-parse", "HEAD") or None,
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
 def provenance() -> dict:
     """What wrote a manifest: {"schema_version", "git_commit" (of this repository; "unknown" outside
-    a git checkout), "versions": {python, tensorflow, keras, numpy}}."""
-    try:
-        commit = subprocess.run(["git", "-C", str(REPOSITORY), "rev-parse", "HEAD"], capture_output=True,
-                                text=True, timeout=10, check=True).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError):
-        commit = "unknown"
+    its git checkout), "dirty" (tracked files had uncommitted changes; None when the commit is
+    unknown), "versions": {python, tensorflow, keras, numpy}} (`git_state`)."""
+    state = git_state()
+    commit = state["commit"] or "unknown"
     versions = {"python": platform.python_version()}
     for package in ("tensorflow", "keras", "numpy"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = "unknown"
-    return {"schema_version": SCHEMA_VERSION, "git_commit": commit, "versions": versions}
+    return {"schema_version": SCHEMA_VERSION, "git_commit": commit, "dirty": state["dirty"], "versions": versions}
 
 
 def write_manifest(directory: str | os.PathLike, files: list[str], **fields) -> dict:

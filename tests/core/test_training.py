@@ -55,6 +55,7 @@ def test_finish_run_saves_float32_evaluates_the_saved_model_and_records_provenan
     assert manifest["schema_version"] == manifests.SCHEMA_VERSION
     commit = manifest["git_commit"]
     assert commit == "unknown" or (len(commit) == 40 and all(c in "0123456789abcdef" for c in commit))
+    assert manifest["dirty"] in (True, False, None) and (manifest["dirty"] is None) == (commit == "unknown")
     assert set(manifest["versions"]) == {"python", "tensorflow", "keras", "numpy"}
     assert manifest["versions"]["keras"] == keras.__version__
     assert list(manifest)[-1] == "files" and set(manifest["files"]) == {"generator.keras", "head.keras"}
@@ -109,3 +110,14 @@ def test_a_failed_evaluation_leaves_the_existing_checkpoint_as_it_was(tmp_path):
     assert (tmp_path / "run" / "loss_curves.png").read_bytes() == b"curves"  # side files kept
     np.testing.assert_array_equal(checkpoints.load_model(tmp_path / "run", "m.keras").layers[0].kernel, np.ones((3, 2)))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_git_is_read_only_from_this_repositorys_own_checkout(tmp_path, monkeypatch):
+    state = manifests.git_state()
+    if state["commit"] is not None:  # a git checkout of this repository
+        assert len(state["commit"]) == 40 and isinstance(state["dirty"], bool)
+        monkeypatch.setattr(manifests, "REPOSITORY", manifests.REPOSITORY / "gan_style")  # inside, not the top
+        assert manifests.git_state() == {"commit": None, "dirty": None}
+    monkeypatch.setattr(manifests, "REPOSITORY", tmp_path)  # no git at all
+    assert manifests.git_state() == {"commit": None, "dirty": None}
+    assert manifests.provenance()["git_commit"] == "unknown" and manifests.provenance()["dirty"] is None
