@@ -54,9 +54,21 @@ def test_output_name_of_a_file_name_that_is_not_utf8_or_not_ascii():
     assert report.output_name("/tmp/\u65e5\u672c.png").startswith("__-")
 
 
-def test_from_pretrained_reads_another_checkpoints_folder(tmp_path):
-    from gan_style.core.checkpoints import CheckpointError
+def test_from_pretrained_reads_another_checkpoints_folder(tmp_path, monkeypatch):
+    from gan_style.core import checkpoints
     from gan_style.qc.pipeline import QCPipeline
 
-    with pytest.raises(CheckpointError, match=str(tmp_path / "quality_digits")):
-        QCPipeline.from_pretrained("digits", checkpoints=tmp_path)
+    elsewhere, empty = tmp_path / "elsewhere", tmp_path / "empty"
+    elsewhere.mkdir()
+    empty.mkdir()
+    for name in ("quality_digits", "repair_digits", "mnist_classifier"):  # what the digit pipeline loads
+        (elsewhere / name).symlink_to(checkpoints.path(name), target_is_directory=True)
+    monkeypatch.setenv("GAN_STYLE_CHECKPOINTS", str(empty))  # the default root holds nothing
+    with pytest.raises(checkpoints.CheckpointError, match=str(empty / "quality_digits")):
+        QCPipeline.from_pretrained("digits")
+    qc = QCPipeline.from_pretrained("digits", checkpoints=elsewhere)
+    assert qc.threshold == checkpoints.read_manifest(elsewhere / "quality_digits")["threshold"]
+    assert qc.classifier is not None and qc.domain == "digits"
+
+    with pytest.raises(checkpoints.CheckpointError, match=str(empty / "quality_digits")):
+        QCPipeline.from_pretrained("digits", checkpoints=empty)
