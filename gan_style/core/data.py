@@ -191,16 +191,6 @@ def make_dataset(
     return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
 
 
-def mnist(split: str = "train", batch_size: int = 64, **kwargs):
-    """MNIST as a tf.data pipeline; returns `(dataset, source)`. kwargs: see `load_arrays`, `make_dataset`."""
-    return _named("mnist", split, batch_size, **kwargs)
-
-
-def _named(name, split, batch_size, data_dir=None, download=False, **kwargs):
-    data = load_arrays(name, split, data_dir=data_dir, download=download)
-    return make_dataset(data, batch_size, **kwargs), data.source
-
-
 # ---------------------------------------------------------------------------------------------
 # bundled photos and textures (scikit-image, matplotlib): RGB domain, offline
 

@@ -124,9 +124,7 @@ class AdversarialTrainer(TrackedModel):
     """Base trainer holding `generator`, `discriminator` and an optional EMA copy of the generator.
 
     Subclasses implement `train_step` with `self.minimize(...)` per network and report scalars
-    through `self.track(...)`; `fit` then prints them in Keras' progress bar. `discriminator` may
-    be None for a trainer whose adversarial term is switched off (its `d_optimizer` then stays
-    unbuilt and unused).
+    through `self.track(...)`; `fit` then prints them in Keras' progress bar.
 
     ema_decay: 0 disables the EMA; else after generator step t (from 0)
         d_t = min(ema_decay, (1 + t) / (10 + t)),   w_ema <- d_t * w_ema + (1 - d_t) * w
@@ -171,8 +169,7 @@ class AdversarialTrainer(TrackedModel):
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
         # Built here, inside the caller's strategy scope: otherwise MirroredStrategy fails in fit
         # with "You must feed a value for placeholder tensor" (see docs/design.md, pitfalls).
-        if self.discriminator is not None:
-            self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 
     def call(self, inputs, training=False):

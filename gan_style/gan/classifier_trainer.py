@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from gan_style.core import data
@@ -61,7 +60,3 @@ def train_classifier(
         config=config.to_dict(),
     )
 
-
-def predict_labels(model, images: np.ndarray) -> np.ndarray:
-    """images (N, 28, 28, 1) in [-1, 1] -> predicted labels (N,)."""
-    return model.predict(images, batch_size=500, verbose=0).argmax(axis=1)
