@@ -139,6 +139,7 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
     if init is not None:
         init_record["init"] = {"checkpoint": str(config.init), "files": init["files"], "steps": init.get("steps")}
 
+    steps = int(trainer.optimizer.iterations.numpy())  # run: 10 epochs of whole tenths, not config.steps
     def measure(saved):
         regressor, fields = saved["regressor.keras"], {}
         threshold = None
@@ -150,6 +151,6 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
 
     return finish_run(
         out_dir, {"regressor.keras": trainer.regressor}, start=start, evaluate=measure,
-        command=command, data_source=source, seed=config.seed, steps=config.steps, config=config.to_dict(),
+        command=command, data_source=source, seed=config.seed, steps=steps, config=config.to_dict(),
         kinds=kinds, **init_record,
     )

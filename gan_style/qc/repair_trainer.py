@@ -144,6 +144,7 @@ def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", v
     trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs), verbose=verbose,
                 shuffle=False)
 
+    steps = int(trainer.optimizer.iterations.numpy())  # run: 10 epochs of whole tenths, not config.steps
     def measure(saved):
         if not evaluate:
             return {"metrics": {}}
@@ -152,5 +153,5 @@ def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", v
 
     return finish_run(
         out_dir, {"repairer.keras": trainer.repairer}, start=start, evaluate=measure,
-        command=command, data_source=source, seed=config.seed, steps=config.steps, config=config.to_dict(),
+        command=command, data_source=source, seed=config.seed, steps=steps, config=config.to_dict(),
     )

@@ -80,3 +80,12 @@ def test_varying_digits_or_giving_them_photos_is_refused():
         RepairConfig(domain="digits", vary=True)
     with pytest.raises(ValueError, match="pictures are for the RGB domain"):
         RepairConfig(domain="digits", pictures="bundled,opencv-doc")
+
+
+def test_the_manifest_records_the_steps_run_not_the_steps_asked(tmp_path):
+    from gan_style.qc.repair_trainer import train_repair
+
+    # 10 epochs of max(1, 15 // 10) = 1 step: 10 steps run, not 15
+    config = RepairConfig(width=4, depth=1, batch_size=4, steps=15)
+    manifest = train_repair(config, tmp_path / "repair", verbose=0, evaluate=False)
+    assert manifest["steps"] == 10 and manifest["config"]["steps"] == 15
