@@ -166,9 +166,11 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
                           callbacks=callbacks, verbose=verbose, shuffle=False)
     steps = int(trainer.g_optimizer.iterations.numpy())
     final = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.history.items()}}
-    if config.init:  # provenance: which weights the run started from
+    init_record = {}
+    if config.init:  # provenance: which weights the run started from (top level, as the quality trainer's)
         started = checkpoints.read_manifest(config.init)
-        final["init"] = {"steps": started.get("steps"), "files": started.get("files")}
+        init_record["init"] = {"checkpoint": str(config.init), "files": started.get("files"),
+                               "steps": started.get("steps")}
 
     def measure(saved):
         metrics = dict(final)
@@ -183,5 +185,5 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
         out_dir, {"decoder.keras": trainer.generator, "discriminator.keras": trainer.discriminator},
         start=start, evaluate=measure,
         command=command, data_source=source, seed=config.seed, steps=steps, epochs=len(history.history["loss"]),
-        device=runtime.device_name(), config=config.to_dict(),
+        device=runtime.device_name(), config=config.to_dict(), **init_record,
     )

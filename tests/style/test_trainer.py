@@ -118,3 +118,17 @@ def test_style_jitter_recolours_a_seeded_share_of_the_crops():
     # a recolouring, not a new picture: the layout (brightness order of the pixels) is kept
     brightness = [np.asarray(x).mean(axis=-1).ravel() for x in (crop, recoloured)]
     assert np.corrcoef(*brightness)[0, 1] > 0.5
+
+
+def test_the_manifest_records_init_at_top_level_and_the_steps_run(tmp_path):
+    from gan_style.core import checkpoints
+    from gan_style.style.trainer import train_style
+
+    first = build_style_trainer(StyleConfig(width=4, crop_size=32))
+    checkpoints.save_model(first.generator, tmp_path / "init" / "decoder.keras")
+    checkpoints.save_model(first.discriminator, tmp_path / "init" / "discriminator.keras")
+    started = checkpoints.write_manifest(tmp_path / "init", ["decoder.keras", "discriminator.keras"], steps=7)
+    config = StyleConfig(width=4, crop_size=32, batch_size=2, steps=2, num_crops=4, init=str(tmp_path / "init"))
+    manifest = train_style(config, tmp_path / "run", verbose=0, evaluate=False)
+    assert manifest["init"] == {"checkpoint": str(tmp_path / "init"), "files": started["files"], "steps": 7}
+    assert "init" not in manifest["metrics"] and manifest["steps"] == 20  # 20 epochs of max(1, 2 // 20) steps
