@@ -171,15 +171,12 @@ def _main_independent(args, parser) -> int:
 
 def _record(checkpoint: str, parts: dict, argv: list[str]) -> None:
     """Add the independent numbers (per-picture rows left out) to `checkpoint`'s manifest."""
-    from gan_style.core import checkpoints, io
+    from gan_style.core import checkpoints
 
-    directory = checkpoints._resolve(checkpoint)
-    manifest = checkpoints.read_manifest(directory)
     command = "python -m gan_style.evaluate " + " ".join(argv)
-    manifest["independent_evaluation"] = {
+    checkpoints.update_manifest(checkpoint, {"independent_evaluation": {
         "command": command, "sets": {name: {k: v for k, v in part.items() if k != "per_image"}
-                                     for name, part in parts.items()}}
-    io.write_text(directory / checkpoints.MANIFEST, json.dumps(manifest, indent=2) + "\n")
+                                     for name, part in parts.items()}}}, what="independent evaluation recorded")
 
 
 def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, sizes=(256, 512),

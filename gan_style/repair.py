@@ -50,6 +50,7 @@ from gan_style.qc.report import (  # noqa: F401 - FIELDS, OUTPUT_KINDS, overlay,
     OUTPUT_KINDS,
     OWN_OUTPUT,
     OWN_OUTPUT_REASON,
+    add_qc_options,
     digit_note,
     entry,
     failure,
@@ -60,6 +61,7 @@ from gan_style.qc.report import (  # noqa: F401 - FIELDS, OUTPUT_KINDS, overlay,
     one_line,
     output_file,
     overlay,
+    qc_settings,
     run_batch,
     summary,
 )
@@ -507,64 +509,6 @@ def _signals_ignored():
 
 # ---------------------------------------------------------------------------------------------
 # the CLI
-
-
-def _threshold(text: str) -> float:
-    value = float(text)
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
-def add_qc_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of what the job does to each image, shared by this CLI and
-    `python -m gan_style.scale`; `qc_settings` turns them into `repair_files`' keywords."""
-    parser.add_argument("--domain", default="auto", choices=["auto", "digits", "rgb"],
-                        help="auto: 28x28 single-channel -> digits, else rgb")
-    parser.add_argument("--threshold", type=_threshold, default=None,
-                        help="score under which a region is abnormal (default: the checkpoint's)")
-    parser.add_argument("--max-passes", type=_non_negative, default=None,
-                        help="repair passes (default: the pipeline's, qc.MAX_PASSES = 4)")
-    parser.add_argument("--no-repair", action="store_true", help="assess and locate only")
-    parser.add_argument("--unmarked", default="cell", choices=["cell", "keep"],
-                        help="a flagged cell in which the pixel head marks nothing: repaired whole "
-                             "(cell, the default) or left as it is (keep: fewer clean images changed, "
-                             "a few artifacts missed; README)")
-    parser.add_argument("--smooth", action="store_true",
-                        help="RGB: keep the repair network's smooth fill (highest PSNR) instead of adding "
-                             "texture copied from around the hole (the default: natural-looking repairs)")
-    parser.add_argument("--multi-scale", action="store_true",
-                        help="RGB: also score photos shrunk 2 and 4 times, to find whole defects larger than "
-                             "the regressor's 64 px training crops (repairs more of them; more false alarms; README)")
-    parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
-                        help=f"refuse larger images (memory and decompression-bomb guard; default "
-                             f"{DEFAULT_MAX_PIXELS}; docs/repair.md gives peak memory by size)")
-    parser.add_argument("--batch-size", type=_positive, default=64)
-    return parser
-
-
-def qc_settings(args: argparse.Namespace) -> dict:
-    """`add_qc_options`' values as keywords of `repair_files` (and of `scale.beam.Settings`)."""
-    from gan_style.qc.pipeline import RGB_SCALES
-
-    return {"domain": args.domain, "threshold": args.threshold, "max_passes": args.max_passes,
-            "repair": not args.no_repair, "max_pixels": args.max_pixels, "batch_size": args.batch_size,
-            "unmarked": args.unmarked, "texture": False if args.smooth else None,
-            "scales": RGB_SCALES if args.multi_scale else (1,)}
 
 
 def build_parser() -> argparse.ArgumentParser:

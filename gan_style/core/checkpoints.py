@@ -19,8 +19,6 @@ from gan_style.core import manifests
 from gan_style.core.manifests import (  # noqa: F401 - the checkpoint API, used as checkpoints.<name>
     MANIFEST,
     CheckpointError,
-    _listed_files,
-    _resolve,
     float32_model,
     path,
     provenance,
@@ -29,6 +27,7 @@ from gan_style.core.manifests import (  # noqa: F401 - the checkpoint API, used 
     root,
     save_model,
     sha256,
+    update_manifest,
     verify,
     write_manifest,
 )

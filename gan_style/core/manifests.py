@@ -172,6 +172,23 @@ def rehash(directory: str | os.PathLike, files: list[str], **record) -> dict:
     return manifest
 
 
+def update_manifest(name_or_dir: str | os.PathLike, fields: dict, **record) -> dict:
+    """Set `fields` (top-level keys) in an existing MANIFEST.json, keeping every other field and
+    the files' sha256, and append `record` with the names set and this provenance to its "changes"
+    list (as `rehash` does). Returns the manifest."""
+    directory = _resolve(name_or_dir)
+    manifest = read_manifest(directory)
+    if "files" in fields:
+        raise CheckpointError(f"update_manifest cannot set files in {directory / MANIFEST}: use rehash")
+    files = manifest.pop("files", None)
+    manifest.update(fields)
+    manifest["changes"] = [*manifest.get("changes", []), {**record, "fields": sorted(fields), **provenance()}]
+    if files is not None:
+        manifest["files"] = files  # kept last
+    write_text(directory / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    return manifest
+
+
 def read_manifest(name_or_dir: str | os.PathLike) -> dict:
     directory = _resolve(name_or_dir)
     try:

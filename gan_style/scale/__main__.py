@@ -2,7 +2,7 @@
 job as an Apache Beam pipeline: for every file the patterns match, the rows and PNGs that
 `python -m gan_style.repair` writes (names: `report.output_name`), and `DIR/report.jsonl`.
 
-The job's options are the repair CLI's (`repair.add_qc_options`); every option this parser does
+The job's options are the repair CLI's (`qc.report.add_qc_options`); every option this parser does
 not know goes to Beam's `PipelineOptions` (`--project`, `--region`, `--temp_location` for
 Dataflow; `--flink_master` for Flink; `--direct_num_workers 2 --direct_running_mode
 multi_processing` here); an option neither knows is a usage error. Exit status, as the repair
@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gan_style.repair import add_qc_options, qc_settings
+from gan_style.qc.report import add_qc_options, qc_settings
 
 
 def build_parser() -> argparse.ArgumentParser:

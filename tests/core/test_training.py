@@ -121,3 +121,14 @@ def test_git_is_read_only_from_this_repositorys_own_checkout(tmp_path, monkeypat
     monkeypatch.setattr(manifests, "REPOSITORY", tmp_path)  # no git at all
     assert manifests.git_state() == {"commit": None, "dirty": None}
     assert manifests.provenance()["git_commit"] == "unknown" and manifests.provenance()["dirty"] is None
+
+
+def test_update_manifest_sets_fields_keeps_the_files_and_records_the_change(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    before = finish_run(tmp_path / "run", {"m.keras": model}, start=time.time(), command="train")
+    after = checkpoints.update_manifest(tmp_path / "run", {"independent_evaluation": {"auroc": 0.9}}, what="recorded")
+    assert after == checkpoints.verify(tmp_path / "run") and list(after)[-1] == "files"
+    assert after["independent_evaluation"] == {"auroc": 0.9} and after["files"] == before["files"]
+    assert after["changes"][-1]["what"] == "recorded" and after["changes"][-1]["fields"] == ["independent_evaluation"]
+    with pytest.raises(checkpoints.CheckpointError, match="rehash"):
+        checkpoints.update_manifest(tmp_path / "run", {"files": {}})
