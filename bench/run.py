@@ -134,7 +134,7 @@ def _table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
 
 
 SECTIONS = [  # (results key, title, columns (header, key, format)); a file shows the ones it has
-    ("dcgan_training", "DCGAN training step (seed networks, 64/128 filters; no EMA or augmentation unless named)",
+    ("dcgan_training", "DCGAN training step (seed networks, 64/128 filters; no EMA unless named)",
      [("batch", "batch", "d"), ("variant", "variant", "s"), ("ms/step", "ms_per_step", ".1f"),
       ("images/s", "images_per_s", ".0f"), ("speed-up vs seed loop", "speedup_vs_seed", ".2f")]),
     ("dcgan_generation", "DCGAN generation (shipped generator)",

@@ -12,8 +12,7 @@
                                 `unmarked="keep"` left as it is)
     x <- x * (1 - m) + R(x, m) * m   repair only those pixels, then score again
                                 (RGB, `texture`: R's smooth fill plus detail copied from the
-                                valid surroundings, `texture.detailed_repair`; for a corrector
-                                R, `sees_input`, only in the part it fills)
+                                valid surroundings, `texture.detailed_repair`)
 repeated while an image is still abnormal, up to `max_passes`. Each image comes back as the best-
 scored of its versions (the input and every pass), so the pipeline never returns an image it
 scores lower than what came in: a repair that lowered the score (a false positive repainted, a
@@ -110,7 +109,8 @@ class QCPipeline:
 
     `run(images)` takes (B, H, W, C) float32 in [-1, 1] (C = 1 digits, 3 RGB) and returns a
     `QCResult`. `from_pretrained(domain)` loads the shipped, sha256-verified checkpoints and the
-    threshold chosen on validation images (at most 5% false positives) from the manifest.
+    threshold chosen on validation images from the manifest (at most 3% false positives for
+    digits, 5% for RGB: each run's `--max-fpr`).
 
     `texture` (default: on for RGB in `from_pretrained`) adds exemplar detail to the repairer's
     fill in cells of `texture_cell` pixels: a smooth fill in a textured region is an artifact of
