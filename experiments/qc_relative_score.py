@@ -108,6 +108,8 @@ def main() -> None:
     args = parser.parse_args()
     import keras
 
+    import gan_style.core.layers  # noqa: F401 - registers the custom layers the regressor file names
+
     CACHE.mkdir(parents=True, exist_ok=True)
     cache = CACHE / f"{args.set}-{args.side}.npz"
     start = time.time()

@@ -188,17 +188,17 @@ def test_coarse_scales_score_the_shrunk_image_where_it_keeps_min_side():
 
 
 # The mechanism test below locates a defect the shipped RGB regressor ranks as one (the photo's
-# score drops from 0.34 to 0.20) but that its threshold, chosen for <= 5% false alarms on whole
+# score drops from 0.21 to 0.13) but that its threshold, chosen for <= 5% false alarms on whole
 # validation pictures, lets pass (tests/qc/test_eval.py's strict xfail): it runs at a threshold
 # between the two scores.
-MECHANISM_THRESHOLD = 0.3
+MECHANISM_THRESHOLD = 0.17
 
 
 @pytest.mark.slow
 def test_shipped_rgb_pipeline_scores_a_photo_scale_hole_at_coarse_scales():
     """A 51 px `hole` in the held-out chelsea photo at 256 px: scored at one scale and at half
     size too (the regressor's 128 px crops bound the coarse scales: 4x would leave 64 px), the
-    coarse scale can only lower the score and the located area grows."""
+    coarse scale can only lower the score and never locates less; what is located is in the hole."""
     from gan_style.core import data
     from gan_style.qc.artifacts import corrupt
     from gan_style.qc.pipeline import RGB_SCALES
@@ -214,7 +214,11 @@ def test_shipped_rgb_pipeline_scores_a_photo_scale_hole_at_coarse_scales():
     assert single.abnormal[0] and multi.abnormal[0]
     assert not pipeline.run(photo[None], repair=False).abnormal[0]  # the clean photo passes
     assert multi.score_before[0] <= single.score_before[0]
-    assert multi.located_pixels[0][hole].mean() >= single.located_pixels[0][hole].mean() > 0.3
+    inside, outside = (single.located_pixels[0][m].mean() for m in (hole, ~hole))
+    assert multi.located_pixels[0][hole].mean() >= inside
+    # measured with the shipped regressor: 26% of the hole located, 0.7% of the rest (the previous
+    # one located more of a flat hole, 30-40%; this one was trained on 11 kinds, not 7)
+    assert inside > 0.2 and inside > 10 * outside
 
 
 def _classifier_by_ink(split: float):
