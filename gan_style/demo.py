@@ -8,11 +8,12 @@ function, and writes the repaired images, masks, overlays, `report.json` and `su
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
+
+from gan_style.core import cli
 
 
 def make_inputs(folder: Path, num_digits: int = 12, seed: int = 0) -> list[Path]:
@@ -62,11 +63,17 @@ def summary_figure(report: list[dict], path: Path, rows: int = 6) -> None:
     plt.close(fig)
 
 
+def build_parser() -> cli.ArgumentParser:
+    """The parser of `python -m gan_style.demo` (argparse only: no TensorFlow)."""
+    parser = cli.parser("python -m gan_style.demo", __doc__)
+    parser.add_argument("--out", default="demo_out", help="output folder (created)")
+    parser.add_argument("--num-digits", type=int, default=12, help="generated digits to check and repair")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed of the digits")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gan_style.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="demo_out")
-    parser.add_argument("--num-digits", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = build_parser()
     args = parser.parse_args(argv)
     from gan_style.core import runtime
 

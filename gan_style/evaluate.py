@@ -8,10 +8,10 @@ shipped threshold, pixel IoU/F1, on seen and held-out artifact types, beside tri
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
+from gan_style.core import cli
 from gan_style.gan.eval import evaluate_dcgan
 from gan_style.qc.failures import FAILURE_SETS
 from gan_style.qc.quality_eval import _detection, corrupted_sets, evaluate_quality, trivial_scores  # noqa: F401
@@ -56,17 +56,19 @@ def format_report(report: dict) -> str:
     return "\n".join(rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gan_style.evaluate", description=__doc__.splitlines()[0])
+def build_parser() -> cli.ArgumentParser:
+    """The parser of `python -m gan_style.evaluate` (argparse only: no TensorFlow)."""
+    parser = cli.parser("python -m gan_style.evaluate", __doc__)
     sub = parser.add_subparsers(dest="what", required=True)
     dcgan = sub.add_parser("dcgan", help="the DCGAN generator on MNIST")
     dcgan.add_argument("--checkpoint", default="dcgan_mnist", help="checkpoint name or folder")
-    dcgan.add_argument("--num", type=int, default=5000, help="samples to draw (default 5000)")
-    dcgan.add_argument("--seed", type=int, default=1)
+    dcgan.add_argument("--num", type=int, default=5000, help="samples to draw")
+    dcgan.add_argument("--seed", type=int, default=1, help="noise seed")
     dcgan.add_argument("--data-dir", help="folder with MNIST IDX files")
     dcgan.add_argument("--out", help="write the report as JSON here")
     quality = sub.add_parser("quality", help="the quality regressors (shipped quality_<domain>)")
-    quality.add_argument("--domain", default="both", choices=["digits", "rgb", "both"])
+    quality.add_argument("--domain", default="both", choices=["digits", "rgb", "both"],
+                         help="which shipped regressor(s) to measure")
     quality.add_argument("--protocol", default="independent", choices=["independent", "crops"],
                          help="independent: whole pictures never trained on (RGB: reserved packages at --sizes, "
                               "half stylised; digits: held-out digits) with artifacts from another implementation "
@@ -90,6 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     style.add_argument("--sizes", default="256,512", help="longer sides in px, comma-separated")
     style.add_argument("--max-images", type=int, default=12, help="first N of each folder, sorted by name")
     style.add_argument("--out", help="write the report as JSON here")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.what == "style":
         return _main_style(args, parser)

@@ -6,13 +6,12 @@ samples are drawn and written `CHUNK` at a time, so memory does not grow with N.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from gan_style.core import checkpoints, io, viz
+from gan_style.core import checkpoints, cli, io, viz
 from gan_style.core.checkpoints import CheckpointError
 from gan_style.gan.eval import sample_images  # noqa: F401 - part of this module's API (README)
 
@@ -46,12 +45,18 @@ def generate(num: int, out: str | Path, seed: int = 0, checkpoint: str = "dcgan_
     return paths
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gan_style.generate", description=__doc__.splitlines()[0])
-    parser.add_argument("--num", type=int, default=64, help=f"number of samples, 1 to {MAX_NUM} (default 64)")
+def build_parser() -> cli.ArgumentParser:
+    """The parser of `python -m gan_style.generate` (argparse only: no TensorFlow)."""
+    parser = cli.parser("python -m gan_style.generate", __doc__)
+    parser.add_argument("--num", type=int, default=64, help=f"number of samples, 1 to {MAX_NUM}")
     parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--seed", type=int, default=0, help="noise seed, 0 to 2**63 - 1 (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="noise seed, 0 to 2**63 - 1")
     parser.add_argument("--checkpoint", default="dcgan_mnist", help="checkpoint name or folder")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not 1 <= args.num <= MAX_NUM:
         parser.error(f"--num must be in [1, {MAX_NUM}], got {args.num}")

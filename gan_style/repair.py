@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gan_style.core import cli
 from gan_style.core.io import (
     DEFAULT_MAX_PIXELS,
     ImageError,
@@ -512,7 +513,7 @@ def _signals_ignored():
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gan_style.repair", description=__doc__.splitlines()[0])
+    parser = cli.parser("python -m gan_style.repair", __doc__)
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, directories or globs")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     add_qc_options(parser)

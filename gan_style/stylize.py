@@ -7,12 +7,12 @@ inputs failed (one line each on stderr), 2 usage errors.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from gan_style.core import cli
 from gan_style.core.io import ImageError, list_images, read_image, write_png
 from gan_style.style.eval import STYLE_SIDE, WORK_SIDE, ours, resize_long_side
 
@@ -75,19 +75,26 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
     return errors
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gan_style.stylize", description=__doc__.splitlines()[0])
+def build_parser() -> cli.ArgumentParser:
+    """The parser of `python -m gan_style.stylize` (argparse only: no TensorFlow)."""
+    parser = cli.parser("python -m gan_style.stylize", __doc__)
     parser.add_argument("content", help="content image or folder")
     parser.add_argument("style", help="style image or folder")
     parser.add_argument("--out", required=True, help="OUT.png for one pair, else a folder")
-    parser.add_argument("--alpha", type=float, default=1.0, help="in [0, 1] (default 1)")
-    parser.add_argument("--fusion", default="adain", choices=["adain", "linear"])
-    parser.add_argument("--size", type=int, default=512, help="longer side of the content in px (default 512)")
+    parser.add_argument("--alpha", type=float, default=1.0, help="style strength, in [0, 1]")
+    parser.add_argument("--fusion", default="adain", choices=["adain", "linear"],
+                        help="how content and style features are fused")
+    parser.add_argument("--size", type=int, default=512, help="longer side of the content in px")
     parser.add_argument("--style-size", type=int, default=STYLE_SIDE,
-                        help=f"longer side at which adain encodes the style, px (default {STYLE_SIDE}; 0: --size)")
+                        help="longer side at which adain encodes the style, px (0: --size)")
     parser.add_argument("--work-size", type=int, default=WORK_SIDE or 0,
                         help="longer side at which a larger content is rendered, then resized to --size, px "
-                             f"(default {WORK_SIDE or 0}; 0: render at --size)")
+                             "(0: render at --size)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if not 0.0 <= args.alpha <= 1.0:  # NaN fails this too
         parser.error(f"--alpha must be in [0, 1], got {args.alpha}")

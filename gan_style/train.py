@@ -1,4 +1,13 @@
-"""`python -m gan_style.train {dcgan,classifier} ...`: train a model and write its checkpoint."""
+"""`python -m gan_style.train {dcgan,classifier,quality,style,repair} [FLAGS]`: train a model and
+write its checkpoint.
+
+Each subcommand has one flag per field of its trainer's config dataclass (defaults: the recipe of
+the shipped checkpoint; the Makefile's targets give the exact commands). A run trains, saves the
+float32 `.keras` files, evaluates them and writes MANIFEST.json (config, metrics, git commit,
+library versions) into --out. `python -m gan_style.train WHAT --help` lists the flags;
+docs/training.md gives the recipes and their time budgets. Exit status: 0 written, 1 on a bad
+--init, missing data or a config error (one line), 2 on usage errors.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,7 @@ import dataclasses
 import shlex
 import sys
 
-from gan_style.core import checkpoints, runtime
+from gan_style.core import checkpoints, cli, runtime
 from gan_style.core.data import DataUnavailableError
 from gan_style.gan.configs import ClassifierConfig, DCGANConfig
 from gan_style.qc.configs import QualityConfig, RepairConfig
@@ -21,10 +30,11 @@ def _add_fields(parser: argparse.ArgumentParser, config_cls) -> None:
             continue  # tuples and other structured fields keep their defaults
         flag = "--" + field.name.replace("_", "-")
         if field.type in (bool, "bool"):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=field.default,
+                                help=f"{config_cls.__name__}.{field.name}")
         else:
             kind = {"int": int, "float": float, "str": str}.get(str(field.type), field.type)
-            parser.add_argument(flag, type=kind, default=field.default, help=f"default {field.default}")
+            parser.add_argument(flag, type=kind, default=field.default, help=f"{config_cls.__name__}.{field.name}")
 
 
 def _config(config_cls, args: argparse.Namespace):
@@ -35,34 +45,37 @@ def _config(config_cls, args: argparse.Namespace):
 
 def build_parser() -> argparse.ArgumentParser:
     """The train CLI's parser: one subcommand per model, one flag per field of its config."""
-    parser = argparse.ArgumentParser(prog="python -m gan_style.train", description=__doc__.splitlines()[0])
+    parser = cli.parser("python -m gan_style.train", __doc__)
     sub = parser.add_subparsers(dest="what", required=True)
     dcgan = sub.add_parser("dcgan", help="DCGAN on MNIST -> checkpoints/dcgan_mnist")
-    dcgan.add_argument("--out", default="checkpoints/dcgan_mnist")
+    dcgan.add_argument("--out", default="checkpoints/dcgan_mnist", help="checkpoint folder to write")
     dcgan.add_argument("--work-dir", default="runs/dcgan_mnist", help="backups, logs, per-epoch grids")
-    dcgan.add_argument("--steps-per-epoch", type=int, default=None)
-    dcgan.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"])
+    dcgan.add_argument("--steps-per-epoch", type=int, default=None,
+                       help="optimizer steps per epoch (default: one pass over the training digits)")
+    dcgan.add_argument("--strategy", default="default", choices=["default", "mirrored", "multiworker"],
+                       help="tf.distribute strategy: one device, every local GPU, or several machines")
     dcgan.add_argument("--time-limit", type=float, default=None, metavar="MINUTES",
                        help="stop after the first epoch that ends past this many minutes of training")
     dcgan.add_argument("--no-evaluate", action="store_true", help="skip the classifier metrics")
     classifier = sub.add_parser("classifier", help="MNIST evaluation classifier -> checkpoints/mnist_classifier")
-    classifier.add_argument("--out", default="checkpoints/mnist_classifier")
+    classifier.add_argument("--out", default="checkpoints/mnist_classifier", help="checkpoint folder to write")
     _add_fields(classifier, ClassifierConfig)
     quality = sub.add_parser("quality", help="quality regressor -> checkpoints/quality_<domain>")
-    quality.add_argument("--out", help="default checkpoints/quality_<domain>")
+    quality.add_argument("--out", help="checkpoint folder to write (default: checkpoints/quality_<domain>)")
     style = sub.add_parser("style", help="fusion-style decoder + PatchGAN -> checkpoints/fusion_style")
-    style.add_argument("--out", default="checkpoints/fusion_style")
+    style.add_argument("--out", default="checkpoints/fusion_style", help="checkpoint folder to write")
     style.add_argument("--content-dir", help="more content pictures (any PNG/JPEG/BMP/GIF)")
     style.add_argument("--style-dir", help="more style pictures")
     style.add_argument("--time-limit", type=float, default=None, metavar="MINUTES",
                        help="stop after the first epoch that ends past this many minutes of training")
     style.add_argument("--no-evaluate", action="store_true", help="skip the style metrics")
     repair = sub.add_parser("repair", help="repair U-Net -> checkpoints/repair_<domain>")
-    repair.add_argument("--out", help="default checkpoints/repair_<domain>")
+    repair.add_argument("--out", help="checkpoint folder to write (default: checkpoints/repair_<domain>)")
     for p in (dcgan, classifier, quality, style, repair):
         p.add_argument("--data-dir", help="folder with MNIST IDX files")
         p.add_argument("--download", action="store_true", help="let tensorflow-datasets download MNIST")
-        p.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2])
+        p.add_argument("--verbose", type=int, default=2, choices=[0, 1, 2],
+                       help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line per epoch")
     _add_fields(repair, RepairConfig)
 
     _add_fields(style, StyleConfig)

@@ -257,7 +257,7 @@ def add_qc_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     `python -m gan_style.scale` (neither imports the other); `qc_settings` turns them into
     `repair.repair_files`' keywords."""
     parser.add_argument("--domain", default="auto", choices=["auto", "digits", "rgb"],
-                        help="auto: 28x28 single-channel -> digits, else rgb")
+                        help="auto: 28x28 single-channel -> digits, else rgb; digits or rgb: every input")
     parser.add_argument("--threshold", type=_threshold, default=None,
                         help="score under which a region is abnormal (default: the checkpoint's)")
     parser.add_argument("--max-passes", type=_non_negative, default=None,
@@ -274,9 +274,10 @@ def add_qc_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="RGB: also score photos shrunk 2 and 4 times, to find whole defects larger than "
                              "the regressor's 64 px training crops (repairs more of them; more false alarms; README)")
     parser.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS,
-                        help=f"refuse larger images (memory and decompression-bomb guard; default "
-                             f"{DEFAULT_MAX_PIXELS}; docs/repair.md gives peak memory by size)")
-    parser.add_argument("--batch-size", type=_positive, default=64)
+                        help="refuse larger images (memory and decompression-bomb guard; docs/repair.md gives "
+                             "peak memory by size)")
+    parser.add_argument("--batch-size", type=_positive, default=64,
+                        help="images of one shape scored and repaired together")
     return parser
 
 

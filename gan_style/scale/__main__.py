@@ -15,12 +15,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from gan_style.core import cli
 from gan_style.qc.report import add_qc_options, qc_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m gan_style.scale", description=__doc__.splitlines()[0].split(": ", 1)[1], allow_abbrev=False,
+    parser = cli.parser(
+        "python -m gan_style.scale", __doc__, allow_abbrev=False,
         epilog="Other options go to Beam's PipelineOptions (docs/scale.md).")
     parser.add_argument("inputs", nargs="+", metavar="INPUT_GLOB",
                         help="file patterns on any Beam filesystem (local, gs://, s3://, hdfs://)")
@@ -30,10 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder of the checkpoint folders (local, or a Beam path each worker copies "
                              "once; default: $GAN_STYLE_CHECKPOINTS, else the repository's checkpoints/)")
     parser.add_argument("--shards", type=int, default=16,
-                        help="keys per (domain, image shape) to batch under (default 16): that many workers "
+                        help="keys per (domain, image shape) to batch under: that many workers "
                              "can share one shape's images; 1 batches them as the repair CLI does")
     parser.add_argument("--runner", default="DirectRunner",
-                        help="DirectRunner (default), DataflowRunner, FlinkRunner, SparkRunner, PortableRunner...")
+                        help="DirectRunner, DataflowRunner, FlinkRunner, SparkRunner, PortableRunner...")
     return parser
 
 
