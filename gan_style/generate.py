@@ -27,9 +27,11 @@ def _check(num: int, seed: int) -> None:
         raise ValueError(f"seed must be in [0, 2**63 - 1], got {seed}")
 
 
-def generate(num: int, out: str | Path, seed: int = 0, checkpoint: str = "dcgan_mnist") -> list[Path]:
+def generate(num: int, out: str | Path, seed: int = 0, checkpoint: str = "dcgan_mnist",
+             progress=None) -> list[Path]:
     """Write `num` PNG samples and grid.png to `out`; returns the paths written. The noise is
-    drawn as in `sample_images` (one stream for all `num`), `CHUNK` samples at a time."""
+    drawn as in `sample_images` (one stream for all `num`), `CHUNK` samples at a time.
+    progress: callable(done, total) after each chunk."""
     _check(num, seed)
     generator = checkpoints.load_model(checkpoint, "generator.keras")
     rng = np.random.default_rng(seed)
@@ -41,6 +43,8 @@ def generate(num: int, out: str | Path, seed: int = 0, checkpoint: str = "dcgan_
         images = generator.predict(z, batch_size=CHUNK, verbose=0)
         first = images[:100] if first is None else first
         paths += [io.write_png(out / f"{start + i:06d}.png", io.to_uint8(image)) for i, image in enumerate(images)]
+        if progress is not None:
+            progress(start + count, num)
     paths.append(viz.save_grid(out / "grid.png", first, scale=2))
     return paths
 
@@ -67,12 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
+    progress = cli.Progress("samples")
     try:
-        paths = generate(args.num, args.out, args.seed, args.checkpoint)
+        paths = generate(args.num, args.out, args.seed, args.checkpoint, progress)
     except (CheckpointError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {len(paths) - 1} samples and {paths[-1]}")
+    print(f"wrote {len(paths) - 1} samples and {paths[-1]} in {progress.elapsed():.1f} s")
     return 0
 
 

@@ -32,20 +32,20 @@ def _fit(image: np.ndarray, size: int | None) -> np.ndarray:
 
 def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: float = 1.0, fusion: str = "adain",
                   size: int | None = 512, generator=None, style_side: int | None = STYLE_SIDE,
-                  work_side: int | None = WORK_SIDE) -> list[str]:
+                  work_side: int | None = WORK_SIDE, progress=None) -> list[str]:
     """Render every (content, style) pair; returns the one-line errors (empty when all were written).
 
     out is the output file for one pair, else a folder receiving `<content>__<style>.png`. The
     content's longer side is `size` px; adain encodes the style at `style_side` px (None: `size`),
     linear always at `size`; a content over `work_side` px is rendered at `work_side` and resized
-    to `size` (None: rendered at `size`).
+    to `size` (None: rendered at `size`). progress: callable(done, total) after each pair.
     """
     from gan_style.style.fusion_generator import FusionGenerator
 
     generator = generator or FusionGenerator.from_pretrained(fusion=fusion)
     render = ours(generator, alpha, fusion, style_side, work_side)
     style_size = style_side if fusion == "adain" and style_side else size  # linear: F_s sized as F_c
-    errors, loaded = [], {}
+    errors, loaded, done = [], {}, 0
 
     def load(path, side):
         if (path, side) not in loaded:
@@ -72,6 +72,9 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
                 errors.append(str(exc))
             except OSError as exc:
                 errors.append(f"{content} x {style}: cannot write output ({exc})")
+            done += 1
+            if progress is not None:
+                progress(done, len(contents) * len(styles))
     return errors
 
 
@@ -112,16 +115,19 @@ def main(argv: list[str] | None = None) -> int:
     runtime.quiet_tensorflow()
     from gan_style.core.checkpoints import CheckpointError
 
+    progress = cli.Progress("pairs")
     try:
         errors = stylize_files(contents, styles, Path(args.out), args.alpha, args.fusion, args.size,
-                              style_side=args.style_size or None, work_side=args.work_size or None)
+                               style_side=args.style_size or None, work_side=args.work_size or None,
+                               progress=progress)
     except CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for message in errors:
         print(f"error: {message}", file=sys.stderr)
     written = len(contents) * len(styles) - len(errors)
-    print(f"wrote {written} of {len(contents) * len(styles)} image(s) to {args.out}")
+    print(f"wrote {written} of {len(contents) * len(styles)} image(s) to {args.out}, {len(errors)} failed, "
+          f"in {progress.elapsed():.1f} s")
     return 1 if errors else 0
 
 

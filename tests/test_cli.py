@@ -226,3 +226,19 @@ def test_train_refuses_a_bad_init_in_one_line_before_any_work(what, tmp_path):
         assert result.returncode == 1, result.stderr
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ") and message in result.stderr
         assert not (tmp_path / "o").exists()
+
+
+def test_generate_reports_progress_after_each_chunk_and_a_timed_summary(tmp_path, monkeypatch, capsys):
+    from gan_style import generate
+    from gan_style.core import cli
+
+    monkeypatch.setattr(generate, "CHUNK", 2)
+    calls = []
+    generate.generate(5, tmp_path / "lib", seed=3, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(2, 5), (4, 5), (5, 5)]
+
+    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", 0.0)
+    assert generate.main(["--num", "5", "--out", str(tmp_path / "cli")]) == 0
+    out, err = capsys.readouterr()
+    assert err.splitlines()[-2:] == ["progress: 2 of 5 samples done (0 s)", "progress: 4 of 5 samples done (0 s)"]
+    assert out.startswith(f"wrote 5 samples and {tmp_path / 'cli' / 'grid.png'} in ") and out.rstrip().endswith(" s")

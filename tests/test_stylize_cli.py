@@ -155,3 +155,19 @@ def test_a_tiny_content_or_style_is_refused_not_upscaled(pictures, tmp_path):
     assert result.returncode == 1 and "too small to stylize" in result.stderr
     for flag, value in (("--size", "100000"), ("--alpha", "nan"), ("--work-size", "99999")):
         assert run(pictures / "contents" / "cat.jpg", gravel, "--out", tmp_path / "o.png", flag, value).returncode == 2
+
+
+def test_folders_report_progress_per_pair_and_a_summary(pictures, tmp_path, monkeypatch, capsys):
+    """On folders: a progress line on stderr (every PROGRESS_EVERY_S, here every pair but the last),
+    the failures one line each, then written / failed / time on stdout."""
+    from gan_style import stylize
+    from gan_style.core import cli
+
+    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", 0.0)
+    code = stylize.main([str(pictures / "contents"), str(pictures / "styles"), "--out", str(tmp_path / "grid"),
+                         "--size", "32", "--fusion", "linear"])
+    out, err = capsys.readouterr()
+    assert code == 1  # the broken style
+    progress = [line for line in err.splitlines() if line.startswith("progress: ")]
+    assert [line.split(" (")[0] for line in progress] == [f"progress: {i} of 4 pairs done" for i in (1, 2, 3)]
+    assert out.startswith(f"wrote 2 of 4 image(s) to {tmp_path / 'grid'}, 2 failed, in ")

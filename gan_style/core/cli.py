@@ -6,6 +6,8 @@ Imports nothing but argparse, so `--help` and usage errors answer without Tensor
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -31,3 +33,27 @@ class ArgumentParser(argparse.ArgumentParser):
 def parser(prog: str, doc: str | None, **kwargs) -> ArgumentParser:
     """The parser of `python -m <prog>`: `doc` (the module docstring, whole) is its description."""
     return ArgumentParser(prog=prog, description=(doc or "").strip(), **kwargs)
+
+
+PROGRESS_EVERY_S = 30.0  # seconds between two progress lines of a long run
+
+
+class Progress:
+    """`progress: DONE of TOTAL UNIT done (S s)` on stderr, at most once every `every_s` seconds
+    and not for the last item (the run's summary line says that); `elapsed()` for the summary."""
+
+    def __init__(self, unit: str = "images", every_s: float | None = None, stream=None, clock=time.monotonic):
+        self.unit, self.clock = unit, clock
+        self.every_s = PROGRESS_EVERY_S if every_s is None else every_s
+        self.stream = stream
+        self.started = self.last = clock()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if done < total and now - self.last >= self.every_s:
+            self.last = now
+            print(f"progress: {done} of {total} {self.unit} done ({now - self.started:.0f} s)",
+                  file=self.stream or sys.stderr, flush=True)
+
+    def elapsed(self) -> float:
+        return self.clock() - self.started
