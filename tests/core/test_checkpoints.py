@@ -1,4 +1,6 @@
+import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,12 +50,27 @@ def test_save_model_drops_optimizer_state(tmp_path):
     assert oct((tmp_path / "m.keras").stat().st_mode & 0o777) == oct(0o644)
 
 
-@pytest.mark.parametrize("name", ["mnist_classifier", "dcgan_mnist"])
+SHIPPED = Path(__file__).resolve().parents[2] / "checkpoints"  # the repository's, whatever GAN_STYLE_CHECKPOINTS
+
+
+def test_every_checkpoint_folder_is_checked():
+    names = sorted(p.name for p in SHIPPED.iterdir() if p.is_dir())
+    assert {"dcgan_mnist", "mnist_classifier", "fusion_style", "quality_digits", "quality_rgb", "repair_digits",
+            "repair_rgb"} <= set(names)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SHIPPED.iterdir() if p.is_dir()))
 def test_shipped_checkpoints_verify(name):
-    manifest = checkpoints.verify(name)
-    for key in ("command", "data_source", "seed", "steps", "wall_time_s", "metrics", "files"):
+    """Every folder in checkpoints/: each listed file's sha256, computed here, is the manifest's;
+    every model file in the folder is listed; verify() agrees; files stay small."""
+    directory = SHIPPED / name
+    manifest = checkpoints.verify(directory)
+    for key in ("command", "seed", "steps", "wall_time_s", "metrics", "files"):
         assert key in manifest, key
-    assert all((checkpoints.path(name) / f).stat().st_size < 8 * 2**20 for f in manifest["files"])
+    for file, digest in manifest["files"].items():
+        assert hashlib.sha256((directory / file).read_bytes()).hexdigest() == digest, file
+    assert {p.name for p in directory.glob("*.keras")} <= set(manifest["files"])
+    assert all((directory / f).stat().st_size < 8 * 2**20 for f in manifest["files"])
 
 
 # ---------------------------------------------------------------------------------------------
