@@ -48,7 +48,9 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
         report = results["repair_quality"][domain]
         methods = {"ours", "coarse_fill_only", "cv2_telea", "cv2_ns", "biharmonic"}
         assert methods - set(report["missing"]) <= set(report["true_masks"])
-        assert 0 <= report["fix_rate"] <= 1 if report["fix_rate"] is not None else True
+        # no fix rate exactly when no corrupted picture was flagged; else a share
+        assert (report["fix_rate"] is None) == (report["corrupted_flagged"] == 0)
+        assert report["fix_rate"] is None or 0 <= report["fix_rate"] <= 1
         assert 0 < report["corrupted_psnr_before"] < 100 and 0 < report["corrupted_psnr_after"] <= 100
     stages = {(r["stage"], r["mode"]) for r in results["qc_pipeline"]}
     expected = {(s, m) for s in ("assess", "assess+repair") for m in ("eager", "tf.function")}
