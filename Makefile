@@ -47,7 +47,7 @@ lint: install
 test: install data
 	$(PY) -m ruff check gan_style tests bench
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --slow
 
 train-classifier: install
 	$(PY) -m gan_style.train classifier --out checkpoints/mnist_classifier
