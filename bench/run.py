@@ -32,7 +32,7 @@ PEERS = {  # import name -> what it is compared with (issues 3, 5)
 
 
 def run(tiny: bool, out_dir: Path | None = None) -> dict:
-    from gan_style.core import runtime
+    from gan_style.core import manifests, runtime
 
     runtime.quiet_tensorflow()
     started = time.time()
@@ -48,6 +48,7 @@ def run(tiny: bool, out_dir: Path | None = None) -> dict:
         "date": datetime.date.today().isoformat(),
         "tiny": tiny,
         "peers": {name: ("installed" if importlib.util.find_spec(name) else "missing") for name in PEERS},
+        "provenance": manifests.measured(sorted(p.name for p in manifests.root().iterdir() if p.is_dir())),
         "dcgan_training": dcgan.training_steps(
             size["batch_sizes"], size["repeats"], size["inner"], size["base_filters"]
         ),
@@ -218,7 +219,8 @@ def independent_section(files: list[Path], base: Path) -> list[str]:
     newest: dict[str, tuple[Path, dict]] = {}
     for file in sorted(files):
         for name, report in json.loads(file.read_text()).items():
-            newest[name] = (file, report)
+            if name != "provenance":  # what the file measured (`manifests.measured`), not a set
+                newest[name] = (file, report)
     if not newest:
         return []
     rows = ["## QC on pictures never trained on", "",

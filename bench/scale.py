@@ -208,18 +208,9 @@ def rows(digits: int = 200, rgb: int = 24, drivers: tuple[str, ...] = DRIVERS) -
 
 def provenance() -> dict:
     """The commit measured (and whether the tree had changes) and the sha256 of every checkpoint file used."""
-    from gan_style.core import checkpoints, manifests
+    from gan_style.core import manifests
 
-    state = manifests.git_state()
-    shas = {}
-    for name in ("quality_digits", "repair_digits", "quality_rgb", "repair_rgb"):
-        try:
-            folder = checkpoints.path(name)
-            shas[name] = {file: checkpoints.sha256(folder / file)
-                          for file in checkpoints.read_manifest(folder)["files"]}
-        except Exception as exc:  # noqa: BLE001 - a missing checkpoint is recorded, not fatal
-            shas[name] = {"error": str(exc)}
-    return {"commit": state["commit"], "uncommitted_changes": state["dirty"], "checkpoints": shas}
+    return manifests.measured(("quality_digits", "repair_digits", "quality_rgb", "repair_rgb"))
 
 
 def note(digits: int, rgb: int, load: dict) -> str:
@@ -246,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.harness import machine
 
     started, load = time.time(), round(os.getloadavg()[0], 2)
-    result = {"machine": machine(), "date": datetime.date.today().isoformat(), **provenance(),
+    result = {"machine": machine(), "date": datetime.date.today().isoformat(), "provenance": provenance(),
               "scale_beam": rows(args.digits, args.rgb)}
     result["wall_time_s"] = round(time.time() - started, 1)
     result["load_average_1min"] = {"start": load, "end": round(os.getloadavg()[0], 2)}  # cores shared or not

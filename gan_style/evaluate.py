@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(format_quality(report[domain]))
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:
         return _failed(exc)
-    return _written(report, args.out)
+    used = (args.checkpoint, "mnist_classifier") if args.what == "dcgan" else tuple(f"quality_{d}" for d in report)
+    return _written(report, args.out, used)
 
 
 def _failed(exc: Exception) -> int:
@@ -138,12 +139,13 @@ def _failed(exc: Exception) -> int:
     return 1
 
 
-def _written(report: dict, out: str | None) -> int:
-    """Write `report` as JSON to `out` when given; the exit status."""
+def _written(report: dict, out: str | None, checkpoints: tuple[str, ...] = ()) -> int:
+    """Write `report` as JSON to `out` when given, with what it measured (`manifests.measured`:
+    the commit and the sha256 of the `checkpoints`' files) under "provenance"; the exit status."""
     if out:
-        from gan_style.core import io
+        from gan_style.core import io, manifests
 
-        io.write_text(out, json.dumps(report, indent=2) + "\n")
+        io.write_text(out, json.dumps({**report, "provenance": manifests.measured(checkpoints)}, indent=2) + "\n")
     return 0
 
 
@@ -173,7 +175,9 @@ def _main_independent(args, parser) -> int:
                 _record(args.checkpoint or f"quality_{domain}", parts, args.argv)
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:
         return _failed(exc)
-    return _written(report, args.out)
+    domains = ("digits", "rgb") if args.domain == "both" else (args.domain,)
+    used = [args.checkpoint or f"quality_{d}" for d in domains] + [f"repair_{d}" for d in domains]
+    return _written(report, args.out, tuple(used) + (("mnist_classifier",) if "digits" in domains else ()))
 
 
 def _record(checkpoint: str, parts: dict, argv: list[str]) -> None:
@@ -220,7 +224,7 @@ def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, si
 
 
 def _main_style(args, parser) -> int:
-    from gan_style.core import checkpoints, io, runtime
+    from gan_style.core import checkpoints, runtime
 
     runtime.quiet_tensorflow()
     try:
@@ -242,9 +246,7 @@ def _main_style(args, parser) -> int:
                   f"stat distance {row['stat_distance']:.1f}  ({pairs} pairs)")
     for name in report["missing"]:
         print(f"{name}: not installed")
-    if args.out:
-        io.write_text(args.out, json.dumps(report, indent=2) + "\n")
-    return 0
+    return _written(report, args.out, (args.checkpoint, "quality_rgb"))
 
 
 if __name__ == "__main__":

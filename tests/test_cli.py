@@ -55,6 +55,7 @@ def test_evaluate_dcgan_reports_metrics_and_floor(tmp_path):
     result = run("gan_style.evaluate", "dcgan", "--num", "1000", "--out", str(out))
     assert result.returncode == 0, result.stderr
     report = json.loads(out.read_text())
+    assert set(report["provenance"]["checkpoints"]) == {"dcgan_mnist", "mnist_classifier"}
     real = report["real_halves"]
     assert real["classifier_score"] > 9.0 and real["label_entropy"] > 2.28  # the real-data floor
     generated = report["generated"]
@@ -95,7 +96,11 @@ def test_evaluate_quality_independent_digits_records_into_a_manifest(tmp_path):
     result = run("gan_style.evaluate", "quality", "--domain", "digits", "--num", "16", "--checkpoint", str(copy),
                  "--record", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    report = json.loads(out.read_text())["digits"]
+    written = json.loads(out.read_text())
+    measured = written["provenance"]["checkpoints"]  # the evaluated copy, its repairer and the class guard's
+    assert measured[str(copy)] == json.loads((copy / "MANIFEST.json").read_text())["files"]
+    assert set(measured) == {str(copy), "repair_digits", "mnist_classifier"}
+    report = written["digits"]
     assert report["images"] == 16 and 0.0 <= report["auroc"] <= 1.0 and 0.0 <= report["fpr"] <= 1.0
     assert len(report["detection_by_kind"]) == 8 and len(report["per_image"]) == 16
     assert {"pipeline", "biharmonic", "cv2 telea"} <= set(report["repair_in_box"])

@@ -128,6 +128,21 @@ def git_state() -> dict:
         return {"commit": None, "dirty": None}
 
 
+def measured(names: tuple[str, ...] | list[str]) -> dict:
+    """What a result file measured: {"commit", "uncommitted_changes" (`git_state`), "checkpoints":
+    {name or folder: {file: sha256 of the file on disk}}}; a checkpoint that cannot be read is
+    recorded as {"error": one line}, not raised (a result stays writable)."""
+    state = git_state()
+    shas = {}
+    for name in names:
+        try:
+            directory = _resolve(name)
+            shas[str(name)] = {file: sha256(directory / file) for file in read_manifest(directory)["files"]}
+        except (CheckpointError, OSError) as exc:
+            shas[str(name)] = {"error": str(exc).splitlines()[0]}
+    return {"commit": state["commit"], "uncommitted_changes": state["dirty"], "checkpoints": shas}
+
+
 def provenance() -> dict:
     """What wrote a manifest: {"schema_version", "git_commit" (of this repository; "unknown" outside
     its git checkout), "dirty" (tracked files had uncommitted changes; None when the commit is

@@ -178,3 +178,26 @@ def test_every_shipped_model_computes_in_float32(name, file):
     model = checkpoints.load_model(name, file)
     policies = {layer.name: layer.dtype_policy.name for layer in all_layers(model)}
     assert set(policies.values()) == {"float32"}, {k: v for k, v in policies.items() if v != "float32"}
+
+
+def test_measured_records_commit_and_each_files_sha256(tmp_path):
+    from gan_style.core import manifests
+
+    record = manifests.measured(["mnist_classifier", tmp_path / "nothing_here"])
+    shipped = manifests.read_manifest("mnist_classifier")["files"]
+    assert record["checkpoints"]["mnist_classifier"] == shipped  # hashed from disk, equal to the manifest
+    assert "error" in record["checkpoints"][str(tmp_path / "nothing_here")]
+    assert record["commit"] is None or len(record["commit"]) == 40
+
+
+def test_every_result_file_records_what_it_measured():
+    """Each bench/results JSON names the commit and the checkpoint sha256s it measured."""
+    results = Path(__file__).resolve().parents[2] / "bench" / "results"
+    files = sorted(results.glob("*.json")) + sorted((results / "independent").glob("*.json"))
+    assert files
+    for file in files:
+        provenance = json.loads(file.read_text()).get("provenance")
+        assert provenance and provenance.get("commit"), file.name
+        assert provenance["checkpoints"] and all(
+            len(digest) == 64 for files_ in provenance["checkpoints"].values() for digest in files_.values()
+        ), file.name
