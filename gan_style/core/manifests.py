@@ -178,13 +178,9 @@ def rehash(directory: str | os.PathLike, files: list[str], **record) -> dict:
     for file in files:
         if file not in listed:
             raise CheckpointError(f"{directory / file} is not listed in {MANIFEST}")
-    change = {**record, "files": {f: {"before": listed[f], "after": sha256(directory / f)} for f in files},
-              **provenance()}
-    manifest["changes"] = [*manifest.get("changes", []), change]
+    change = {**record, "files": {f: {"before": listed[f], "after": sha256(directory / f)} for f in files}}
     manifest["files"] = {**listed, **{f: change["files"][f]["after"] for f in files}}
-    manifest["files"] = manifest.pop("files")  # keep "files" last
-    write_text(directory / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
-    return manifest
+    return _with_change(directory, manifest, change)
 
 
 def update_manifest(name_or_dir: str | os.PathLike, fields: dict, **record) -> dict:
@@ -195,11 +191,16 @@ def update_manifest(name_or_dir: str | os.PathLike, fields: dict, **record) -> d
     manifest = read_manifest(directory)
     if "files" in fields:
         raise CheckpointError(f"update_manifest cannot set files in {directory / MANIFEST}: use rehash")
-    files = manifest.pop("files", None)
     manifest.update(fields)
-    manifest["changes"] = [*manifest.get("changes", []), {**record, "fields": sorted(fields), **provenance()}]
-    if files is not None:
-        manifest["files"] = files  # kept last
+    return _with_change(directory, manifest, {**record, "fields": sorted(fields)})
+
+
+def _with_change(directory: Path, manifest: dict, change: dict) -> dict:
+    """Append `change` with this provenance to the manifest's "changes" list and write it, "files"
+    kept last. Returns the manifest."""
+    manifest["changes"] = [*manifest.get("changes", []), {**change, **provenance()}]
+    if "files" in manifest:
+        manifest["files"] = manifest.pop("files")
     write_text(directory / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     return manifest
 
