@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 from gan_style.core import cli
 from gan_style.gan.eval import evaluate_dcgan
@@ -164,13 +165,17 @@ def _main_independent(args, parser) -> int:
     from gan_style.core.data import DataUnavailableError
     from gan_style.qc import eval as qc_eval
 
-    report = {}
+    report, started = {}, time.monotonic()
+
+    def done(name: str, part: dict) -> None:  # each set as it is finished: RGB sets are minutes apart
+        report[name] = part
+        print(qc_eval.format_report(name, part), flush=True)
+        print(f"progress: {name} done ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
+
     try:
         for domain in ("digits", "rgb") if args.domain == "both" else (args.domain,):
-            parts = qc_eval.evaluate_independent(domain, sizes, args.num, args.seed, quality=args.checkpoint)
-            for name, part in parts.items():
-                report[name] = part
-                print(qc_eval.format_report(name, part))
+            parts = qc_eval.evaluate_independent(domain, sizes, args.num, args.seed, quality=args.checkpoint,
+                                                 done=done)
             if args.record:
                 _record(args.checkpoint or f"quality_{domain}", parts, args.argv)
     except (checkpoints.CheckpointError, DataUnavailableError, OSError) as exc:

@@ -108,6 +108,7 @@ def test_evaluate_quality_independent_digits_records_into_a_manifest(tmp_path):
     assert "--record" in recorded["command"] and "per_image" not in recorded["sets"]["digits"]
     assert recorded["sets"]["digits"]["auroc"] == report["auroc"]
     assert "digits: 16 pictures" in result.stdout
+    assert "progress: digits done (" in result.stderr  # each set reported as it is finished
 
 
 def test_evaluate_style_on_folders_and_an_empty_folder(tmp_path):

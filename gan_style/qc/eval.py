@@ -192,18 +192,28 @@ def format_report(name: str, report: dict) -> str:
 
 
 def evaluate_independent(domain: str, sizes: tuple[int, ...] = (256, 512), num: int | None = None, seed: int = 0,
-                         baselines: bool = True, quality: str | None = None) -> dict:
+                         baselines: bool = True, quality: str | None = None, done=None) -> dict:
     """The shipped pipeline of `domain` (with `quality`, another quality checkpoint) on the
     independent sets: digits (`num` held-out digits, default 400) or RGB at each longer side of
-    `sizes` (`num` reserved pictures, default all). -> {"digits": report} or {"rgb_<side>": report}."""
+    `sizes` (`num` reserved pictures, default all). -> {"digits": report} or {"rgb_<side>": report};
+    `done(name, report)`, when given, is called as each set is finished (minutes apart on RGB)."""
     from gan_style.core import checkpoints
     from gan_style.qc import independent
     from gan_style.qc.pipeline import QCPipeline
 
     pipeline = QCPipeline.from_pretrained(domain, quality=quality)
+    reports = {}
     if domain == "digits":
         classifier = checkpoints.load_model("mnist_classifier", "classifier.keras")
-        return {"digits": evaluate_set(pipeline, independent.digit_set(num or 400, seed), classifier, baselines)}
+        reports["digits"] = evaluate_set(pipeline, independent.digit_set(num or 400, seed), classifier, baselines)
+        if done:
+            done("digits", reports["digits"])
+        return reports
     pictures = independent.reserved_pictures()
-    return {f"rgb_{side}": evaluate_set(pipeline, independent.rgb_set(side, num, seed, pictures=pictures),
-                                        baselines=baselines) for side in sizes}
+    for side in sizes:
+        name = f"rgb_{side}"
+        reports[name] = evaluate_set(pipeline, independent.rgb_set(side, num, seed, pictures=pictures),
+                                     baselines=baselines)
+        if done:
+            done(name, reports[name])
+    return reports
