@@ -172,12 +172,7 @@ def rehash(directory: str | os.PathLike, files: list[str], **record) -> dict:
     """Refresh the sha256 of `files` in an existing MANIFEST.json after they were rewritten in
     place (e.g. re-exported as float32), keeping every other field, and append `record` with this
     provenance to its "changes" list. Returns the manifest."""
-    directory = _resolve(directory)
-    manifest = read_manifest(directory)
-    listed = _listed_files(directory, manifest)
-    for file in files:
-        if file not in listed:
-            raise CheckpointError(f"{directory / file} is not listed in {MANIFEST}")
+    directory, manifest, listed = _opened(directory, files)
     change = {**record, "files": {f: {"before": listed[f], "after": sha256(directory / f)} for f in files}}
     manifest["files"] = {**listed, **{f: change["files"][f]["after"] for f in files}}
     return _with_change(directory, manifest, change)
@@ -232,15 +227,22 @@ def _listed_files(directory: Path, manifest: dict) -> dict[str, str]:
     return files
 
 
-def verify(name_or_dir: str | os.PathLike, require: tuple[str, ...] = ()) -> dict:
-    """Check every file the manifest lists against its sha256, and that each of `require` is
-    listed; returns the manifest. A manifest that lists no files verifies nothing and is refused."""
+def _opened(name_or_dir, require, refusal: str = "") -> tuple[Path, dict, dict[str, str]]:
+    """(folder, manifest, its checked {file: sha256}), each of `require` listed in it, else a
+    CheckpointError naming the file (+ `refusal`)."""
     directory = _resolve(name_or_dir)
     manifest = read_manifest(directory)
     files = _listed_files(directory, manifest)
     for file in require:
         if file not in files:
-            raise CheckpointError(f"{directory / file} is not listed in {MANIFEST}: refusing to load it")
+            raise CheckpointError(f"{directory / file} is not listed in {MANIFEST}{refusal}")
+    return directory, manifest, files
+
+
+def verify(name_or_dir: str | os.PathLike, require: tuple[str, ...] = ()) -> dict:
+    """Check every file the manifest lists against its sha256, and that each of `require` is
+    listed; returns the manifest. A manifest that lists no files verifies nothing and is refused."""
+    directory, manifest, files = _opened(name_or_dir, require, ": refusing to load it")
     for file, digest in files.items():
         if not (directory / file).is_file():
             raise CheckpointError(f"{directory / file} is missing")
