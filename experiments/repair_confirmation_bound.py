@@ -32,8 +32,8 @@ def signals(pipeline: QCPipeline, images: np.ndarray) -> dict[str, np.ndarray]:
     pipeline's output to the input, and whether the pipeline accepts it."""
     result = pipeline.run(images)
     x = tf.constant(images)  # the first pass again, on every image, from the run's first score map
-    filled = pipeline.repair_pass(x, tf.constant(result.score_map), pipeline.marks(x),
-                                  tf.constant(pipeline.threshold))[0].numpy()
+    mask = pipeline.locate(tf.constant(result.score_map), pipeline.marks(x), tf.constant(pipeline.threshold))
+    filled = pipeline.repair_pass(x, mask)[0].numpy()
     return {"score": result.score_before, "change": capped_psnr(filled, images),
             "output": capped_psnr(result.repaired, images), "accepted": result.accepted}
 

@@ -9,7 +9,10 @@
     c = up(S < t)               abnormal cells: every map cell under the threshold t, whole
     m = c * grow(P > 0.5)       the pixels the head marks in them, grown by `grow` pixels (a
                                 flagged cell where it marks nothing is repaired whole, or with
-                                `unmarked="keep"` left as it is)
+                                `unmarked="keep"` left as it is); RGB, `flat_patches`: m is grown
+                                over every flat patch of one colour that it touches (at most 15% of
+                                the picture, `regions.grow_over_flat_patches`): a hole located in
+                                part would be filled back with its own colour from the rest
     x <- x * (1 - m) + R(x, m) * m   repair only those pixels, then score again
                                 (RGB, `texture`: R's smooth fill plus detail copied from the
                                 valid surroundings, `texture.detailed_repair`)
@@ -46,7 +49,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_style.qc.regions import extract_regions
+from gan_style.qc.regions import extract_regions, grow_over_flat_patches
 from gan_style.qc.regressor import scoring_model
 from gan_style.qc.texture import detailed_repair
 
@@ -121,7 +124,8 @@ class QCPipeline:
     def __init__(self, regressor, repairer, threshold: float, domain: str = "digits",
                  max_passes: int = MAX_PASSES, compiled: bool = True, area: str = "pixels", grow: int = 1,
                  unmarked: str = "cell", texture: bool = False, texture_cell: int = 8,
-                 scales: tuple[int, ...] = (1,), min_side: int = 64, classifier=None):
+                 scales: tuple[int, ...] = (1,), min_side: int = 64, classifier=None,
+                 flat_patches: bool | None = None):
         if domain not in DOMAINS:
             raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
         if not 0.0 < threshold < 1.0:
@@ -148,16 +152,18 @@ class QCPipeline:
             raise ValueError(f"min_side must be >= 1, got {min_side}")
         self.scales, self.min_side = scales, int(min_side)
         self.classifier = classifier
+        self.flat_patches = domain == "rgb" if flat_patches is None else bool(flat_patches)
         # pixel marks need the full regressor (its pixel head); whole cells need none
         self.uses_marks = area == "pixels" and isinstance(regressor, keras.Model)
-        self.assess, self.marks, self.repair_pass = self._assess, self._marks, self._repair_pass  # eager
+        self.assess, self.marks, self.locate, self.repair_pass = (  # eager
+            self._assess, self._marks, self._pass_mask, self._repair_pass)
         if compiled:
             spec = tf.TensorSpec((None, None, None, self.channels), tf.float32)
             maps = tf.TensorSpec((None, None, None), tf.float32)
             self.assess = tf.function(self._assess, input_signature=[spec])
             self.marks = tf.function(self._marks, input_signature=[spec])
-            self.repair_pass = tf.function(self._repair_pass, input_signature=[
-                spec, maps, maps, tf.TensorSpec((), tf.float32)])
+            self.locate = tf.function(self._pass_mask, input_signature=[maps, maps, tf.TensorSpec((), tf.float32)])
+            self.repair_pass = tf.function(self._repair_pass, input_signature=[spec, maps])
 
     @classmethod
     def from_pretrained(cls, domain: str, max_passes: int = MAX_PASSES, threshold: float | None = None,
@@ -262,16 +268,26 @@ class QCPipeline:
         any_marked = tf.reduce_max(blocks, axis=[2, 4])
         return tf.maximum(marks, self.cell_mask(any_marked, 0.5, size) * cells)
 
-    def _repair_pass(self, images, score_map, marks, threshold):
-        """One pass on images with their score maps (B, h, w) and marks (B, H, W): repair the
-        pixels `_locate` picks, score again. -> (images, mask (B, H, W) float32, score after, map
-        after, marks after)."""
-        mask = self._locate(score_map, marks, threshold, tf.shape(images)[1:3])
+    def _pass_mask(self, score_map, marks, threshold):
+        """`_locate` with the pipeline's `grow`, for score maps (B, h, w) and marks (B, H, W)."""
+        return self._locate(score_map, marks, threshold, tf.shape(marks)[1:3])
+
+    def _repair_pass(self, images, mask):
+        """Repair `mask` (B, H, W) float32 in {0, 1} of images, score again. -> (images, score
+        after, map after, marks after)."""
         outputs = self.repairer({"images": images, "masks": mask[..., None]}, training=False)
         repaired = outputs["repaired"]
         if self.texture:
             repaired = detailed_repair(outputs, images, mask[..., None], cell=self.texture_cell)
-        return (repaired, mask, *self._assess_with_marks(repaired))
+        return (repaired, *self._assess_with_marks(repaired))
+
+    def _grown(self, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
+        """masks (B, H, W) grown over the flat patches of images (B, H, W, C) they touch, when
+        `flat_patches` (see `regions.grow_over_flat_patches`); bool."""
+        masks = np.asarray(masks) > 0
+        if not self.flat_patches:
+            return masks
+        return np.stack([grow_over_flat_patches(image, mask) for image, mask in zip(images, masks, strict=True)])
 
     @staticmethod
     def cell_mask(score_map, threshold, size):
@@ -304,7 +320,7 @@ class QCPipeline:
         if len(first):
             located = self._locate(tf.constant(score_map[first]), tf.constant(current_marks[first]), t,
                                    tf.shape(images[first])[1:3], grow=0)
-            result.located_pixels[first] = located.numpy() > 0
+            result.located_pixels[first] = self._grown(images[first], located.numpy())
         if not repair:
             return result
         unlocated = np.zeros(len(images), bool)  # abnormal by the global head, no cell under t
@@ -314,8 +330,10 @@ class QCPipeline:
             todo = np.flatnonzero((current_score < threshold) & ~unlocated)
             if not len(todo):
                 break
-            repaired, mask, after, after_map, after_marks = (x.numpy() for x in self.repair_pass(
-                tf.constant(current[todo]), tf.constant(current_map[todo]), tf.constant(current_marks[todo]), t))
+            mask = self._grown(current[todo], self.locate(tf.constant(current_map[todo]),
+                                                          tf.constant(current_marks[todo]), t).numpy())
+            repaired, after, after_map, after_marks = (x.numpy() for x in self.repair_pass(
+                tf.constant(current[todo]), tf.constant(mask.astype(np.float32))))
             located = (mask > 0).reshape(len(todo), -1).any(axis=1)
             unlocated[todo[~located]] = True
             todo, repaired, mask, after, after_map, after_marks = (

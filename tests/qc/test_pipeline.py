@@ -221,6 +221,35 @@ def test_shipped_rgb_pipeline_scores_a_photo_scale_hole_at_coarse_scales():
     assert inside > 0.2 and inside > 10 * outside
 
 
+@pytest.mark.slow
+def test_a_flat_square_located_in_part_is_filled_whole():
+    """A 30 px black square on the held-out chelsea at 256 px, at a threshold between its score
+    (0.08) and the clean photo's (0.17): the regressor's marks cover about half of it, and the
+    repairer would fill that half back in black from the other half; grown over the flat patch,
+    the whole square is located and filled with fur."""
+    from gan_style.core import data
+    from gan_style.qc import eval as qc_eval
+
+    photo = data.fit_long_side(data.bundled_image("chelsea"), 256)
+    bad = photo.copy()
+    bad[100:130, 60:90] = 0
+    square = np.zeros(photo.shape[:2], bool)
+    square[100:130, 60:90] = True
+    pipeline, runs = QCPipeline.from_pretrained("rgb", threshold=0.1), {}
+    for flat in (False, True):
+        pipeline.flat_patches = flat
+        runs[flat] = pipeline.run((bad[None] / 127.5 - 1.0).astype(np.float32))
+    assert runs[True].abnormal[0] and runs[True].accepted[0]
+    assert runs[False].located_pixels[0][square].mean() < 0.8  # the marks alone: part of it
+    assert runs[True].located_pixels[0][square].all()
+    assert runs[True].located_pixels[0][~square].mean() < 0.01
+    gains = {}
+    for flat, run in runs.items():
+        returned = np.round((run.repaired[0] + 1.0) * 127.5).astype(np.uint8)
+        gains[flat] = qc_eval.box_quality(returned, photo, square)[0] - qc_eval.box_quality(bad, photo, square)[0]
+    assert gains[True] > 10 and gains[True] > gains[False] + 5
+
+
 def _classifier_by_ink(split: float):
     """A real Keras model standing in for the MNIST classifier: class 1 when the mean pixel is
     above `split`, else 0 (two logits)."""

@@ -44,3 +44,40 @@ def test_pixel_scores_for_sizes_not_divisible_by_the_stride():
     up = regions.pixel_scores(score_map, (7, 10))
     assert up.shape == (7, 10)
     assert up[0, 0] == 0 and up[3, 3] == 0 and up[4, 4] == 4 and up[6, 9] == 5
+
+
+def _textured(shape=(64, 64, 3), seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32)
+
+
+def test_a_mask_touching_a_flat_patch_grows_over_all_of_it_and_its_rim():
+    image = _textured()
+    image[20:40, 10:30] = -1.0  # a black square
+    mask = np.zeros((64, 64), bool)
+    mask[20:26, 10:16] = True  # located only in one corner
+    mask[50, 50] = True  # and a mark on texture elsewhere: left as it is
+    grown = regions.grow_over_flat_patches(image, mask)
+    square = np.zeros_like(mask)
+    square[19:41, 9:31] = True  # the square with a 1-px rim
+    assert grown[square].all() and grown[50, 50]
+    assert grown.sum() == square.sum() + 1  # nothing else
+    assert not mask[21, 21:30].any()  # the input mask is not changed
+    # a mask touching only texture is returned as it was
+    texture_only = np.zeros_like(mask)
+    texture_only[2:5, 40:45] = True
+    np.testing.assert_array_equal(regions.grow_over_flat_patches(image, texture_only), texture_only)
+
+
+def test_flat_backgrounds_and_smooth_gradients_are_not_patches():
+    mask = np.zeros((64, 64), bool)
+    mask[30:33, 30:33] = True
+    background = np.zeros((64, 64, 3), np.float32)
+    background[:8] = _textured((8, 64, 3))  # most of the picture is one flat colour: background
+    np.testing.assert_array_equal(regions.grow_over_flat_patches(background, mask), mask)
+    assert regions.grow_over_flat_patches(background, mask, max_share=1.0).sum() > 0.8 * mask.size
+    # a sky-like ramp: every 3 x 3 neighbourhood is flat, the whole spans far more than a hole's colour
+    ramp = np.broadcast_to(np.linspace(-0.5, 0.5, 64, dtype=np.float32)[:, None, None], (64, 64, 3)).copy()
+    ramp[:, :40] = _textured((64, 40, 3))  # keep the ramp under the 15% limit
+    ramp_mask = np.zeros((64, 64), bool)
+    ramp_mask[30, 50] = True
+    np.testing.assert_array_equal(regions.grow_over_flat_patches(ramp, ramp_mask), ramp_mask)
