@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     style.add_argument("--time-limit", type=float, default=None, metavar="MINUTES",
                        help="stop after the first epoch that ends past this many minutes of training")
     style.add_argument("--no-evaluate", action="store_true", help="skip the style metrics")
+    style.add_argument("--work-dir", help="backups and log.csv: a killed run, started again, resumes")
     repair = sub.add_parser("repair", help="repair U-Net -> checkpoints/repair_<domain>")
     repair.add_argument("--out", help="checkpoint folder to write (default: checkpoints/repair_<domain>)")
     for p in (dcgan, classifier, quality, style, repair):
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             from gan_style.style.trainer import train_style
 
             manifest = train_style(config, args.out, args.content_dir, args.style_dir, args.time_limit, command,
-                                   args.verbose, evaluate=not args.no_evaluate)
+                                   args.verbose, evaluate=not args.no_evaluate, work_dir=args.work_dir)
         else:
             from gan_style.gan.classifier_trainer import train_classifier
 

@@ -372,6 +372,54 @@ def training_pictures(sources: str = "bundled") -> dict[str, np.ndarray]:
     return pictures
 
 
+# Styles only (never content, never QC): GIMP's seamless pattern tiles (gimp-data, 58 tiles of
+# 20-160 px: stone, wood, fabric, paper, sky, ...), a training source of the style decoder.
+GIMP_PATTERNS_DIR = Path("/usr/share/gimp/2.0/patterns")
+STYLE_SOURCES = ("gimp-patterns",)
+PATTERN_SIDE = 512  # tiles are repeated to this square, at their own pixel scale
+
+
+def read_gimp_pattern(path: str | os.PathLike) -> np.ndarray:
+    """A GIMP pattern file (.pat: a big-endian header of size, version, width, height, bytes per
+    pixel, b"GPAT", name; then the pixels) as uint8 RGB (H, W, 3); grey is repeated, alpha
+    composited on white (GIMP's stripes are black with the pattern in alpha). ValueError for
+    anything else."""
+    raw = Path(path).read_bytes()
+    if len(raw) < 24 or raw[20:24] != b"GPAT":
+        raise ValueError(f"{path}: not a GIMP pattern (no GPAT header)")
+    header, _, width, height, depth = struct.unpack(">5I", raw[:20])
+    if depth not in (1, 2, 3, 4) or len(raw) < header + width * height * depth:
+        raise ValueError(f"{path}: truncated or unsupported GIMP pattern ({width}x{height}x{depth})")
+    pixels = np.frombuffer(raw, np.uint8, width * height * depth, header).reshape(height, width, depth)
+    colour = (pixels[..., :3] if depth >= 3 else np.repeat(pixels[..., :1], 3, axis=-1)).astype(np.float32)
+    if depth in (2, 4):
+        alpha = pixels[..., -1:].astype(np.float32) / 255.0
+        colour = colour * alpha + 255.0 * (1.0 - alpha)
+    return np.round(colour).astype(np.uint8)
+
+
+def gimp_patterns(root: str | os.PathLike = GIMP_PATTERNS_DIR, side: int = PATTERN_SIDE) -> dict[str, np.ndarray]:
+    """Every pattern under `root`, tiled to (side, side, 3) uint8, keyed "gimp-patterns:<stem>"."""
+    files = sorted(Path(root).rglob("*.pat"))
+    if not files:
+        raise DataUnavailableError(f"no GIMP patterns under {root}: install Debian's gimp-data (`make data` does)")
+    out = {}
+    for file in files:
+        tile = read_gimp_pattern(file)
+        reps = (-(-side // tile.shape[0]), -(-side // tile.shape[1]), 1)
+        out[f"gimp-patterns:{file.stem}"] = np.tile(tile, reps)[:side, :side]
+    return out
+
+
+def style_pictures(sources: str) -> dict[str, np.ndarray]:
+    """Style-only pictures from comma-separated STYLE_SOURCES ("" = none)."""
+    names = [s.strip() for s in sources.split(",") if s.strip()]
+    unknown = sorted(set(names) - set(STYLE_SOURCES))
+    if unknown:
+        raise ValueError(f"style sources are {', '.join(STYLE_SOURCES)}, got {sources!r}")
+    return gimp_patterns() if "gimp-patterns" in names else {}
+
+
 def describe_pictures(pictures: dict[str, np.ndarray]) -> str:
     """A data-source line for a manifest: "bundled: a, b; opencv-doc: c, d"."""
     groups: dict[str, list[str]] = {}

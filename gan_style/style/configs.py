@@ -19,6 +19,7 @@ class StyleConfig(ManifestConfig):
 
     width: int = 32
     encoder_weights: str = "hed"
+    encoder_padding: str = "reflect"  # encoder.PADDINGS: "zeros" (VGG's own) drew a frame
     crop_size: int = 128
     batch_size: int = 8
     steps: int = 2000
@@ -34,11 +35,12 @@ class StyleConfig(ManifestConfig):
     tv_weight: float = 10.0
     adversarial_weight: float = 50.0
     identity_weight: float = 0.0  # L1 of Dec(E(c)) vs c: the decoder must also reconstruct
-    skips: int = 3  # fused lower levels added into the decoder (relu3_1, relu2_1, relu1_1); 0 = relu4_1 only
+    skips: int = 2  # fused lower levels added into the decoder (relu3_1, relu2_1[, relu1_1]); 0 = relu4_1 only
     discriminator_filters: int = 32
     num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
     style_jitter: float = 0.0  # probability that a style crop's colours are recoloured (style_jitter)
     pictures: str = "bundled"  # training pictures: data.PICTURE_SOURCES, comma-separated
+    style_sources: str = ""  # styles besides `pictures`: data.STYLE_SOURCES, comma-separated
     precision: str = "float32"
     seed: int = 0
 
@@ -48,5 +50,7 @@ class StyleConfig(ManifestConfig):
             raise ValueError(f"structure_levels must be among {LEVELS}, got {self.structure_levels!r}")
         if not 0.0 <= self.style_jitter <= 1.0:
             raise ValueError(f"style_jitter is a probability in [0, 1], got {self.style_jitter}")
+        if self.encoder_padding not in ("zeros", "reflect"):
+            raise ValueError(f"encoder_padding must be zeros or reflect, got {self.encoder_padding!r}")
         if self.crop_size % 8:
             raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")

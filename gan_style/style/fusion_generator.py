@@ -24,7 +24,7 @@ import keras
 from keras import layers, ops
 
 from gan_style.core import manifests
-from gan_style.core.layers import EPSILON, instance_normalize, mean_std
+from gan_style.core.layers import EPSILON, ReflectionPadding2D, instance_normalize, mean_std
 from gan_style.style.encoder import build_encoder
 
 FUSIONS = ("adain", "linear")
@@ -57,26 +57,6 @@ def fuse(content_features, style_features, alpha=1.0, fusion: str = "adain"):
     return alpha * adain(content_features, style_features) + (1.0 - alpha) * content_features
 
 
-@keras.saving.register_keras_serializable(package="gan_style")
-class ReflectionPadding2D(layers.Layer):
-    """Pad H and W by `padding` pixels, mirroring the border (no dark frame as with zeros)."""
-
-    def __init__(self, padding: int = 1, **kwargs):
-        super().__init__(**kwargs)
-        self.padding = int(padding)
-
-    def call(self, x):
-        p = self.padding
-        return ops.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], mode="reflect")
-
-    def compute_output_shape(self, shape):
-        grow = lambda n: None if n is None else n + 2 * self.padding  # noqa: E731
-        return (shape[0], grow(shape[1]), grow(shape[2]), shape[3])
-
-    def get_config(self):
-        return {**super().get_config(), "padding": self.padding}
-
-
 SKIP_LEVELS = ("relu3_1", "relu2_1", "relu1_1")  # in decoding order
 CHANNELS = {"relu1_1": 64, "relu2_1": 128, "relu3_1": 256, "relu4_1": 512}
 SKIP_SCALE = 0.1  # fused VGG activations have stds of 10-40 (Caffe scale): brought to about 1-4
@@ -93,8 +73,9 @@ def fused_levels(skips: int) -> tuple[str, ...]:
 def build_decoder(width: int = 32, skips: int = 0, name: str = "fusion_decoder") -> keras.Model:
     """relu4_1-level features (B, h, w, 512) -> image (B, 8h, 8w, 3) in about [-1, 1] (linear output).
 
-    Mirrors the encoder: 3x3 reflect-padded convolutions with ReLU, nearest-neighbour x2 upsampling
-    (no transposed convolutions: they checkerboard), no normalisation. Channels 4w, 2w, w per scale
+    Mirrors the encoder: 3x3 reflect-padded convolutions with ReLU, bilinear x2 upsampling (no
+    transposed convolutions: they checkerboard; nearest-neighbour x2 left a period-2 mesh, see
+    docs/ERRATA.md), no normalisation. Channels 4w, 2w, w per scale
     (the AdaIN paper's decoder is w = 64; w = 32 is 4x lighter). With `skips` > 0 the input is a
     dict {level: (B, h_l, w_l, C_l)} of `fused_levels(skips)`; each lower level, through a 1x1
     convolution initialised to zero, is added right after the upsampling that reaches its scale.
@@ -113,7 +94,7 @@ def build_decoder(width: int = 32, skips: int = 0, name: str = "fusion_decoder")
         inputs = keras.Input((None, None, 512), name="features")
 
     def up(x, level):
-        x = layers.UpSampling2D(2, interpolation="nearest")(x)
+        x = layers.UpSampling2D(2, interpolation="bilinear")(x)
         if level not in levels[1:]:
             return x
         # a zero-initialised 1x1 projection of the scaled skip, added: training starts from the
@@ -148,13 +129,13 @@ class FusionGenerator(keras.Model):
     """
 
     def __init__(self, width: int = 32, fusion: str = "adain", encoder_weights: str | None = "hed",
-                 encoder=None, decoder=None, skips: int = 0, **kwargs):
+                 encoder=None, decoder=None, skips: int = 0, encoder_padding: str = "reflect", **kwargs):
         super().__init__(**kwargs)
         if fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
         self.width, self.fusion, self.encoder_weights = width, fusion, encoder_weights
-        self.skips, self.levels = skips, fused_levels(skips)
-        self.encoder = encoder or build_encoder(encoder_weights)
+        self.skips, self.levels, self.encoder_padding = skips, fused_levels(skips), encoder_padding
+        self.encoder = encoder or build_encoder(encoder_weights, padding=encoder_padding)
         self.decoder = decoder or build_decoder(width, skips)
 
     def decode(self, fused: dict, training=False):
@@ -183,14 +164,16 @@ class FusionGenerator(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "width": self.width, "fusion": self.fusion,
-                "encoder_weights": self.encoder_weights, "skips": self.skips}
+                "encoder_weights": self.encoder_weights, "skips": self.skips, "encoder_padding": self.encoder_padding}
 
     @classmethod
     def from_pretrained(cls, name: str = "fusion_style", fusion: str = "adain") -> FusionGenerator:
         """The shipped decoder (checkpoints/<name>/decoder.keras, sha256-verified) on the offline
-        encoder named in its manifest."""
+        encoder named in its manifest (weights and padding; manifests before `encoder_padding`
+        existed were trained on zero padding)."""
         manifest = manifests.verify(name)
         decoder = manifests.load_model(name, "decoder.keras")  # its custom layers are defined here
         config = manifest.get("config", {})
         return cls(width=config.get("width", 32), fusion=fusion, encoder_weights=config.get("encoder_weights", "hed"),
-                   decoder=decoder, skips=config.get("skips", 0))
+                   decoder=decoder, skips=config.get("skips", 0),
+                   encoder_padding=config.get("encoder_padding", "zeros"))

@@ -17,7 +17,7 @@ from gan_style.core.training import AdversarialTrainer, finish_run, linear_decay
 from gan_style.gan.discriminator import build_patchgan_discriminator
 from gan_style.style.configs import StyleConfig
 from gan_style.style.eval import evaluate_style, style_pairs_grid
-from gan_style.style.fusion_generator import FusionGenerator, adain
+from gan_style.style.fusion_generator import SKIP_LEVELS, FusionGenerator, adain
 
 
 class StyleTrainer(AdversarialTrainer):
@@ -85,11 +85,13 @@ class StyleTrainer(AdversarialTrainer):
 def build_style_trainer(config: StyleConfig) -> StyleTrainer:
     """The trainer of `config`: fresh networks, or with `config.init` the weights of a checkpoint
     folder (sha256-verified; its decoder must have the same width and skips); fresh optimizers."""
-    generator = FusionGenerator(config.width, "adain", config.encoder_weights, skips=config.skips)
+    generator = FusionGenerator(config.width, "adain", config.encoder_weights, skips=config.skips,
+                                encoder_padding=config.encoder_padding)
     discriminator = build_patchgan_discriminator(3, config.discriminator_filters)
     if config.init:
-        for network, file in ((generator.decoder, "decoder.keras"), (discriminator, "discriminator.keras")):
-            network.set_weights(checkpoints.load_model(config.init, file).get_weights())
+        discriminator.set_weights(checkpoints.load_model(config.init, "discriminator.keras").get_weights())
+        generator.decoder.set_weights(kept_weights(checkpoints.load_model(config.init, "decoder.keras"),
+                                                  generator.levels))
     trainer = StyleTrainer(generator, discriminator, config)
 
     trainer.compile(
@@ -98,6 +100,13 @@ def build_style_trainer(config: StyleConfig) -> StyleTrainer:
         g_optimizer=keras.optimizers.Adam(linear_decay(config.learning_rate, config.steps, config.lr_decay)),
     )
     return trainer
+
+
+def kept_weights(decoder: keras.Model, levels: tuple[str, ...]) -> list:
+    """The weights of `decoder` for a decoder of the same width that fuses `levels`: those of its
+    skips into other levels dropped (a decoder with more skips starts one with fewer)."""
+    dropped = {f"skip_{level}" for level in SKIP_LEVELS if level not in levels}
+    return [w for layer in decoder.layers if layer.name not in dropped for w in layer.get_weights()]
 
 
 def folder_pictures(directory: str | Path | None) -> list[np.ndarray]:
@@ -121,18 +130,20 @@ def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
     """Endless tf.data pipeline of (content, style) batches (B, S, S, 3) in [-1, 1], and its source.
 
     Content: the training photos of `config.pictures` (not the bundled textures) + `content_dir`;
-    style: every training picture + `style_dir`. Random crops at 4 scales and flips
+    style: every training picture, the `config.style_sources` + `style_dir`. Random crops at 4 scales and flips
     (`data.random_crops`); style crops come from a wider scale range, so textures appear at several
     sizes; with `config.style_jitter`, some are recoloured (`style_jitter`).
     """
     pictures = data.training_pictures(config.pictures)
     photos = {k: v for k, v in pictures.items() if k not in data.BUNDLED_TEXTURES}
     contents = list(photos.values()) + folder_pictures(content_dir)
-    styles = list(pictures.values()) + folder_pictures(style_dir)
+    style_only = data.style_pictures(config.style_sources)
+    styles = list(pictures.values()) + list(style_only.values()) + folder_pictures(style_dir)
     content = data.random_crops(contents, config.crop_size, config.num_crops, config.seed)
     style = data.random_crops(styles, config.crop_size, config.num_crops, config.seed + 1, scales=(0.25, 1.0))
     source = f"content: {data.describe_pictures(photos)}" + (f" + {content_dir}" if content_dir else "")
-    source += f" | style: {data.describe_pictures(pictures)}" + (f" + {style_dir}" if style_dir else "")
+    source += f" | style: {data.describe_pictures({**pictures, **style_only})}"
+    source += f" + {style_dir}" if style_dir else ""
 
     def endless(array, seed):
         return tf.data.Dataset.from_tensor_slices(array).shuffle(len(array), seed=seed).repeat()
@@ -148,10 +159,12 @@ def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
 
 def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, style_dir=None,
                 time_limit_minutes: float | None = None, command: str = "", verbose: int = 2,
-                evaluate: bool = True) -> dict:
+                evaluate: bool = True, work_dir: str | Path | None = None) -> dict:
     """Train, then write `out_dir` (`finish_run`): decoder.keras and discriminator.keras in float32,
     samples.png, loss_curves.png and MANIFEST.json (with the style metrics on the held-out pairs).
-    Returns the manifest."""
+    With `work_dir`, networks and optimizers are backed up there at every epoch end (a twentieth
+    of the steps) and a killed run started again with the same command resumes from the last
+    backup; the work dir also keeps log.csv. Returns the manifest."""
     start = time.time()
     config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
     keras.utils.set_random_seed(config.seed)
@@ -162,6 +175,10 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     callbacks = [LossCurves(out_dir / "loss_curves.png", "fusion-style decoder")]
     if time_limit_minutes:
         callbacks.append(TimeLimit(time_limit_minutes))
+    if work_dir:
+        Path(work_dir).mkdir(parents=True, exist_ok=True)
+        callbacks += [keras.callbacks.BackupAndRestore(str(Path(work_dir) / "backup")),
+                      keras.callbacks.CSVLogger(str(Path(work_dir) / "log.csv"), append=True)]
     history = trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs),
                           callbacks=callbacks, verbose=verbose, shuffle=False)
     steps = int(trainer.g_optimizer.iterations.numpy())
@@ -176,7 +193,7 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
         metrics = dict(final)
         if evaluate:
             generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=saved["decoder.keras"],
-                                        skips=config.skips)
+                                        skips=config.skips, encoder_padding=config.encoder_padding)
             metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256, 512)))
             style_pairs_grid(generator, out_dir / "samples.png")
         return {"metrics": metrics}

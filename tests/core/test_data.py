@@ -141,3 +141,55 @@ def test_picture_packages_split_and_corpus():
 def test_shape_batches_group_pictures_of_one_shape():
     images = [np.zeros(s) for s in ((4, 5, 3), (6, 5, 3), (4, 5, 3), (4, 5, 3), (6, 5, 3))]
     assert data.shape_batches(images, 2) == [[0, 2], [3], [1, 4]]
+
+
+def _write_pattern(path, pixels: np.ndarray, name: bytes = b"Test\0"):
+    """A GIMP .pat file: big-endian header (size, version 1, width, height, depth), GPAT, name."""
+    height, width, depth = pixels.shape
+    header = struct.pack(">5I", 24 + len(name), 1, width, height, depth) + b"GPAT" + name
+    path.write_bytes(header + pixels.astype(np.uint8).tobytes())
+
+
+def test_gimp_patterns_read_rgb_grey_and_alpha_on_white(tmp_path):
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (5, 7, 3))
+    _write_pattern(tmp_path / "rgb.pat", rgb)
+    np.testing.assert_array_equal(data.read_gimp_pattern(tmp_path / "rgb.pat"), rgb)
+    grey = rng.integers(0, 256, (4, 3, 1))
+    _write_pattern(tmp_path / "grey.pat", grey)
+    np.testing.assert_array_equal(data.read_gimp_pattern(tmp_path / "grey.pat"), np.repeat(grey, 3, axis=-1))
+    # black stripes carried by alpha: opaque pixels stay black, transparent ones turn white
+    rgba = np.zeros((2, 2, 4))
+    rgba[0, :, 3] = 255
+    _write_pattern(tmp_path / "stripes.pat", rgba)
+    stripes = data.read_gimp_pattern(tmp_path / "stripes.pat")
+    assert (stripes[0] == 0).all() and (stripes[1] == 255).all()
+    (tmp_path / "bad.pat").write_bytes(b"\0" * 40)
+    with pytest.raises(ValueError, match="not a GIMP pattern"):
+        data.read_gimp_pattern(tmp_path / "bad.pat")
+    _write_pattern(tmp_path / "short.pat", rgb)
+    (tmp_path / "short.pat").write_bytes((tmp_path / "short.pat").read_bytes()[:-5])
+    with pytest.raises(ValueError, match="truncated"):
+        data.read_gimp_pattern(tmp_path / "short.pat")
+
+
+def test_gimp_patterns_are_tiled_at_their_own_scale_and_a_style_source(tmp_path):
+    tile = np.random.default_rng(1).integers(0, 256, (5, 7, 3))
+    _write_pattern(tmp_path / "tile.pat", tile)
+    tiled = data.gimp_patterns(tmp_path, side=12)["gimp-patterns:tile"]
+    assert tiled.shape == (12, 12, 3)
+    np.testing.assert_array_equal(tiled[5:10, 7:12], tile[:, :5])  # repeated, not resized
+    assert data.style_pictures("") == {}
+    with pytest.raises(ValueError, match="style sources are"):
+        data.style_pictures("wallpapers")
+    with pytest.raises(data.DataUnavailableError, match="gimp-data"):
+        data.gimp_patterns(tmp_path / "none")
+
+
+def test_gimp_data_patterns_when_installed():
+    if not data.GIMP_PATTERNS_DIR.is_dir():
+        pytest.skip("Debian's gimp-data is not installed (make data installs it)")
+    patterns = data.style_pictures("gimp-patterns")
+    assert len(patterns) >= 50 and all(p.shape == (512, 512, 3) for p in patterns.values())
+    # real textures, not flat fills: every pattern varies
+    assert min(float(p.std()) for p in patterns.values()) > 2.0

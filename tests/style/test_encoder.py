@@ -57,3 +57,18 @@ def test_up_to_stops_at_a_level_with_the_same_features(encoder):
     assert short.count_params() < encoder.count_params() / 5 and not short.trainable_weights
     with pytest.raises(ValueError, match="up_to must be one of"):
         build_encoder("hed", up_to="relu5_1")
+
+
+def test_reflect_padding_has_no_border_on_a_flat_picture_and_the_same_interior(encoder):
+    reflect = build_encoder("hed", padding="reflect")
+    flat = np.full((1, 48, 48, 3), 0.3, np.float32)
+    for level in ("relu1_1", "relu4_1"):
+        spread = np.ptp(np.asarray(reflect(flat)[level]), axis=(1, 2)).max()
+        zero_spread = np.ptp(np.asarray(encoder(flat)[level]), axis=(1, 2)).max()
+        assert spread < 1e-3 * max(zero_spread, 1.0) and zero_spread > 1.0  # zeros draw a border; reflect does not
+    x = np.random.default_rng(5).uniform(-1, 1, (1, 64, 64, 3)).astype(np.float32)
+    # relu2_1 sees 10 px: far from the border both paddings compute the same thing
+    np.testing.assert_allclose(np.asarray(reflect(x)["relu2_1"])[:, 8:-8, 8:-8],
+                               np.asarray(encoder(x)["relu2_1"])[:, 8:-8, 8:-8], rtol=1e-4, atol=1e-3)
+    with pytest.raises(ValueError, match="padding must be one of"):
+        build_encoder("hed", padding="same")

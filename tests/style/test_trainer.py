@@ -132,3 +132,30 @@ def test_the_manifest_records_init_at_top_level_and_the_steps_run(tmp_path):
     manifest = train_style(config, tmp_path / "run", verbose=0, evaluate=False)
     assert manifest["init"] == {"checkpoint": str(tmp_path / "init"), "files": started["files"], "steps": 7}
     assert "init" not in manifest["metrics"] and manifest["steps"] == 20  # 20 epochs of max(1, 2 // 20) steps
+
+
+def test_a_decoder_with_more_skips_starts_one_with_fewer():
+    from gan_style.style.fusion_generator import build_decoder
+    from gan_style.style.trainer import kept_weights
+
+    three = build_decoder(width=4, skips=3)
+    rng = np.random.default_rng(0)
+    three.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in three.get_weights()])
+    two = build_decoder(width=4, skips=2)
+    levels = ("relu4_1", "relu3_1", "relu2_1")
+    two.set_weights(kept_weights(three, levels))
+    assert len(two.get_weights()) == len(three.get_weights()) - 1  # the relu1_1 projection is dropped
+    for name in ("skip_relu3_1", "skip_relu2_1"):
+        np.testing.assert_array_equal(two.get_layer(name).get_weights()[0], three.get_layer(name).get_weights()[0])
+    # the rest in order: the last convolution (to RGB) is the same
+    np.testing.assert_array_equal(two.get_weights()[-1], three.get_weights()[-1])
+
+
+def test_a_run_with_a_work_dir_logs_every_epoch(tmp_path):
+    from gan_style.style.trainer import train_style
+
+    config = StyleConfig(width=4, crop_size=32, batch_size=2, steps=20, num_crops=4)
+    train_style(config, tmp_path / "run", verbose=0, evaluate=False, work_dir=tmp_path / "work")
+    log = (tmp_path / "work" / "log.csv").read_text().splitlines()
+    assert log[0].startswith("epoch") and len(log) == 21
+    assert not (tmp_path / "work" / "backup").exists()  # a finished run leaves no backup to resume from
