@@ -27,7 +27,9 @@ install: $(STAMP)
 # evaluation (evaluate quality). Needs root and apt; elsewhere say so and go on.
 PICTURE_PACKAGES := opencv-doc lomiri-wallpapers-16.04 desktop-base ukui-wallpapers lomiri-wallpapers-20.04 \
   sway-backgrounds visp-images-data mate-backgrounds plasma-workspace-wallpapers gnome-backgrounds
-DEBIAN_DATA := $(PICTURE_PACKAGES)
+# style-only training pictures: GIMP's pattern tiles (data.STYLE_SOURCES)
+STYLE_PACKAGES := gimp-data
+DEBIAN_DATA := $(PICTURE_PACKAGES) $(STYLE_PACKAGES)
 data:
 	@if ! dpkg -s $(DEBIAN_DATA) >/dev/null 2>&1; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
@@ -84,22 +86,29 @@ train-quality: install data
 	$(PY) -m gan_style.train quality --domain rgb --out checkpoints/quality_rgb --init $(QUALITY_STAGE2) \
 	  --steps 1500 $(QUALITY_RGB_RECIPE) $(QUALITY_FLAGS)
 
-# Fusion-style decoder (AdaIN on the offline HED-VGG16 encoder, fused relu3_1..relu1_1 skips) +
-# PatchGAN, bf16 where native, in two stages (stage 1: 23 min on the 2-core CPU that first ran it;
-# stage 2: 18 min on a 2-core Xeon with AMX-BF16):
-# 1. 1,700 steps of the style/content/TV/adversarial losses (the decoder shipped before stage 2:
-#    one data stream across epochs, so these are the same 1,700 updates it made in 17 epochs of 100);
+# Fusion-style decoder (AdaIN on the offline HED-VGG16 encoder, fused lower-level skips) + PatchGAN,
+# bf16 where native, in three stages on a 2-core CPU with AMX-BF16:
+# 1. 1,700 steps of the style/content/TV/adversarial losses, 3 skips (23 min);
 # 2. 2,000 more with both learning rates decayed to 0, plus the normalised content loss on
-#    relu2_1/relu3_1 (structure: edges kept where stage 1 draws streaks), the sliced Wasserstein
-#    distance of output and style colours (colour), half the style crops recoloured (jitter:
-#    palettes the bundled pictures lack) and opencv-doc's 29 photos added to the training pictures
-#    (23 min on that Xeon).
+#    relu2_1/relu3_1, the sliced Wasserstein distance of output and style colours, half the style
+#    crops recoloured and opencv-doc's photos (23 min);
+# 3. from stage 2 with the causes of the frame, mesh and halos removed (issue 28): encoder
+#    convolutions on reflect-padded maps, bilinear upsampling, 2 skips (relu3_1, relu2_1; stage 2's
+#    relu1_1 projection dropped), the whole training corpus as content and GIMP's 58 patterns as
+#    extra styles, a third of stage 2's structure weight; resumable from its work dir.
+# Stages 1 and 2 of the shipped decoder ran with nearest upsampling, zero padding in the encoder and
+# 3 skips (their manifests say so); rerun today they use bilinear upsampling and reflect padding.
 STYLE_STAGE1 := runs/fusion_style_stage1
-train-style: install
+STYLE_STAGE2 := runs/fusion_style_stage2
+train-style: install data
 	$(PY) -m gan_style.train style --out $(STYLE_STAGE1) --precision auto --steps 1700 --skips 3 --no-evaluate
-	$(PY) -m gan_style.train style --out checkpoints/fusion_style --init $(STYLE_STAGE1) --precision auto \
+	$(PY) -m gan_style.train style --out $(STYLE_STAGE2) --init $(STYLE_STAGE1) --precision auto \
 	  --steps 2000 --lr-decay --structure-weight 1500 --structure-levels relu2_1,relu3_1 --skips 3 \
-	  --colour-weight 50000 --style-jitter 0.5 --pictures bundled,opencv-doc $(STYLE_FLAGS)
+	  --colour-weight 50000 --style-jitter 0.5 --pictures bundled,opencv-doc --no-evaluate
+	$(PY) -m gan_style.train style --out checkpoints/fusion_style --work-dir runs/fusion_style_stage3_work \
+	  --init $(STYLE_STAGE2) --precision auto --steps 6000 --lr-decay --structure-weight 500 \
+	  --structure-levels relu2_1,relu3_1 --skips 2 --colour-weight 50000 --style-jitter 0.5 --pictures corpus \
+	  --style-sources gimp-patterns --num-crops 4096 --time-limit 80 $(STYLE_FLAGS)
 
 # Repair U-Nets (gated convolutions, a residual on a push-pull/Laplace fill) on simulated-artifact
 # and free-form holes; the manifests carry repair quality on validation images (true masks). RGB:

@@ -85,3 +85,26 @@ def test_save_load_round_trip(tiny, tmp_path):
     again = keras.saving.load_model(tmp_path / "fusion.keras")
     assert again.fusion == "adain" and again.width == 4 and again.skips == tiny.skips
     np.testing.assert_allclose(again((content, style), alpha=0.7), tiny((content, style), alpha=0.7), atol=1e-5)
+
+
+def test_bilinear_upsampling_leaves_no_period_2_rhythm_that_nearest_would():
+    """Row-to-row luma steps of a decoder's output alternate with the row's parity when its x2
+    upsampling is nearest-neighbour (each row pair duplicated: the mesh of issue 28); the same
+    weights with the shipped bilinear upsampling keep the two parities close."""
+    decoder = build_decoder(width=8, skips=0)
+    rng = np.random.default_rng(0)
+    decoder.set_weights([rng.normal(0, 0.3, w.shape).astype(np.float32) for w in decoder.get_weights()])
+    config = decoder.get_config()
+    upsamplings = [layer["config"] for layer in config["layers"] if layer["class_name"] == "UpSampling2D"]
+    assert len(upsamplings) == 3 and all(u["interpolation"] == "bilinear" for u in upsamplings)
+    for u in upsamplings:
+        u["interpolation"] = "nearest"
+    nearest = keras.Model.from_config(config)
+    nearest.set_weights(decoder.get_weights())
+    features = rng.uniform(0, 1, (4, 8, 8, 512)).astype(np.float32)
+
+    def rhythm(images):
+        steps = np.abs(np.diff(np.asarray(images).mean(-1), axis=1)).mean(axis=(0, 2))
+        return abs(1.0 - steps[0::2].mean() / steps[1::2].mean())
+
+    assert rhythm(decoder(features)) < 0.5 * rhythm(nearest(features))
