@@ -108,3 +108,20 @@ def test_bilinear_upsampling_leaves_no_period_2_rhythm_that_nearest_would():
         return abs(1.0 - steps[0::2].mean() / steps[1::2].mean())
 
     assert rhythm(decoder(features)) < 0.5 * rhythm(nearest(features))
+
+
+@pytest.mark.parametrize("recorded", [None, "zeros", "reflect"])
+def test_from_pretrained_builds_the_encoder_padding_its_manifest_records(tmp_path, recorded):
+    """A decoder runs on the encoder it was trained with: manifests from before the option
+    existed were trained on VGG's zero padding."""
+    from gan_style.core import checkpoints, manifests
+
+    checkpoints.save_model(build_decoder(width=4, skips=0), tmp_path / "decoder.keras")
+    config = {"width": 4, "skips": 0, "encoder_weights": None}
+    if recorded:
+        config["encoder_padding"] = recorded
+    manifests.write_manifest(tmp_path, ["decoder.keras"], config=config)
+    generator = FusionGenerator.from_pretrained(str(tmp_path))
+    assert generator.encoder_padding == (recorded or "zeros")
+    pads = [layer for layer in generator.encoder.layers if layer.name.endswith("_pad")]
+    assert bool(pads) == (generator.encoder_padding == "reflect")
