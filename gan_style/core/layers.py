@@ -64,3 +64,30 @@ class ReflectionPadding2D(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "padding": self.padding}
+
+
+@keras.saving.register_keras_serializable(package="gan_style")
+class BilinearUpsample2x(layers.Layer):
+    """x (B, H, W, C) -> (B, 2H, 2W, C), bilinear with half-pixel centres and edge clamping (what
+    `tf.image.resize(..., "bilinear")` gives at twice the size): along each axis
+        y[2i] = 3/4 x[i] + 1/4 x[i-1],   y[2i+1] = 3/4 x[i] + 1/4 x[i+1]   (x[-1] = x[0], x[n] = x[n-1]).
+    Written in `keras.ops` with dynamic shapes: any H, W inside a compiled function, any backend
+    (Keras' `UpSampling2D(interpolation="bilinear")` needs static sizes in a TensorFlow graph)."""
+
+    @staticmethod
+    def _double(x, axis: int):
+        n = ops.shape(x)[axis]
+        first = ops.take(x, ops.convert_to_tensor([0]), axis=axis)
+        last = ops.take(x, ops.reshape(n - 1, (1,)), axis=axis)
+        before = ops.concatenate([first, ops.take(x, ops.arange(0, n - 1), axis=axis)], axis=axis)
+        after = ops.concatenate([ops.take(x, ops.arange(1, n), axis=axis), last], axis=axis)
+        pairs = ops.stack([0.75 * x + 0.25 * before, 0.75 * x + 0.25 * after], axis=axis + 1)
+        shape = ops.shape(x)
+        return ops.reshape(pairs, [shape[i] if i != axis else 2 * n for i in range(4)])
+
+    def call(self, x):
+        return self._double(self._double(x, 1), 2)
+
+    def compute_output_shape(self, shape):
+        double = lambda n: None if n is None else 2 * n  # noqa: E731
+        return (shape[0], double(shape[1]), double(shape[2]), shape[3])

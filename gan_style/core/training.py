@@ -4,6 +4,7 @@ generator; and the end of every run (`finish_run`: save float32, evaluate, write
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -16,6 +17,8 @@ import tensorflow as tf
 from keras import ops
 
 from gan_style.core import manifests
+
+log = logging.getLogger(__name__)
 
 
 def finish_run(
@@ -39,12 +42,15 @@ def finish_run(
     4. the folder takes `out_dir`'s place (`_replace_folder`): an existing `out_dir` keeps its
        other files (loss curves, sample grids), not its old networks or manifest.
     If any step fails, `out_dir` is left as it was (an existing checkpoint still verifies and
-    loads) and the new folder is removed. Returns the manifest.
+    loads). Networks already saved are kept, unverified, in `<out_dir>.unfinished/` (a failed
+    evaluation must not cost the training run); otherwise the new folder is removed. Returns the
+    manifest.
     """
     keras.mixed_precision.set_global_policy("float32")
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    saved = {}
     try:
         for file, model in networks.items():
             manifests.save_model(model, staging / file)
@@ -54,6 +60,13 @@ def finish_run(
                                             wall_time_s=round(time.time() - start, 1), **evaluated)
         os.chmod(staging, 0o755)
         _replace_folder(staging, out_dir, replaced={manifests.MANIFEST, *networks})
+    except BaseException:
+        if saved:
+            kept = out_dir.with_name(out_dir.name + ".unfinished")
+            shutil.rmtree(kept, ignore_errors=True)
+            staging.rename(kept)
+            log.error("the run's networks are kept, unverified and with no manifest, in %s", kept)
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone already when it took out_dir's place
     return manifest

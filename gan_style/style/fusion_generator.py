@@ -24,7 +24,7 @@ import keras
 from keras import layers, ops
 
 from gan_style.core import manifests
-from gan_style.core.layers import EPSILON, ReflectionPadding2D, instance_normalize, mean_std
+from gan_style.core.layers import EPSILON, BilinearUpsample2x, ReflectionPadding2D, instance_normalize, mean_std
 from gan_style.style.encoder import build_encoder
 
 FUSIONS = ("adain", "linear")
@@ -94,7 +94,7 @@ def build_decoder(width: int = 32, skips: int = 0, name: str = "fusion_decoder")
         inputs = keras.Input((None, None, 512), name="features")
 
     def up(x, level):
-        x = layers.UpSampling2D(2, interpolation="bilinear")(x)
+        x = BilinearUpsample2x()(x)
         if level not in levels[1:]:
             return x
         # a zero-initialised 1x1 projection of the scaled skip, added: training starts from the

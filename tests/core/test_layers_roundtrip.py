@@ -35,6 +35,7 @@ CASES = {
     "CategoricalCode": ({"categories": 10}, lambda: [np.random.default_rng(0).standard_normal((4, 6), "float32")],
                         "bfloat16"),
     "ReflectionPadding2D": ({"padding": 2}, lambda: [_images()], "bfloat16"),
+    "BilinearUpsample2x": ({}, lambda: [_images()], "bfloat16"),
     "CaffePreprocess": ({"value_range": (-1.0, 1.0)}, lambda: [_images()], "float32"),  # BGR 0-255 float32
 }
 

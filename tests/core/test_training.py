@@ -2,6 +2,7 @@
 saved, a manifest with provenance."""
 
 import json
+import shutil
 import time
 
 import keras
@@ -88,7 +89,7 @@ def test_rehash_refreshes_a_rewritten_file_and_records_the_change(tmp_path):
         checkpoints.rehash(tmp_path, ["other.keras"])
 
 
-def test_a_failed_evaluation_leaves_the_existing_checkpoint_as_it_was(tmp_path):
+def test_a_failed_evaluation_leaves_the_existing_checkpoint_as_it_was_and_keeps_the_new_networks(tmp_path):
     old = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     finish_run(tmp_path / "run", {"m.keras": old}, start=time.time(), command="first")
     (tmp_path / "run" / "loss_curves.png").write_bytes(b"curves")  # a side file of the run
@@ -101,7 +102,12 @@ def test_a_failed_evaluation_leaves_the_existing_checkpoint_as_it_was(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         finish_run(tmp_path / "run", {"m.keras": new}, start=time.time(), evaluate=evaluate, command="second")
     assert {f.name: f.read_bytes() for f in (tmp_path / "run").iterdir()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no staging folder left behind
+    # the trained networks are not lost with the evaluation: kept beside, with no manifest
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run.unfinished"]
+    kept = keras.saving.load_model(tmp_path / "run.unfinished" / "m.keras")
+    np.testing.assert_array_equal(kept.layers[0].kernel, np.ones((3, 2)))
+    assert not (tmp_path / "run.unfinished" / "MANIFEST.json").exists()
+    shutil.rmtree(tmp_path / "run.unfinished")
     assert checkpoints.verify(tmp_path / "run")["command"] == "first"
     checkpoints.load_model(tmp_path / "run", "m.keras")
 

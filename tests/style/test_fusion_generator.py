@@ -87,27 +87,41 @@ def test_save_load_round_trip(tiny, tmp_path):
     np.testing.assert_allclose(again((content, style), alpha=0.7), tiny((content, style), alpha=0.7), atol=1e-5)
 
 
-def test_bilinear_upsampling_leaves_no_period_2_rhythm_that_nearest_would():
-    """Row-to-row luma steps of a decoder's output alternate with the row's parity when its x2
-    upsampling is nearest-neighbour (each row pair duplicated: the mesh of issue 28); the same
-    weights with the shipped bilinear upsampling keep the two parities close."""
-    decoder = build_decoder(width=8, skips=0)
+def test_bilinear_upsampling_duplicates_no_rows_as_nearest_does():
+    """Nearest-neighbour x2 duplicates every row pair (the period-2 mesh of issue 28); the
+    decoder's bilinear x2 (tf.image.resize's, in keras.ops) does not, also compiled on unknown sizes."""
+    import tensorflow as tf
+
+    from gan_style.core.layers import BilinearUpsample2x
+
+    decoder = build_decoder(width=4, skips=2)
+    assert sum(isinstance(layer, BilinearUpsample2x) for layer in decoder.layers) == 3
+    assert not any(isinstance(layer, keras.layers.UpSampling2D) for layer in decoder.layers)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 9, 11, 3)).astype(np.float32)
+    up = BilinearUpsample2x()
+    np.testing.assert_allclose(up(x), tf.image.resize(x, (18, 22), "bilinear"), atol=1e-5)
+    compiled = tf.function(up, input_signature=[tf.TensorSpec((None, None, None, 3), tf.float32)])
+    np.testing.assert_allclose(compiled(x[:, :5, :6]), tf.image.resize(x[:, :5, :6], (10, 12), "bilinear"),
+                               atol=1e-5)  # unknown sizes in a graph (Keras' bilinear UpSampling2D fails)
+
+    def flat_steps(images):  # share of row-to-row steps that are exactly zero: duplicated rows
+        return float(np.mean(np.diff(np.asarray(images), axis=1) == 0.0))
+
+    nearest = keras.layers.UpSampling2D(2, interpolation="nearest")(x)
+    assert flat_steps(nearest) > 0.45 and flat_steps(up(x)) < 0.01
+
+
+def test_the_generator_runs_compiled_on_unknown_sizes():
+    """What `style_eval.ours` and the stylize CLI do: one tf.function with unknown batch and sizes."""
+    import tensorflow as tf
+
+    generator = FusionGenerator(width=4, encoder_weights=None, skips=2)
+    spec = tf.TensorSpec((None, None, None, 3), tf.float32)
+    run = tf.function(lambda c, s: generator((c, s)), input_signature=[spec, spec])
     rng = np.random.default_rng(0)
-    decoder.set_weights([rng.normal(0, 0.3, w.shape).astype(np.float32) for w in decoder.get_weights()])
-    config = decoder.get_config()
-    upsamplings = [layer["config"] for layer in config["layers"] if layer["class_name"] == "UpSampling2D"]
-    assert len(upsamplings) == 3 and all(u["interpolation"] == "bilinear" for u in upsamplings)
-    for u in upsamplings:
-        u["interpolation"] = "nearest"
-    nearest = keras.Model.from_config(config)
-    nearest.set_weights(decoder.get_weights())
-    features = rng.uniform(0, 1, (4, 8, 8, 512)).astype(np.float32)
-
-    def rhythm(images):
-        steps = np.abs(np.diff(np.asarray(images).mean(-1), axis=1)).mean(axis=(0, 2))
-        return abs(1.0 - steps[0::2].mean() / steps[1::2].mean())
-
-    assert rhythm(decoder(features)) < 0.5 * rhythm(nearest(features))
+    for size in ((24, 40), (37, 29)):
+        content = rng.uniform(-1, 1, (1, *size, 3)).astype(np.float32)
+        assert run(content, rng.uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32)).shape == (1, *size, 3)
 
 
 @pytest.mark.parametrize("recorded", [None, "zeros", "reflect"])
