@@ -19,7 +19,7 @@ class StyleConfig(ManifestConfig):
 
     width: int = 32
     encoder_weights: str = "hed"
-    encoder_padding: str = "reflect"  # encoder.PADDINGS: "zeros" (VGG's own) drew a frame
+    encoder_padding: str = "zeros"  # encoder.PADDINGS: "zeros" (VGG's own) drew a frame; stage 3: "reflect"
     crop_size: int = 128
     batch_size: int = 8
     steps: int = 2000
@@ -35,7 +35,7 @@ class StyleConfig(ManifestConfig):
     tv_weight: float = 10.0
     adversarial_weight: float = 50.0
     identity_weight: float = 0.0  # L1 of Dec(E(c)) vs c: the decoder must also reconstruct
-    skips: int = 2  # fused lower levels added into the decoder (relu3_1, relu2_1[, relu1_1]); 0 = relu4_1 only
+    skips: int = 3  # fused lower levels added into the decoder (relu3_1, relu2_1, relu1_1); 0 = relu4_1 only
     discriminator_filters: int = 32
     num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
     style_jitter: float = 0.0  # probability that a style crop's colours are recoloured (style_jitter)
