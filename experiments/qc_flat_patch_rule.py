@@ -23,21 +23,17 @@ MIN_AREAS = (64, 144, 256)
 
 
 def flat_evidence(image: np.ndarray, score_map: np.ndarray, min_area: int) -> float:
-    """The lowest map-cell score over the flat patches of `image` (uint8) that qualify; 1 if none."""
-    from gan_style.qc.regions import FLAT_MAX_SHARE, FLAT_TOLERANCE, pixel_scores
+    """The lowest map-cell score over the flat patches (regions.flat_patches) of `image` (uint8)
+    of at least `min_area` pixels, with their 2-px rim; 1 if none."""
+    from gan_style.qc.regions import flat_patches, pixel_scores
 
-    x = image.astype(np.float32) / 127.5 - 1.0
-    spread = (ndimage.maximum_filter(x, (3, 3, 1)) - ndimage.minimum_filter(x, (3, 3, 1))).max(-1)
-    labels, count = ndimage.label(spread <= FLAT_TOLERANCE)
-    if not count:
-        return 1.0
-    sizes = ndimage.sum(np.ones_like(labels), labels, index=np.arange(1, count + 1))
+    patches = flat_patches(image.astype(np.float32) / 127.5 - 1.0)
+    sizes = np.bincount(patches.ravel())
     scores, best = pixel_scores(score_map, image.shape[:2]), 1.0
-    for index in np.flatnonzero((sizes >= min_area) & (sizes <= FLAT_MAX_SHARE * labels.size)) + 1:
-        patch = labels == index
-        colours = x[patch]
-        if (colours.max(0) - colours.min(0)).max() <= 2 * FLAT_TOLERANCE:
-            best = min(best, float(scores[ndimage.binary_dilation(patch, iterations=2)].min()))
+    for index in np.flatnonzero(sizes >= min_area):
+        if index:
+            patch = ndimage.binary_dilation(patches == index, iterations=2)
+            best = min(best, float(scores[patch].min()))
     return best
 
 

@@ -61,15 +61,12 @@ def main() -> None:
     for size, contents in ((256, CONTENTS), (512, CONTENTS[:2])):
         result = style_eval.evaluate_style(methods, sizes=(size,), contents=contents, styles=STYLES, repeats=0,
                                            encoder=encoder, pictures=pics, accepts=accepts, keep_outputs=True)
-        outputs = result.pop("outputs")
+        grid = style_eval.comparison_grid(result, size, pics)
+        Image.fromarray(grid).save(args.out.replace(".json", f"-{size}.png"))
+        del result["outputs"]
         report[str(size)] = result
         for name, by_size in result["methods"].items():
             print(size, name, {k: round(v, 4) for k, v in by_size[str(size)].items() if isinstance(v, float)})
-        rows = []
-        for c, s in result["pairs"]:
-            tiles = [pics[c], pics[s]] + [outputs[(name, size, c, s)] for name in methods]
-            rows.append(np.concatenate([style_eval._tile(t, size) for t in tiles], axis=1))
-        Image.fromarray(np.concatenate(rows, axis=0)).save(args.out.replace(".json", f"-{size}.png"))
     with open(args.out, "w") as f:
         json.dump(report, f, indent=1)
 

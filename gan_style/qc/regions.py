@@ -55,34 +55,42 @@ FLAT_TOLERANCE = 4.0 / 127.5  # 2 grey levels either way, in [-1, 1] units
 FLAT_MAX_SHARE = 0.15  # a flat patch larger than this share of the picture is background, not a defect
 
 
-def grow_over_flat_patches(image: np.ndarray, mask: np.ndarray, tolerance: float = FLAT_TOLERANCE,
-                           max_share: float = FLAT_MAX_SHARE) -> np.ndarray:
-    """`mask` (H, W) bool grown over every flat patch of `image` (H, W, C) in [-1, 1] that it touches.
+def flat_patches(image: np.ndarray, tolerance: float = FLAT_TOLERANCE, max_share: float = FLAT_MAX_SHARE) -> np.ndarray:
+    """(H, W) int labels of the flat patches of `image` (H, W, C) in [-1, 1]; 0 elsewhere.
 
     A patch is a 4-connected set of pixels whose 3 x 3 neighbourhoods are constant to `tolerance`
-    (per channel, max - min), spanning at most 2 * `tolerance` in all, and no larger than `max_share` of
-    the picture; it is added with a 2-pixel rim: its edge pixels (not flat) and one more (the
-    edge of a pasted or compressed hole is rarely sharp). Why: the repairer fills a
-    mask from the valid pixels around it, so a hole located only in part (or only at its rim) is
-    filled back with the hole's own colour from its unlocated part. Returns a new mask.
+    (per channel, max - min), spanning at most 2 * `tolerance` in all, and no larger than `max_share`
+    of the picture (larger: background, not a defect).
+    """
+    image = np.asarray(image, np.float32)
+    spread = (ndimage.maximum_filter(image, size=(3, 3, 1)) - ndimage.minimum_filter(image, size=(3, 3, 1))).max(-1)
+    labels, count = ndimage.label(spread <= tolerance)
+    if not count:
+        return labels
+    index = np.arange(1, count + 1)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    span = np.max([np.asarray(ndimage.maximum(image[..., c], labels, index))
+                   - np.asarray(ndimage.minimum(image[..., c], labels, index)) for c in range(image.shape[-1])], axis=0)
+    keep = (sizes <= max_share * labels.size) & (span <= 2 * tolerance)
+    lookup = np.zeros(count + 1, labels.dtype)
+    lookup[1:][keep] = index[keep]
+    return lookup[labels]
+
+
+def grow_over_flat_patches(image: np.ndarray, mask: np.ndarray, tolerance: float = FLAT_TOLERANCE,
+                           max_share: float = FLAT_MAX_SHARE) -> np.ndarray:
+    """`mask` (H, W) bool grown over every flat patch (`flat_patches`) of `image` (H, W, C) in [-1, 1]
+    that it touches, with a 2-pixel rim: the patch's edge pixels (not flat) and one more (the edge
+    of a pasted or compressed hole is rarely sharp). Why: the repairer fills a mask from the valid
+    pixels around it, so a hole located only in part (or only at its rim) is filled back with the
+    hole's own colour from its unlocated part. Returns a new mask.
     """
     mask = np.asarray(mask, bool)
     if not mask.any():
         return mask.copy()
-    image = np.asarray(image, np.float32)
-    spread = (ndimage.maximum_filter(image, size=(3, 3, 1)) - ndimage.minimum_filter(image, size=(3, 3, 1))).max(-1)
-    flat = spread <= tolerance
-    labels, count = ndimage.label(flat)
-    touched = np.unique(labels[mask & flat])
+    patches = flat_patches(image, tolerance, max_share)
+    touched = np.unique(patches[mask])
     touched = touched[touched > 0]
-    grown, boxes = mask.copy(), ndimage.find_objects(labels)
-    for index in touched:
-        box = boxes[index - 1]
-        patch = labels[box] == index
-        colours = image[box][patch]
-        if patch.sum() > max_share * mask.size or (colours.max(0) - colours.min(0)).max() > 2 * tolerance:
-            continue
-        region = np.zeros_like(mask)
-        region[box] = patch
-        grown |= ndimage.binary_dilation(region, structure=np.ones((3, 3), bool), iterations=2)
-    return grown
+    if not touched.size:
+        return mask.copy()
+    return mask | ndimage.binary_dilation(np.isin(patches, touched), structure=np.ones((3, 3), bool), iterations=2)

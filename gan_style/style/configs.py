@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gan_style.core.configs import ManifestConfig
-from gan_style.core.levels import LEVELS
+from gan_style.core.levels import LEVELS, PADDINGS
 
 
 @dataclass
@@ -19,7 +19,7 @@ class StyleConfig(ManifestConfig):
 
     width: int = 32
     encoder_weights: str = "hed"
-    encoder_padding: str = "zeros"  # encoder.PADDINGS: "zeros" (VGG's own) drew a frame; stage 3: "reflect"
+    encoder_padding: str = "zeros"  # levels.PADDINGS: "zeros" (VGG's own) drew a frame; stage 3: "reflect"
     crop_size: int = 128
     batch_size: int = 8
     steps: int = 2000
@@ -50,7 +50,7 @@ class StyleConfig(ManifestConfig):
             raise ValueError(f"structure_levels must be among {LEVELS}, got {self.structure_levels!r}")
         if not 0.0 <= self.style_jitter <= 1.0:
             raise ValueError(f"style_jitter is a probability in [0, 1], got {self.style_jitter}")
-        if self.encoder_padding not in ("zeros", "reflect"):
-            raise ValueError(f"encoder_padding must be zeros or reflect, got {self.encoder_padding!r}")
+        if self.encoder_padding not in PADDINGS:
+            raise ValueError(f"encoder_padding must be one of {PADDINGS}, got {self.encoder_padding!r}")
         if self.crop_size % 8:
             raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")

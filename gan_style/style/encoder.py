@@ -16,7 +16,7 @@ import keras
 from keras import layers, ops
 
 from gan_style.core.layers import ReflectionPadding2D
-from gan_style.core.levels import LEVELS
+from gan_style.core.levels import LEVELS, PADDINGS
 
 # VGG16 up to relu4_1: (layer name, filters); "pool" = 2x2 max pool.
 _VGG16 = (
@@ -30,10 +30,6 @@ _LEVEL_OF = {"block1_conv1": "relu1_1", "block2_conv1": "relu2_1", "block3_conv1
 # Mean BGR pixel each weight set was trained with.
 MEANS = {"hed": (104.00699, 116.66877, 122.67892), "imagenet": (103.939, 116.779, 123.68)}
 WEIGHTS = ("hed", "imagenet", None)
-# "zeros": VGG's own "same" padding (its weights were trained so); "reflect": each 3x3 convolution
-# sees a mirrored border instead (as in the AdaIN paper's encoder): the zero border darkens the
-# outer 8-16 px of every level, which a decoder trained on AdaIN'd features draws as a frame.
-PADDINGS = ("zeros", "reflect")
 
 
 def hed_weights_file() -> Path:

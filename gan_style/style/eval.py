@@ -309,12 +309,14 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
     return report
 
 
-def comparison_grid(report: dict, size: int) -> np.ndarray:
-    """uint8 picture: one row per pair (content, style, then each method's output), tiles of `size`."""
+def comparison_grid(report: dict, size: int, pictures: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """uint8 picture: one row per pair (content, style, then each method's output), tiles of `size`.
+    `report` from `evaluate_style(keep_outputs=True)`; `pictures` as given to it (None: bundled)."""
     names = list(report["methods"])
+    picture = (lambda name: pictures[name]) if pictures is not None else data.bundled_image
     rows = []
     for content_name, style_name in report["pairs"]:
-        tiles = [data.bundled_image(content_name), data.bundled_image(style_name)]
+        tiles = [picture(content_name), picture(style_name)]
         tiles += [report["outputs"][(n, size, content_name, style_name)] for n in names]
         rows.append(np.concatenate([_tile(t, size) for t in tiles], axis=1))
     return np.concatenate(rows, axis=0)
