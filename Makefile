@@ -15,7 +15,7 @@ help:
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,bench,beam]"
+	$(PY) -m pip install --quiet -e ".[dev,bench,beam,jax]"
 	touch $@
 
 install: $(STAMP)

@@ -85,7 +85,18 @@ def auto_precision() -> str:
 
 
 def gpu_details() -> dict | None:
-    """TensorFlow's details of the first GPU ("device_name", "compute_capability"), or None."""
+    """The first GPU's "device_name" and "compute_capability" (major, minor) as Keras' backend
+    (TensorFlow or JAX) sees it, or None."""
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        if not gpus:
+            return None
+        capability = str(getattr(gpus[0], "compute_capability", "0.0")).split(".")
+        return {"device_name": gpus[0].device_kind, "compute_capability": tuple(int(x) for x in capability[:2])}
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
@@ -113,18 +124,19 @@ def device_name() -> str:
 
 
 def configure(threads: int | None = None, precision: str = "float32") -> str:
-    """Set intra/inter-op threads (None: TF's default) and the Keras dtype policy; returns the
-    policy set.
+    """Set intra/inter-op threads (TensorFlow backend; None: TF's default) and the Keras dtype
+    policy; returns the policy set.
 
     precision: "float32", "mixed_bfloat16" (CPUs with AMX/AVX512-BF16, TPUs, GPUs), "mixed_float16"
     (GPUs; the trainers wrap optimizers in a LossScaleOptimizer) or "auto" (`auto_precision()`).
     """
     import keras
-    import tensorflow as tf
 
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    if threads:
+    if threads and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
         with contextlib.suppress(RuntimeError):  # already initialised: keep what is set
             tf.config.threading.set_intra_op_parallelism_threads(threads)
             tf.config.threading.set_inter_op_parallelism_threads(max(1, threads // 2))

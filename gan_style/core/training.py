@@ -1,6 +1,7 @@
 """What the trainers share: Mean trackers for reported scalars, distribution-aware gradient
 steps, a seed generator owned by the model; for adversarial ones, two optimizers and an EMA
-generator; and the end of every run (`finish_run`: save float32, evaluate, write the manifest)."""
+generator, and a jitted training loop for the JAX backend (`fit_stateless`); and the end of every
+run (`finish_run`: save float32, evaluate, write the manifest)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import keras
-import tensorflow as tf
+import numpy as np
 from keras import ops
 
 from gan_style.core import manifests
@@ -119,6 +120,8 @@ class TrackedModel(keras.Model):
         Under tf.distribute the gradients of all replicas are summed, so the loss is divided by
         the number of replicas first; a LossScaleOptimizer scales and unscales for float16.
         """
+        import tensorflow as tf
+
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         # d(scale * loss / replicas)/dw = (scale / replicas) * dloss/dw: the factor is passed as
         # the upstream gradient, so the tape needs nothing recorded beyond `loss`.
@@ -206,3 +209,71 @@ class AdversarialTrainer(TrackedModel):
         for target, ema in zip(self.ema_generator.weights, self._ema_weights, strict=True):
             target.assign(ema)
         return self.ema_generator
+
+
+def fit_stateless(trainer: AdversarialTrainer, batches, steps: int, *, log_every: int = 100,
+                  callbacks: list | None = None) -> dict[str, list[float]]:
+    """Train `trainer` for `steps` on the JAX backend, where Keras' `fit` cannot drive two
+    optimizers (the GPU machine has JAX and no TensorFlow).
+
+    The trainer provides `losses_of(batch, training) -> (g_loss, parts, d_loss)`, all keras.ops;
+    each step evaluates it once (one forward, as `StyleTrainer.train_step` under two tapes) and
+    updates both networks from that forward: G by d g_loss / d theta_G, D by d d_loss / d theta_D,
+    each with its own optimizer (`stateless_apply`), in one jitted function that takes and returns
+    the weights and optimizer states. `batches` yields (content, style) numpy batches.
+
+    Every `log_every` steps (an "epoch" for `callbacks`: CSVLogger, LossCurves, TimeLimit) the
+    weights are written back into the Keras variables, the window's mean of every reported scalar
+    ("loss", the parts, "d_loss") goes to `on_epoch_end`, and the run stops early if a callback set
+    `trainer.stop_training`. Returns those means per window, as Keras' history.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    g_vars, d_vars = trainer.generator.trainable_variables, trainer.discriminator.trainable_variables
+    trained = {id(v) for v in g_vars + d_vars}
+    fixed = [v for v in trainer.non_trainable_variables if id(v) not in trained]
+    g_opt, d_opt = trainer.g_optimizer, trainer.d_optimizer
+    updated = (g_vars, d_vars, g_opt.variables, d_opt.variables)
+
+    def losses(g_values, d_values, fixed_values, batch):
+        mapping = [*zip(g_vars + d_vars + fixed, [*g_values, *d_values, *fixed_values], strict=True)]
+        with keras.StatelessScope(state_mapping=mapping):
+            g_loss, parts, d_loss = trainer.losses_of(batch, training=True)
+        return (g_loss, d_loss), parts
+
+    @jax.jit
+    def step(g_values, d_values, g_state, d_state, fixed_values, batch):
+        (g_loss, d_loss), pullback, parts = jax.vjp(
+            lambda g, d: losses(g, d, fixed_values, batch), g_values, d_values, has_aux=True)
+        g_grads = pullback((jnp.ones_like(g_loss), jnp.zeros_like(d_loss)))[0]
+        d_grads = pullback((jnp.zeros_like(g_loss), jnp.ones_like(d_loss)))[1]
+        g_values, g_state = g_opt.stateless_apply(g_state, g_grads, g_values)
+        d_values, d_state = d_opt.stateless_apply(d_state, d_grads, d_values)
+        return g_values, d_values, g_state, d_state, {"loss": g_loss, **parts, "d_loss": d_loss}
+
+    callbacks = keras.callbacks.CallbackList(callbacks, model=trainer)
+    state = [[v.value for v in variables] for variables in updated]
+    fixed_values = [v.value for v in fixed]
+    history: dict[str, list[float]] = {}
+    window: list[dict] = []
+    trainer.stop_training = False
+    callbacks.on_train_begin()
+    iterator = iter(batches)
+    for index in range(steps):
+        *state, reported = step(*state, fixed_values, tuple(np.asarray(x) for x in next(iterator)))
+        window.append(reported)
+        if len(window) < log_every and index < steps - 1:
+            continue
+        for variables, values in zip(updated, state, strict=True):
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(value)
+        means = {k: float(np.mean([float(r[k]) for r in window])) for k in window[0]}
+        for k, v in means.items():
+            history.setdefault(k, []).append(v)
+        callbacks.on_epoch_end(len(history["loss"]) - 1, means)
+        window = []
+        if trainer.stop_training:
+            break
+    callbacks.on_train_end()
+    return history

@@ -65,7 +65,7 @@ def early_decoder_outputs(num: int, snapshots: tuple[int, ...] = (40, 120, 300),
     # relu4_1-only decoders (skips=0): the failures the shipped quality regressors were trained on
     config = StyleConfig(crop_size=size, batch_size=batch_size, num_crops=256, skips=0, seed=seed)
     trainer = build_style_trainer(config)
-    iterator = iter(style_dataset(config)[0])
+    iterator = iter(style_dataset(config)[0])  # endless (content, style) numpy batches
     photos = {k: v for k, v in data.bundled_images(split).items() if k not in data.BUNDLED_TEXTURES}
     contents = data.random_crops(photos, size, num, seed + 1)
     styles = data.random_crops(data.bundled_images("train"), size, num, seed + 2, scales=(0.25, 1.0))

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from gan_style.core import checkpoints, data, losses, runtime
 from gan_style.core.callbacks import LossCurves, TimeLimit
 from gan_style.core.io import read_rgb_folder
-from gan_style.core.training import AdversarialTrainer, finish_run, linear_decay
+from gan_style.core.training import AdversarialTrainer, finish_run, fit_stateless, linear_decay
 from gan_style.gan.discriminator import build_patchgan_discriminator
 from gan_style.style.configs import StyleConfig
 from gan_style.style.eval import evaluate_style, style_pairs_grid
@@ -44,7 +45,10 @@ class StyleTrainer(AdversarialTrainer):
                          for k in ("content", "structure", "style", "colour", "tv", "adversarial", "identity")}
         self.structure_levels = tuple(config.structure_levels.split(","))
 
-    def _forward(self, content, style, training):
+    def losses_of(self, batch, training):
+        """(L_G, {part: value}, L_D) of a (content, style) batch; keras.ops only, so the same code
+        trains under TensorFlow's tapes (`train_step`) and JAX's `fit_stateless`."""
+        content, style = batch[:2]  # (content, style) from a dataset, (x, y, None) from train_on_batch
         style_features, content_features = self.encoder(style), self.encoder(content)
         levels = self.fusion_generator.levels
         fused = {level: adain(content_features[level], style_features[level]) for level in levels}
@@ -52,33 +56,35 @@ class StyleTrainer(AdversarialTrainer):
         output = self.fusion_generator.decode(fused, training=training)
         output_features = self.encoder(output)
         fake_logits = self.discriminator(output, training=training)
+        zero = ops.zeros((), "float32")
         parts = {
             "content": losses.content_loss(output_features["relu4_1"], target),
             "structure": losses.structure_loss(output_features, content_features, self.structure_levels),
             "style": losses.style_loss(output_features, style_features),
-            "colour": losses.colour_loss(output, style) if self.weights_["colour"] else tf.constant(0.0),
+            "colour": losses.colour_loss(output, style) if self.weights_["colour"] else zero,
             "tv": losses.total_variation(output),
             "adversarial": losses.patch_generator_loss(fake_logits),
-            "identity": tf.constant(0.0),
+            "identity": zero,
         }
         if self.weights_["identity"]:
             reconstruction = self.fusion_generator.decode({k: content_features[k] for k in levels}, training=training)
-            parts["identity"] = tf.reduce_mean(tf.abs(tf.cast(reconstruction, tf.float32) - content))
+            parts["identity"] = ops.mean(ops.abs(ops.cast(reconstruction, "float32") - content))
         total = sum(self.weights_[k] * v for k, v in parts.items())
         real_logits = self.discriminator(style, training=training)
         d_loss = losses.patch_discriminator_loss(real_logits, fake_logits)
         return total, parts, d_loss
 
     def train_step(self, data):
-        content, style = data[:2]  # (content, style) from a dataset, (x, y, None) from train_on_batch
+        import tensorflow as tf  # Keras' fit on the TensorFlow backend; `fit_stateless` on JAX
+
         with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-            total, parts, d_loss = self._forward(content, style, training=True)
+            total, parts, d_loss = self.losses_of(data, training=True)
         self.minimize(g_tape, total, self.g_optimizer, self.generator.trainable_variables)
         self.minimize(d_tape, d_loss, self.d_optimizer, self.discriminator.trainable_variables)
         return self.track({"loss": total, **parts, "d_loss": d_loss})
 
     def test_step(self, data):
-        total, parts, d_loss = self._forward(*data, training=False)
+        total, parts, d_loss = self.losses_of(data, training=False)
         return self.track({"loss": total, **parts, "d_loss": d_loss})
 
 
@@ -114,25 +120,50 @@ def folder_pictures(directory: str | Path | None) -> list[np.ndarray]:
     return list(read_rgb_folder(directory).values()) if directory else []
 
 
-def style_jitter(index, image, probability: float, seed: int):
-    """With `probability`, recolour a style crop (S, S, 3) in [-1, 1]: hue rotated by up to half a
-    turn either way, saturation scaled by 0.5-2. Stateless: crop `index` and `seed` fix the draw.
-    A few bundled pictures give the decoder few palettes; AdaIN must render any style's statistics."""
-    keys = tf.random.experimental.stateless_split(tf.stack([tf.cast(seed, tf.int64), tf.cast(index, tf.int64)]), 3)
-    rgb = (image + 1.0) / 2.0
-    recoloured = tf.image.stateless_random_hue(rgb, 0.5, keys[1])
-    recoloured = tf.clip_by_value(tf.image.stateless_random_saturation(recoloured, 0.5, 2.0, keys[2]), 0.0, 1.0)
-    apply = tf.random.stateless_uniform((), keys[0]) < probability
-    return tf.where(apply, recoloured, rgb) * 2.0 - 1.0
+def recolour(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A style crop (S, S, 3) in [-1, 1] with its hue rotated by u ~ U(-1/2, 1/2) turn and its
+    saturation scaled by 2^v, v ~ U(-1, 1) (clipped to [0, 1]): the same picture in another
+    palette. A few bundled pictures give the decoder few palettes; AdaIN must render any style's
+    statistics."""
+    from skimage.color import hsv2rgb, rgb2hsv
+
+    hsv = rgb2hsv(np.clip((crop + 1.0) / 2.0, 0.0, 1.0))
+    hsv[..., 0] = (hsv[..., 0] + rng.uniform(-0.5, 0.5)) % 1.0
+    hsv[..., 1] = np.clip(hsv[..., 1] * 2.0 ** rng.uniform(-1.0, 1.0), 0.0, 1.0)
+    return (hsv2rgb(hsv) * 2.0 - 1.0).astype(np.float32)
 
 
-def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
-    """Endless tf.data pipeline of (content, style) batches (B, S, S, 3) in [-1, 1], and its source.
+class StyleBatches:
+    """(content, style) batches (B, S, S, 3) float32 in [-1, 1] drawn from two crop arrays, numpy
+    only (any Keras backend). Batch `step` is fixed by (`seed`, `step`): B content and B style
+    crops drawn with replacement, each style crop recoloured (`recolour`) with probability
+    `jitter`. Iterating yields batches 0, 1, 2, ... without end."""
+
+    def __init__(self, content: np.ndarray, style: np.ndarray, batch_size: int, jitter: float = 0.0,
+                 seed: int = 0):
+        self.content, self.style, self.batch_size, self.jitter, self.seed = content, style, batch_size, jitter, seed
+
+    def __getitem__(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng((self.seed, step))
+        content = self.content[rng.integers(len(self.content), size=self.batch_size)]
+        style = self.style[rng.integers(len(self.style), size=self.batch_size)]
+        recoloured = rng.random(self.batch_size) < self.jitter
+        for i in np.flatnonzero(recoloured):
+            style[i] = recolour(style[i], rng)
+        return content, style
+
+    def __iter__(self):
+        return (self[step] for step in itertools.count())
+
+
+def style_dataset(config: StyleConfig, content_dir=None, style_dir=None) -> tuple[StyleBatches, str]:
+    """Endless (content, style) batches of `config` (`StyleBatches`) and a description of their source.
 
     Content: the training photos of `config.pictures` (not the bundled textures) + `content_dir`;
-    style: every training picture, the `config.style_sources` + `style_dir`. Random crops at 4 scales and flips
-    (`data.random_crops`); style crops come from a wider scale range, so textures appear at several
-    sizes; with `config.style_jitter`, some are recoloured (`style_jitter`).
+    style: every training picture, the `config.style_sources` + `style_dir`. `config.num_crops`
+    random crops a side at 4 scales, flipped half the time (`data.random_crops`); style crops come
+    from a wider scale range, so textures appear at several sizes; with `config.style_jitter`,
+    some are recoloured.
     """
     pictures = data.training_pictures(config.pictures)
     photos = {k: v for k, v in pictures.items() if k not in data.BUNDLED_TEXTURES}
@@ -144,17 +175,7 @@ def style_dataset(config: StyleConfig, content_dir=None, style_dir=None):
     source = f"content: {data.describe_pictures(photos)}" + (f" + {content_dir}" if content_dir else "")
     source += f" | style: {data.describe_pictures({**pictures, **style_only})}"
     source += f" + {style_dir}" if style_dir else ""
-
-    def endless(array, seed):
-        return tf.data.Dataset.from_tensor_slices(array).shuffle(len(array), seed=seed).repeat()
-
-    styles_ds = endless(style, config.seed + 1)
-    if config.style_jitter:
-        styles_ds = styles_ds.enumerate().map(
-            lambda i, x: style_jitter(i, x, config.style_jitter, config.seed + 2), num_parallel_calls=tf.data.AUTOTUNE,
-            deterministic=True)
-    ds = tf.data.Dataset.zip(endless(content, config.seed), styles_ds)
-    return ds.batch(config.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), source
+    return StyleBatches(content, style, config.batch_size, config.style_jitter, config.seed + 2), source
 
 
 def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, style_dir=None,
@@ -164,7 +185,9 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     samples.png, loss_curves.png and MANIFEST.json (with the style metrics on the held-out pairs).
     With `work_dir`, networks and optimizers are backed up there at every epoch end (a twentieth
     of the steps) and a killed run started again with the same command resumes from the last
-    backup; the work dir also keeps log.csv. Returns the manifest."""
+    backup; the work dir also keeps log.csv. On Keras' JAX backend (the GPU machine) the same
+    steps run in `fit_stateless`, without the backup (chain runs with `config.init`). Returns the
+    manifest."""
     start = time.time()
     config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
     keras.utils.set_random_seed(config.seed)
@@ -172,17 +195,23 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     trainer = build_style_trainer(config)
     out_dir = Path(out_dir)
     epochs = 20
+    steps_per_epoch = max(1, config.steps // epochs)
     callbacks = [LossCurves(out_dir / "loss_curves.png", "fusion-style decoder")]
     if time_limit_minutes:
         callbacks.append(TimeLimit(time_limit_minutes))
     if work_dir:
         Path(work_dir).mkdir(parents=True, exist_ok=True)
-        callbacks += [keras.callbacks.BackupAndRestore(str(Path(work_dir) / "backup")),
-                      keras.callbacks.CSVLogger(str(Path(work_dir) / "log.csv"), append=True)]
-    history = trainer.fit(dataset, epochs=epochs, steps_per_epoch=max(1, config.steps // epochs),
-                          callbacks=callbacks, verbose=verbose, shuffle=False)
-    steps = int(trainer.g_optimizer.iterations.numpy())
-    final = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.history.items()}}
+        callbacks.append(keras.callbacks.CSVLogger(str(Path(work_dir) / "log.csv"), append=True))
+    if keras.backend.backend() == "jax":  # no resuming: one GPU call is one run; chain runs with `init`
+        history = fit_stateless(trainer, dataset, steps_per_epoch * epochs, log_every=steps_per_epoch,
+                                callbacks=callbacks)
+    else:
+        if work_dir:
+            callbacks.insert(0, keras.callbacks.BackupAndRestore(str(Path(work_dir) / "backup")))
+        history = trainer.fit(iter(dataset), epochs=epochs, steps_per_epoch=steps_per_epoch,
+                              callbacks=callbacks, verbose=verbose).history
+    steps = int(ops.convert_to_numpy(trainer.g_optimizer.iterations))
+    final = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.items()}}
     init_record = {}
     if config.init:  # provenance: which weights the run started from (top level, as the quality trainer's)
         started = checkpoints.read_manifest(config.init)
@@ -201,6 +230,6 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     return finish_run(
         out_dir, {"decoder.keras": trainer.generator, "discriminator.keras": trainer.discriminator},
         start=start, evaluate=measure,
-        command=command, data_source=source, seed=config.seed, steps=steps, epochs=len(history.history["loss"]),
+        command=command, data_source=source, seed=config.seed, steps=steps, epochs=len(history["loss"]),
         device=runtime.device_name(), config=config.to_dict(), **init_record,
     )

@@ -1,11 +1,13 @@
 """Style trainer: the named loss components are tracked and go down on a tiny fixed pair."""
 
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from gan_style.core import data, losses
-from gan_style.style.trainer import StyleConfig, build_style_trainer, style_jitter
+from gan_style.style.trainer import StyleBatches, StyleConfig, build_style_trainer, recolour
 
 
 def _tiny_pair():
@@ -109,20 +111,34 @@ def test_init_starts_from_a_checkpoint_and_lr_decay_reaches_zero(tmp_path):
 
 
 
-def test_style_jitter_recolours_a_seeded_share_of_the_crops():
+def test_style_batches_recolour_a_seeded_share_of_the_style_crops():
     with pytest.raises(ValueError, match="style_jitter"):
         StyleConfig(style_jitter=1.5)
-    crop = tf.constant(data.random_crops([data.bundled_image("coffee")], 16, 1, seed=0)[0])
-    assert np.array_equal(style_jitter(0, crop, 0.0, seed=1), crop)  # probability 0: untouched
-    changed = [not np.allclose(style_jitter(i, crop, 0.5, seed=1), crop, atol=1e-6) for i in range(200)]
-    assert 0.35 < np.mean(changed) < 0.65
-    again = [not np.allclose(style_jitter(i, crop, 0.5, seed=1), crop, atol=1e-6) for i in range(200)]
-    assert changed == again  # stateless: the crop index and the seed fix the draw
-    recoloured = style_jitter(changed.index(True), crop, 0.5, seed=1).numpy()
-    assert recoloured.min() >= -1.0 and recoloured.max() <= 1.0
+    crops = data.random_crops([data.bundled_image("coffee")], 16, 4, seed=0)
+    plain, jittered = StyleBatches(crops, crops, 8, 0.0, seed=1), StyleBatches(crops, crops, 8, 0.5, seed=1)
+    for step in range(3):  # the same draws of crops; jitter 0 leaves them as they are
+        content, style = plain[step]
+        assert np.array_equal(content, jittered[step][0])
+        assert all(any(np.array_equal(s, c) for c in crops) for s in style)
+    changed = [not any(np.allclose(s, c, atol=1e-4) for c in crops) for step in range(50) for s in jittered[step][1]]
+    assert 0.4 < np.mean(changed) < 0.6  # measured on 400 crops
+    again = [not any(np.allclose(s, c, atol=1e-4) for c in crops) for step in range(50) for s in jittered[step][1]]
+    assert changed == again  # the seed and the step fix the batch
+    assert not np.array_equal(jittered[0][1], jittered[1][1])
+    first = next(iter(jittered))
+    assert all(np.array_equal(a, b) for a, b in zip(first, jittered[0], strict=True))  # iterating starts at step 0
+
+
+def test_recolour_changes_the_palette_not_the_layout():
+    crop = data.random_crops([data.bundled_image("coffee")], 16, 1, seed=0)[0]
+    recoloured = recolour(crop, np.random.default_rng(2))
+    assert recoloured.dtype == np.float32 and recoloured.min() >= -1.0 and recoloured.max() <= 1.0
+    assert np.abs(recoloured - crop).mean() > 0.05  # measured: 0.2
     # a recolouring, not a new picture: the layout (brightness order of the pixels) is kept
-    brightness = [np.asarray(x).mean(axis=-1).ravel() for x in (crop, recoloured)]
+    brightness = [x.mean(axis=-1).ravel() for x in (crop, recoloured)]
     assert np.corrcoef(*brightness)[0, 1] > 0.5
+    grey = np.zeros_like(crop)  # no hue, no saturation: nothing to recolour
+    assert np.allclose(recolour(grey, np.random.default_rng(2)), grey, atol=1e-6)
 
 
 def test_the_manifest_records_init_at_top_level_and_the_steps_run(tmp_path):
@@ -164,3 +180,43 @@ def test_a_run_with_a_work_dir_logs_every_epoch(tmp_path):
     log = (tmp_path / "work" / "log.csv").read_text().splitlines()
     assert log[0].startswith("epoch") and len(log) == 21
     assert not (tmp_path / "work" / "backup").exists()  # a finished run leaves no backup to resume from
+
+
+def test_a_jax_step_is_the_tensorflow_step(tmp_path):
+    """The GPU machine trains on JAX with no TensorFlow (`fit_stateless`): from the same weights
+    and batch, its step reports the losses Keras' `fit` step does here and moves the weights the
+    same way; more steps lower the loss."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.style.jax_step import CONFIG
+
+    content, style = _tiny_pair()
+    trainer = build_style_trainer(StyleConfig(**CONFIG))
+    before = {f"g{i}": w for i, w in enumerate(trainer.generator.get_weights())}
+    before.update({f"d{i}": w for i, w in enumerate(trainer.discriminator.get_weights())})
+    np.savez(tmp_path / "in.npz", content=content, style=style, **before)
+    helper = Path(__file__).with_name("jax_step.py")
+    root = helper.parents[2]
+    done = subprocess.run([sys.executable, str(helper), str(tmp_path / "in.npz"), str(tmp_path / "out.npz")],
+                          cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    jax = np.load(tmp_path / "out.npz")
+    assert not jax["tensorflow_imported"]
+
+    reported = trainer.train_on_batch(content, style, return_dict=True)
+    for name in ("loss", "content", "style", "tv", "adversarial", "d_loss"):
+        assert jax[name] == pytest.approx(float(reported[name]), rel=1e-3), name
+    after = {f"g{i}": w for i, w in enumerate(trainer.generator.get_weights())}
+    after.update({f"d{i}": w for i, w in enumerate(trainer.discriminator.get_weights())})
+    # Adam's first step moves each weight by about lr * sign(gradient): the same on both backends,
+    # except where a gradient is ~0 and its sign is float round-off
+    moved_tf = np.concatenate([(w - before[k]).ravel() for k, w in after.items()])
+    moved_jax = np.concatenate([(jax[k] - before[k]).ravel() for k in after])
+    assert np.abs(moved_tf).max() == pytest.approx(CONFIG["learning_rate"], rel=0.01)
+    differs = np.abs(moved_jax - moved_tf) > 0.1 * CONFIG["learning_rate"]
+    assert differs.mean() < 1e-4, differs.mean()  # measured: 2e-6 (a handful of weights)
+    assert jax["iterations"] == 61
+    losses_jax = jax["history_loss"]
+    assert losses_jax[-1] < 0.5 * losses_jax[0], losses_jax

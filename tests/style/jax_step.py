@@ -1,0 +1,53 @@
+"""Run by tests/style/test_trainer.py in a subprocess: the style trainer on Keras' JAX backend,
+with TensorFlow unimportable (as on the GPU machine).
+
+    python tests/style/jax_step.py IN.npz OUT.npz
+
+IN holds `content`, `style` (one batch) and the tiny trainer's initial weights (`g0`, `g1`, ...,
+`d0`, ...). OUT gets the losses of one `fit_stateless` step from those weights (`loss`, ...), the
+weights after it (`g*`, `d*`) and `history_loss`: the loss of each 10-step window of 60 more.
+"""
+
+import os
+import sys
+
+os.environ["KERAS_BACKEND"] = "jax"
+
+
+class _NoTensorFlow:
+    """A finder that makes `import tensorflow` fail, as where it is not installed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in ("tensorflow", "tensorflow_datasets"):
+            raise ImportError(f"{name} is blocked: the GPU machine has no TensorFlow")
+
+
+sys.meta_path.insert(0, _NoTensorFlow())
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from gan_style.core.training import fit_stateless  # noqa: E402
+from gan_style.style.trainer import StyleConfig, build_style_trainer  # noqa: E402
+
+CONFIG = {"width": 4, "crop_size": 32, "batch_size": 2, "learning_rate": 1e-3, "seed": 3}
+
+
+def main(source: str, target: str) -> None:
+    given = np.load(source)
+    batch = (given["content"], given["style"])
+    trainer = build_style_trainer(StyleConfig(**CONFIG))
+    for prefix, network in (("g", trainer.generator), ("d", trainer.discriminator)):
+        network.set_weights([given[f"{prefix}{i}"] for i in range(len(network.weights))])
+    first = fit_stateless(trainer, iter(lambda: batch, None), 1, log_every=1)
+    out = {k: np.float32(v[0]) for k, v in first.items()}
+    for prefix, network in (("g", trainer.generator), ("d", trainer.discriminator)):
+        out.update({f"{prefix}{i}": w for i, w in enumerate(network.get_weights())})
+    out["history_loss"] = np.array(fit_stateless(trainer, iter(lambda: batch, None), 60, log_every=10)["loss"])
+    out["iterations"] = np.int64(keras.ops.convert_to_numpy(trainer.g_optimizer.iterations))
+    out["tensorflow_imported"] = np.bool_("tensorflow" in sys.modules)
+    np.savez(target, **out)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
