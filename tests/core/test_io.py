@@ -182,3 +182,13 @@ def test_decode_image_and_encode_png_are_read_image_and_write_png_in_memory(tmp_
         assert str(info.value).startswith("gs://b/x.png: ") and "\n" not in str(info.value)
     with pytest.raises(ImageError, match="over the limit"):
         decode_image(data, max_pixels=100)
+
+
+def test_write_jpeg_writes_a_close_copy_atomically(tmp_path):
+    from gan_style.core.io import read_rgb, write_jpeg
+
+    image = (np.indices((64, 96)).sum(0)[..., None] * np.array([1, 2, 3]) % 256).astype(np.uint8)
+    path = write_jpeg(tmp_path / "grid.jpg", image)
+    assert path.read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG, whatever the name
+    assert np.abs(read_rgb(path).astype(int) - image).mean() < 8  # lossy, close
+    assert [p.name for p in tmp_path.iterdir()] == ["grid.jpg"]  # no temporary file left
