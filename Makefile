@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install data demo test lint train-mnist train-classifier train-quality train-style train-style-stage3 train-repair train bench clean
+.PHONY: help install data demo test lint train-mnist train-classifier train-quality train-style train-style-stage3 gpu-pack train-repair train bench clean
 
 help:
 	@echo "make demo | test | lint | train-mnist | train-classifier | train-quality | train-style | train-repair | bench | clean"
@@ -111,6 +111,15 @@ train-style-stage3: install data
 	  --init checkpoints/fusion_style --precision auto --steps 6000 --lr-decay --structure-weight 500 \
 	  --structure-levels relu2_1,relu3_1 --skips 2 --encoder-padding reflect --colour-weight 50000 \
 	  --style-jitter 0.5 --pictures corpus --style-sources gimp-patterns --num-crops 4096 $(STYLE_FLAGS)
+
+# What scripts/gpu_train_style.sh needs on the lent GPU machine (JAX, no TensorFlow, no Debian
+# picture packages, 64 MiB of working tree): the picture pack of stage 3's pictures and the
+# encoder's weights (runs/pack, 21 MB) and wheels of Keras and the packages it needs there (.whl).
+gpu-pack: install data
+	$(PY) -m gan_style.style.picture_pack runs/pack --pictures corpus --style-sources gimp-patterns
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+	  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+	  -d .whl keras==$$($(PY) -c "import keras; print(keras.__version__)") namex optree
 
 # Repair U-Nets (gated convolutions, a residual on a push-pull/Laplace fill) on simulated-artifact
 # and free-form holes; the manifests carry repair quality on validation images (true masks). RGB:

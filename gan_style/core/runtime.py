@@ -32,8 +32,10 @@ def quiet_tensorflow(init_devices: bool = True) -> None:
 
     Those lines come from C++ at import and at device initialisation and ignore
     TF_CPP_MIN_LOG_LEVEL, so stderr is closed for both. Pass `init_devices=False` to configure
-    logical devices afterwards. Idempotent.
+    logical devices afterwards. Idempotent; nothing when $KERAS_BACKEND names another backend.
     """
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return  # Keras runs on another backend (JAX on the GPU machine, where TensorFlow is absent)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _stderr_silenced():
         import tensorflow as tf

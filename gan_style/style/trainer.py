@@ -19,6 +19,7 @@ from gan_style.gan.discriminator import build_patchgan_discriminator
 from gan_style.style.configs import StyleConfig
 from gan_style.style.eval import evaluate_style, style_pairs_grid
 from gan_style.style.fusion_generator import SKIP_LEVELS, FusionGenerator, adain
+from gan_style.style.picture_pack import describe_folder
 
 
 class StyleTrainer(AdversarialTrainer):
@@ -159,22 +160,25 @@ class StyleBatches:
 def style_dataset(config: StyleConfig, content_dir=None, style_dir=None) -> tuple[StyleBatches, str]:
     """Endless (content, style) batches of `config` (`StyleBatches`) and a description of their source.
 
-    Content: the training photos of `config.pictures` (not the bundled textures) + `content_dir`;
-    style: every training picture, the `config.style_sources` + `style_dir`. `config.num_crops`
+    Content: the training photos of `config.pictures` ("" = none; not the bundled textures) and
+    those of `content_dir`; style: all of those, the bundled textures, the `config.style_sources`
+    and `style_dir`. `config.num_crops`
     random crops a side at 4 scales, flipped half the time (`data.random_crops`); style crops come
     from a wider scale range, so textures appear at several sizes; with `config.style_jitter`,
     some are recoloured.
     """
-    pictures = data.training_pictures(config.pictures)
+    pictures = data.training_pictures(config.pictures) if config.pictures else {}
     photos = {k: v for k, v in pictures.items() if k not in data.BUNDLED_TEXTURES}
-    contents = list(photos.values()) + folder_pictures(content_dir)
+    more_photos = folder_pictures(content_dir)
+    contents = list(photos.values()) + more_photos
     style_only = data.style_pictures(config.style_sources)
-    styles = list(pictures.values()) + list(style_only.values()) + folder_pictures(style_dir)
+    styles = list(pictures.values()) + more_photos + list(style_only.values()) + folder_pictures(style_dir)
     content = data.random_crops(contents, config.crop_size, config.num_crops, config.seed)
     style = data.random_crops(styles, config.crop_size, config.num_crops, config.seed + 1, scales=(0.25, 1.0))
-    source = f"content: {data.describe_pictures(photos)}" + (f" + {content_dir}" if content_dir else "")
+    source = f"content: {data.describe_pictures(photos)}"
+    source += f" + {describe_folder(content_dir)}" if content_dir else ""
     source += f" | style: {data.describe_pictures({**pictures, **style_only})}"
-    source += f" + {style_dir}" if style_dir else ""
+    source += f" + {describe_folder(style_dir)}" if style_dir else ""
     return StyleBatches(content, style, config.batch_size, config.style_jitter, config.seed + 2), source
 
 

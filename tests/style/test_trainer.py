@@ -199,8 +199,11 @@ def test_a_jax_step_is_the_tensorflow_step(tmp_path):
     np.savez(tmp_path / "in.npz", content=content, style=style, **before)
     helper = Path(__file__).with_name("jax_step.py")
     root = helper.parents[2]
+    from gan_style.style.encoder import hed_weights_file
+
+    env = {**os.environ, "PYTHONPATH": str(root), "GAN_STYLE_HED_WEIGHTS": str(hed_weights_file())}
     done = subprocess.run([sys.executable, str(helper), str(tmp_path / "in.npz"), str(tmp_path / "out.npz")],
-                          cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True)
+                          cwd=root, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     jax = np.load(tmp_path / "out.npz")
     assert not jax["tensorflow_imported"]
