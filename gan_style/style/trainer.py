@@ -227,8 +227,7 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
         if evaluate:
             generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=saved["decoder.keras"],
                                         skips=config.skips, encoder_padding=config.encoder_padding)
-            metrics.update(evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256, 512)))
-            style_pairs_grid(generator, out_dir / "samples.png")
+            metrics.update(held_out_metrics(generator, out_dir))
         return {"metrics": metrics}
 
     return finish_run(
@@ -237,3 +236,23 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
         command=command, data_source=source, seed=config.seed, steps=steps, epochs=len(history["loss"]),
         device=runtime.device_name(), config=config.to_dict(), **init_record,
     )
+
+
+def held_out_metrics(generator: FusionGenerator, out_dir: str | Path) -> dict:
+    """The style metrics a checkpoint's manifest carries: `evaluate_style` of AdaIN at alpha 1 on
+    the held-out pairs at 256 and 512 px; also writes `out_dir`/samples.png (`style_pairs_grid`)."""
+    metrics = evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256, 512))
+    style_pairs_grid(generator, Path(out_dir) / "samples.png")
+    return metrics
+
+
+def record_held_out_metrics(checkpoint: str | Path, command: str) -> dict:
+    """Measure a checkpoint written without its metrics (`--no-evaluate`, e.g. trained on the GPU
+    machine, where they cannot run) as `train_style` would have, and write them into its
+    manifest's "metrics" (the run's own entries, such as final_losses, kept). Returns the metrics."""
+    directory = Path(checkpoint) if Path(checkpoint).is_dir() else checkpoints.path(str(checkpoint))
+    metrics = {**checkpoints.read_manifest(directory).get("metrics", {}),
+               **held_out_metrics(FusionGenerator.from_pretrained(str(directory)), directory)}
+    checkpoints.update_manifest(directory, {"metrics": metrics}, what="held-out style metrics measured",
+                                command=command)
+    return metrics

@@ -223,3 +223,26 @@ def test_a_jax_step_is_the_tensorflow_step(tmp_path):
     assert jax["iterations"] == 61
     losses_jax = jax["history_loss"]
     assert losses_jax[-1] < 0.5 * losses_jax[0], losses_jax
+
+
+@pytest.mark.slow
+def test_metrics_of_a_run_without_them_are_recorded_afterwards(tmp_path):
+    """A GPU run cannot measure itself (no TensorFlow there): `evaluate style --record` measures it
+    here as the trainer would and writes the metrics into its manifest; the files still verify."""
+    from gan_style import evaluate
+    from gan_style.core import checkpoints
+    from gan_style.style.trainer import train_style
+
+    config = StyleConfig(width=4, crop_size=32, batch_size=2, steps=2, num_crops=4, skips=2, encoder_padding="reflect")
+    trained = train_style(config, tmp_path / "run", verbose=0, evaluate=False)
+    assert set(trained["metrics"]) == {"final_losses"} and not (tmp_path / "run" / "samples.png").exists()
+    assert evaluate.main(["style", "--checkpoint", str(tmp_path / "run"), "--record"]) == 0
+    manifest = checkpoints.verify(tmp_path / "run")
+    assert manifest["metrics"]["final_losses"] == trained["metrics"]["final_losses"]  # the run's own, kept
+    measured = manifest["metrics"]["methods"]["ours adain 1.0"]
+    assert set(measured) == {"256", "512"}  # the sizes the trainer measures
+    assert 0 < measured["256"]["swd"] and 0 <= measured["256"]["edge_ssim"] <= 1
+    assert manifest["changes"][-1]["what"] == "held-out style metrics measured"
+    assert "--record" in manifest["changes"][-1]["command"]
+    assert (tmp_path / "run" / "samples.png").stat().st_size > 0
+    assert evaluate.main(["style", "--checkpoint", str(tmp_path / "absent"), "--record"]) == 1
