@@ -27,8 +27,8 @@ install: $(STAMP)
 # evaluation (evaluate quality). Needs root and apt; elsewhere say so and go on.
 PICTURE_PACKAGES := opencv-doc lomiri-wallpapers-16.04 desktop-base ukui-wallpapers lomiri-wallpapers-20.04 \
   sway-backgrounds visp-images-data mate-backgrounds plasma-workspace-wallpapers gnome-backgrounds
-# style-only training pictures: GIMP's pattern tiles (data.STYLE_SOURCES)
-STYLE_PACKAGES := gimp-data
+# style-only training pictures: GIMP's pattern tiles, Colobot's terrain and sky textures (data.STYLE_SOURCES)
+STYLE_PACKAGES := gimp-data colobot-common-textures
 DEBIAN_DATA := $(PICTURE_PACKAGES) $(STYLE_PACKAGES)
 data:
 	@if ! dpkg -s $(DEBIAN_DATA) >/dev/null 2>&1; then \
@@ -113,10 +113,11 @@ train-style-stage3: install data
 	  --style-jitter 0.5 --pictures corpus --style-sources gimp-patterns --num-crops 4096 $(STYLE_FLAGS)
 
 # What scripts/gpu_train_style.sh needs on the lent GPU machine (JAX, no TensorFlow, no Debian
-# picture packages, 64 MiB of working tree): the picture pack of stage 3's pictures and the
-# encoder's weights (runs/pack, 21 MB) and wheels of Keras and the packages it needs there (.whl).
+# picture packages, 64 MiB of working tree): the picture pack (the training corpus, GIMP's patterns
+# and Colobot's textures; the encoder's weights: runs/pack, 22 MB) and wheels of Keras and the
+# packages it needs there (.whl).
 gpu-pack: install data
-	$(PY) -m gan_style.style.picture_pack runs/pack --pictures corpus --style-sources gimp-patterns
+	$(PY) -m gan_style.style.picture_pack runs/pack --pictures corpus --style-sources gimp-patterns,colobot-textures
 	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
 	  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
 	  -d .whl keras==$$($(PY) -c "import keras; print(keras.__version__)") namex optree

@@ -375,8 +375,21 @@ def training_pictures(sources: str = "bundled") -> dict[str, np.ndarray]:
 # Styles only (never content, never QC): GIMP's seamless pattern tiles (gimp-data, 58 tiles of
 # 20-160 px: stone, wood, fabric, paper, sky, ...), a training source of the style decoder.
 GIMP_PATTERNS_DIR = Path("/usr/share/gimp/2.0/patterns")
-STYLE_SOURCES = ("gimp-patterns",)
-PATTERN_SIDE = 512  # tiles are repeated to this square, at their own pixel scale
+# Colobot's terrain and sky textures (colobot-common-textures, 256-2048 px, mostly seamless): looked
+# at one by one; left out are sprite sheets, atlases of tiles with visible seams (a grid a decoder
+# would learn), height maps, icons, a near-black starfield and six more crops of one Mars map.
+COLOBOT_TEXTURES_DIR = Path("/usr/share/games/colobot/textures")
+COLOBOT_TEXTURES = ("back01", "back22", "back33", "cloud02", "cloud03", "cloud04", "cloud05", "cloud09", "dirty01",
+                    "dirty02", "dirty03", "dirty04", "dirty06", "dirty08", "dirty09", "lava04", "lava05", "mars001",
+                    "mars103", "mix01", "moon103", "terra002", "water12", "water16")
+STYLE_SOURCES = ("gimp-patterns", "colobot-textures")
+PATTERN_SIDE = 512  # tiles are repeated to at least this square, at their own pixel scale
+
+
+def tiled(tile: np.ndarray, side: int = PATTERN_SIDE) -> np.ndarray:
+    """A seamless tile (h, w, C) repeated to cover at least side x side, cut to max(side, h) x max(side, w)."""
+    reps = (-(-side // tile.shape[0]), -(-side // tile.shape[1]), 1)
+    return np.tile(tile, reps)[: max(side, tile.shape[0]), : max(side, tile.shape[1])]
 
 
 def read_gimp_pattern(path: str | os.PathLike) -> np.ndarray:
@@ -399,16 +412,22 @@ def read_gimp_pattern(path: str | os.PathLike) -> np.ndarray:
 
 
 def gimp_patterns(root: str | os.PathLike = GIMP_PATTERNS_DIR, side: int = PATTERN_SIDE) -> dict[str, np.ndarray]:
-    """Every pattern under `root`, tiled to (side, side, 3) uint8, keyed "gimp-patterns:<stem>"."""
+    """Every pattern under `root`, tiled to at least (side, side) (`tiled`) uint8 RGB, keyed "gimp-patterns:<stem>"."""
     files = sorted(Path(root).rglob("*.pat"))
     if not files:
         raise DataUnavailableError(f"no GIMP patterns under {root}: install Debian's gimp-data (`make data` does)")
-    out = {}
-    for file in files:
-        tile = read_gimp_pattern(file)
-        reps = (-(-side // tile.shape[0]), -(-side // tile.shape[1]), 1)
-        out[f"gimp-patterns:{file.stem}"] = np.tile(tile, reps)[:side, :side]
-    return out
+    return {f"gimp-patterns:{file.stem}": tiled(read_gimp_pattern(file), side) for file in files}
+
+
+def colobot_textures(root: str | os.PathLike = COLOBOT_TEXTURES_DIR, side: int = PATTERN_SIDE) -> dict[str, np.ndarray]:
+    """The COLOBOT_TEXTURES under `root` as uint8 RGB, tiled to at least (side, side) (`tiled`),
+    keyed "colobot-textures:<stem>"."""
+    files = [Path(root) / f"{name}.png" for name in COLOBOT_TEXTURES]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise DataUnavailableError(f"no {', '.join(missing[:3])} under {root}: install Debian's "
+                                   "colobot-common-textures (`make data` does)")
+    return {f"colobot-textures:{f.stem}": tiled(read_picture(f), side) for f in files}
 
 
 def style_pictures(sources: str) -> dict[str, np.ndarray]:
@@ -417,7 +436,8 @@ def style_pictures(sources: str) -> dict[str, np.ndarray]:
     unknown = sorted(set(names) - set(STYLE_SOURCES))
     if unknown:
         raise ValueError(f"style sources are {', '.join(STYLE_SOURCES)}, got {sources!r}")
-    return gimp_patterns() if "gimp-patterns" in names else {}
+    readers = {"gimp-patterns": gimp_patterns, "colobot-textures": colobot_textures}
+    return {k: v for name in names for k, v in readers[name]().items()}
 
 
 def describe_pictures(pictures: dict[str, np.ndarray]) -> str:

@@ -186,6 +186,33 @@ def test_gimp_patterns_are_tiled_at_their_own_scale_and_a_style_source(tmp_path)
         data.gimp_patterns(tmp_path / "none")
 
 
+def test_colobot_textures_are_the_chosen_files_tiled_to_the_pattern_side(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    for name in data.COLOBOT_TEXTURES:
+        Image.fromarray(rng.integers(0, 256, (6, 9, 3), dtype=np.uint8)).save(tmp_path / f"{name}.png")
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "effect00.png")  # a sprite sheet: not chosen
+    textures = data.colobot_textures(tmp_path, side=20)
+    assert sorted(textures) == sorted(f"colobot-textures:{n}" for n in data.COLOBOT_TEXTURES)
+    tile = np.asarray(Image.open(tmp_path / "back01.png"))
+    assert textures["colobot-textures:back01"].shape == (20, 20, 3)
+    np.testing.assert_array_equal(textures["colobot-textures:back01"][6:12, 9:18], tile)  # repeated, not resized
+    (tmp_path / "lava04.png").unlink()
+    with pytest.raises(data.DataUnavailableError, match="lava04.png.*colobot-common-textures"):
+        data.colobot_textures(tmp_path)
+
+
+def test_colobot_textures_when_installed():
+    if not data.COLOBOT_TEXTURES_DIR.is_dir():
+        pytest.skip("Debian's colobot-common-textures is not installed (make data installs it)")
+    textures = data.style_pictures("colobot-textures,gimp-patterns")
+    colobot = {k: v for k, v in textures.items() if k.startswith("colobot-textures:")}
+    assert len(colobot) == len(data.COLOBOT_TEXTURES) and len(textures) > len(colobot)
+    assert all(min(t.shape[:2]) >= 512 and t.shape[2] == 3 for t in colobot.values())
+    assert min(float(t.std()) for t in colobot.values()) > 2.0  # textures, not flat fills
+
+
 def test_gimp_data_patterns_when_installed():
     if not data.GIMP_PATTERNS_DIR.is_dir():
         pytest.skip("Debian's gimp-data is not installed (make data installs it)")
