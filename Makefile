@@ -102,7 +102,8 @@ train-style: install
 	  --steps 2000 --lr-decay --structure-weight 1500 --structure-levels relu2_1,relu3_1 --skips 3 \
 	  --encoder-padding zeros --colour-weight 50000 --style-jitter 0.5 --pictures bundled,opencv-doc $(STYLE_FLAGS)
 
-# Stage 3 (issue 28, not shipped yet: measure it with experiments/style_stage3_compare.py first): from
+# Stage 3 (issue 28; run and measured 2026-12-06, not shipped: frame gone, mesh replaced by a
+# worm-like texture, style and structure lost; see experiments/README.md): from
 # the shipped decoder with the causes of the frame, mesh and halos removed (encoder convolutions on
 # reflect-padded maps, 2 skips: relu1_1's projection dropped), the training corpus as content and
 # GIMP's 58 patterns as extra styles, a third of stage 2's structure weight; resumable (work dir).

