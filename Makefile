@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install data demo test lint train-mnist train-classifier train-quality train-style train-style-stage3 gpu-pack train-repair train bench clean
+.PHONY: help install data demo test lint train-mnist train-classifier train-quality train-style train-style-stage3 train-style-fresh gpu-pack train-repair train bench clean
 
 help:
 	@echo "make demo | test | lint | train-mnist | train-classifier | train-quality | train-style | train-repair | bench | clean"
@@ -112,6 +112,15 @@ train-style-stage3: install data
 	  --init checkpoints/fusion_style --precision auto --steps 6000 --lr-decay --structure-weight 500 \
 	  --structure-levels relu2_1,relu3_1 --skips 2 --encoder-padding reflect --colour-weight 50000 \
 	  --style-jitter 0.5 --pictures corpus --style-sources gimp-patterns --num-crops 4096 $(STYLE_FLAGS)
+
+# The next style run (issue 28, not shipped): a fresh decoder with the three fixes at the source,
+# no structure term, at 256 px for 20,000 steps (about 18 h here: resumable, run it again to go
+# on from runs/fusion_style_fresh_work; on the GPU machine, scripts/gpu_train_style.sh with these flags).
+train-style-fresh: install data
+	$(PY) -m gan_style.train style --out runs/fusion_style_fresh --work-dir runs/fusion_style_fresh_work \
+	  --precision auto --steps 20000 --lr-decay --crop-size 256 --skips 2 --encoder-padding reflect \
+	  --colour-weight 50000 --style-jitter 0.5 --pictures corpus --style-sources gimp-patterns,colobot-textures \
+	  --num-crops 2048 $(STYLE_FLAGS)
 
 # What scripts/gpu_train_style.sh needs on the lent GPU machine (JAX, no TensorFlow, no Debian
 # picture packages, 64 MiB of working tree): the picture pack (the training corpus, GIMP's patterns
