@@ -213,7 +213,7 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
         if work_dir:
             callbacks.insert(0, keras.callbacks.BackupAndRestore(str(Path(work_dir) / "backup")))
         history = trainer.fit(iter(dataset), epochs=epochs, steps_per_epoch=steps_per_epoch,
-                              callbacks=callbacks, verbose=verbose).history
+                              callbacks=callbacks, verbose=verbose, shuffle=False).history
     steps = int(ops.convert_to_numpy(trainer.g_optimizer.iterations))
     final = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.items()}}
     init_record = {}
