@@ -94,8 +94,8 @@ def build_parser() -> cli.ArgumentParser:
                        help="instead: measure the checkpoint on the held-out pairs as the trainer does (256 and "
                             "512 px) and write the metrics into its MANIFEST.json (for a run trained with "
                             "--no-evaluate, e.g. on JAX)")
-    style.add_argument("--sizes", default="256,512", help="longer sides in px, comma-separated")
-    style.add_argument("--max-images", type=int, default=12, help="first N of each folder, sorted by name")
+    style.add_argument("--sizes", help="longer sides in px, comma-separated (default 256,512)")
+    style.add_argument("--max-images", type=int, help="first N of each folder, sorted by name (default 12)")
     style.add_argument("--out", help="write the report as JSON here")
     return parser
 
@@ -236,6 +236,13 @@ def _main_style(args, parser) -> int:
     from gan_style.core import checkpoints, runtime
 
     runtime.quiet_tensorflow()
+    if args.record:  # the trainer's own held-out pairs and sizes: folder options would be ignored
+        given = [flag for flag, value in (("--content-dir", args.content_dir), ("--style-dir", args.style_dir),
+                                          ("--sizes", args.sizes), ("--max-images", args.max_images)) if value]
+        if given:
+            parser.error(f"--record measures the trainer's held-out pairs; it takes no {', '.join(given)}")
+    args.sizes = args.sizes or "256,512"
+    args.max_images = 12 if args.max_images is None else args.max_images
     try:
         sizes = tuple(int(v) for v in args.sizes.split(","))
     except ValueError:

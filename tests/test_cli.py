@@ -139,6 +139,14 @@ def test_evaluate_style_on_folders_and_an_empty_folder(tmp_path):
     assert result.returncode == 1 and result.stderr.strip() == f"error: no readable pictures in {empty}"
 
 
+@pytest.mark.parametrize("extra", [["--content-dir", "photos"], ["--sizes", "128"], ["--max-images", "3"]])
+def test_evaluate_style_record_refuses_folder_options(extra):
+    """--record measures the trainer's own held-out pairs: an option it would ignore is a usage error."""
+    result = run("gan_style.evaluate", "style", "--record", *extra)
+    assert result.returncode == 2 and f"it takes no {extra[0]}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--seed", "-1"], "--seed must be in"),
     (["--num", "20000000"], "--num must be in"),

@@ -24,6 +24,7 @@ from gan_style.core.manifests import (  # noqa: F401 - the checkpoint API, used 
     provenance,
     read_manifest,
     rehash,
+    resolve,
     root,
     save_model,
     sha256,

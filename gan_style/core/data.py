@@ -449,6 +449,22 @@ def describe_pictures(pictures: dict[str, np.ndarray]) -> str:
     return "; ".join(f"{source}: {', '.join(stems)}" for source, stems in groups.items())
 
 
+PACK_SOURCES = "SOURCES.txt"  # a picture pack's record of what each of its folders holds
+
+
+def describe_folder(directory: str | Path) -> str:
+    """A data-source line for a folder of pictures: its path, and what its pack's SOURCES.txt
+    (`style.picture_pack`) says it holds."""
+    directory = Path(directory)
+    sources = directory.parent / PACK_SOURCES
+    if sources.is_file():
+        for line in sources.read_text().splitlines():
+            folder, _, described = line.partition(": ")
+            if folder == directory.name:
+                return f"{directory} (picture pack: {described})"
+    return str(directory)
+
+
 def random_crops(images: dict[str, np.ndarray] | list[np.ndarray], size: int, num: int, seed: int = 0,
                  scales: tuple[float, float] = (0.5, 1.0)) -> np.ndarray:
     """`num` random crops (num, size, size, 3) float32 in [-1, 1] from pictures rescaled to 4

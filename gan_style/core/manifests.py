@@ -136,7 +136,7 @@ def measured(names: tuple[str, ...] | list[str]) -> dict:
     shas = {}
     for name in names:
         try:
-            directory = _resolve(name)
+            directory = resolve(name)
             shas[str(name)] = {file: sha256(directory / file) for file in read_manifest(directory)["files"]}
         except (CheckpointError, OSError) as exc:
             shas[str(name)] = {"error": str(exc).splitlines()[0]}
@@ -182,7 +182,7 @@ def update_manifest(name_or_dir: str | os.PathLike, fields: dict, **record) -> d
     """Set `fields` (top-level keys) in an existing MANIFEST.json, keeping every other field and
     the files' sha256, and append `record` with the names set and this provenance to its "changes"
     list (as `rehash` does). Returns the manifest."""
-    directory = _resolve(name_or_dir)
+    directory = resolve(name_or_dir)
     manifest = read_manifest(directory)
     if "files" in fields:
         raise CheckpointError(f"update_manifest cannot set files in {directory / MANIFEST}: use rehash")
@@ -201,7 +201,7 @@ def _with_change(directory: Path, manifest: dict, change: dict) -> dict:
 
 
 def read_manifest(name_or_dir: str | os.PathLike) -> dict:
-    directory = _resolve(name_or_dir)
+    directory = resolve(name_or_dir)
     try:
         manifest = json.loads((directory / MANIFEST).read_text())
     except FileNotFoundError:
@@ -230,7 +230,7 @@ def _listed_files(directory: Path, manifest: dict) -> dict[str, str]:
 def _opened(name_or_dir, require, refusal: str = "") -> tuple[Path, dict, dict[str, str]]:
     """(folder, manifest, its checked {file: sha256}), each of `require` listed in it, else a
     CheckpointError naming the file (+ `refusal`)."""
-    directory = _resolve(name_or_dir)
+    directory = resolve(name_or_dir)
     manifest = read_manifest(directory)
     files = _listed_files(directory, manifest)
     for file in require:
@@ -259,7 +259,7 @@ def load_model(name_or_dir: str | os.PathLike, file: str):
     (their modules imported): `checkpoints.load_model` does that for every shipped model."""
     import keras  # TensorFlow: imported when a model is loaded, not with this module
 
-    directory = _resolve(name_or_dir)
+    directory = resolve(name_or_dir)
     manifest = verify(directory, require=(file,))
     with tempfile.TemporaryDirectory(prefix="gan_style_checkpoint_") as private:
         copy = Path(private) / Path(file).name
@@ -277,6 +277,7 @@ def load_model(name_or_dir: str | os.PathLike, file: str):
             raise CheckpointError(f"{directory / file} cannot be loaded safely ({reason})") from None
 
 
-def _resolve(name_or_dir) -> Path:
+def resolve(name_or_dir: str | Path) -> Path:
+    """A checkpoint folder from a shipped name ("quality_rgb": `path`) or a folder path."""
     candidate = Path(name_or_dir)
     return candidate if candidate.is_dir() or os.sep in str(name_or_dir) else path(str(name_or_dir))

@@ -25,7 +25,6 @@ from gan_style.core import data
 from gan_style.core.io import write_jpeg, write_text
 
 SIDE = 512
-SOURCES = "SOURCES.txt"
 
 
 def _file_name(key: str) -> str:
@@ -52,7 +51,7 @@ def write_pack(out: str | Path, pictures: str = "corpus", style_sources: str = "
             if factor < 1.0:
                 image = rescale(image, factor, channel_axis=-1, anti_aliasing=True, preserve_range=True)
             write_jpeg(out / folder / _file_name(key), np.clip(np.round(image), 0, 255).astype(np.uint8), quality=90)
-    write_text(out / SOURCES, "".join(f"{folder}: {data.describe_pictures(chosen)}\n"
+    write_text(out / data.PACK_SOURCES, "".join(f"{folder}: {data.describe_pictures(chosen)}\n"
                                       for folder, chosen in folders.items()))
     _write_encoder_weights(out / "encoder.h5")
     return {folder: len(chosen) for folder, chosen in folders.items()}
@@ -67,18 +66,6 @@ def _write_encoder_weights(path: Path) -> None:
     with h5py.File(hed_weights_file(), "r") as source, h5py.File(path, "w") as target:
         for group in hed_groups(build_encoder(None)):
             source.copy(source[group], target.require_group(group.rsplit("/", 1)[0]), name=group.rsplit("/", 1)[1])
-
-
-def describe_folder(directory: str | Path) -> str:
-    """A data-source line for a folder of pictures: its path, and what its pack's SOURCES.txt says."""
-    directory = Path(directory)
-    sources = directory.parent / SOURCES
-    if sources.is_file():
-        for line in sources.read_text().splitlines():
-            folder, _, described = line.partition(": ")
-            if folder == directory.name:
-                return f"{directory} (picture pack: {described})"
-    return str(directory)
 
 
 def main(argv: list[str] | None = None) -> int:

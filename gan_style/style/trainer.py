@@ -19,7 +19,6 @@ from gan_style.gan.discriminator import build_patchgan_discriminator
 from gan_style.style.configs import StyleConfig
 from gan_style.style.eval import evaluate_style, style_pairs_grid
 from gan_style.style.fusion_generator import SKIP_LEVELS, FusionGenerator, adain
-from gan_style.style.picture_pack import describe_folder
 
 
 class StyleTrainer(AdversarialTrainer):
@@ -176,9 +175,9 @@ def style_dataset(config: StyleConfig, content_dir=None, style_dir=None) -> tupl
     content = data.random_crops(contents, config.crop_size, config.num_crops, config.seed)
     style = data.random_crops(styles, config.crop_size, config.num_crops, config.seed + 1, scales=(0.25, 1.0))
     source = f"content: {data.describe_pictures(photos)}"
-    source += f" + {describe_folder(content_dir)}" if content_dir else ""
+    source += f" + {data.describe_folder(content_dir)}" if content_dir else ""
     source += f" | style: {data.describe_pictures({**pictures, **style_only})}"
-    source += f" + {describe_folder(style_dir)}" if style_dir else ""
+    source += f" + {data.describe_folder(style_dir)}" if style_dir else ""
     return StyleBatches(content, style, config.batch_size, config.style_jitter, config.seed + 2), source
 
 
@@ -250,7 +249,7 @@ def record_held_out_metrics(checkpoint: str | Path, command: str) -> dict:
     """Measure a checkpoint written without its metrics (`--no-evaluate`, e.g. trained on the GPU
     machine, where they cannot run) as `train_style` would have, and write them into its
     manifest's "metrics" (the run's own entries, such as final_losses, kept). Returns the metrics."""
-    directory = Path(checkpoint) if Path(checkpoint).is_dir() else checkpoints.path(str(checkpoint))
+    directory = checkpoints.resolve(checkpoint)
     metrics = {**checkpoints.read_manifest(directory).get("metrics", {}),
                **held_out_metrics(FusionGenerator.from_pretrained(str(directory)), directory)}
     checkpoints.update_manifest(directory, {"metrics": metrics}, what="held-out style metrics measured",

