@@ -233,14 +233,14 @@ def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, si
 
 
 def _main_style(args, parser) -> int:
-    from gan_style.core import checkpoints, runtime
-
-    runtime.quiet_tensorflow()
     if args.record:  # the trainer's own held-out pairs and sizes: folder options would be ignored
         given = [flag for flag, value in (("--content-dir", args.content_dir), ("--style-dir", args.style_dir),
                                           ("--sizes", args.sizes), ("--max-images", args.max_images)) if value]
         if given:
             parser.error(f"--record measures the trainer's held-out pairs; it takes no {', '.join(given)}")
+    from gan_style.core import checkpoints, runtime
+
+    runtime.quiet_tensorflow()
     args.sizes = args.sizes or "256,512"
     args.max_images = 12 if args.max_images is None else args.max_images
     try:
