@@ -1,0 +1,106 @@
+"""Experiment (issue 27): choose between RGB quality checkpoints on VALIDATION pictures, whole, at
+users' sizes, before anything is measured on the reserved set.
+
+The set: `regressor_trainer.calibration_pictures` (validation packages and bundled validation
+pictures, never trained on, not reserved; plain and stylised) at 256 and 512 px, each clean and
+once corrupted by the project's simulator, every kind in turn (all eleven, blur- and warp-like
+kinds included), covering 1-10% of the picture. Per checkpoint, at its own shipped threshold
+(chosen on the same clean pictures, so the false-alarm rate is about 5% by construction):
+image AUROC, false alarms, detection overall and per kind. Run:
+
+    PYTHONPATH=. .venv/bin/python experiments/qc_validation_select.py checkpoints/quality_rgb runs/X \
+        --out experiments/rgb-quality-validation-select-DATE.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+CACHE = Path("runs/validation_select")
+SIDES = (256, 512)
+
+
+def validation_set(side: int, seed: int = 0):
+    """(names, clean uint8 pictures, corrupted uint8 pictures, kinds) at `side`."""
+    from gan_style.qc.artifacts import RGB_ARTIFACTS, corrupt
+    from gan_style.qc.regressor_trainer import calibration_pictures
+
+    kinds_all = sorted(RGB_ARTIFACTS)
+    pictures = calibration_pictures(seed, (side,))[side]
+    rng = np.random.default_rng(seed + side)
+    clean, bad, kinds = [], [], []
+    for i, image in enumerate(pictures.values()):
+        x = image.astype(np.float32) / 127.5 - 1.0
+        kind = kinds_all[i % len(kinds_all)]
+        for _ in range(30):  # a strength whose change covers 1-10% of the picture
+            y, m = corrupt(x, kind, rng, float(rng.uniform(0.05, 0.8)), domain="rgb")
+            if 0.01 <= m.mean() <= 0.10:
+                break
+        clean.append(image)
+        bad.append(np.round((y + 1.0) * 127.5).clip(0, 255).astype(np.uint8))
+        kinds.append(kind)
+    return list(pictures), clean, bad, kinds
+
+
+def cached_set(side: int):
+    cache = CACHE / f"validation-{side}.npz"
+    if cache.exists():
+        z = np.load(cache, allow_pickle=True)
+        return tuple(list(z[k]) for k in ("names", "clean", "bad", "kinds"))
+    names, clean, bad, kinds = validation_set(side)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, names=np.array(names, object), clean=np.array(clean, object), bad=np.array(bad, object),
+             kinds=np.array(kinds, object))
+    return names, clean, bad, kinds
+
+
+def measure(checkpoint: str, sets: dict) -> dict:
+    from gan_style.core import checkpoints
+    from gan_style.qc.regressor_trainer import global_scores
+
+    regressor = checkpoints.load_model(checkpoint, "regressor.keras")
+    threshold = float(checkpoints.read_manifest(checkpoint)["threshold"])
+    report = {"threshold": threshold}
+    for side, (_, clean, bad, kinds) in sets.items():
+        sc, sb = global_scores(regressor, clean), global_scores(regressor, bad)
+        auroc = float((sb[:, None] < sc[None]).mean() + 0.5 * (sb[:, None] == sc[None]).mean())
+        flagged = sb < threshold
+        report[str(side)] = {
+            "pictures": len(clean), "auroc": auroc, "false_alarms": float(np.mean(sc < threshold)),
+            "detection": float(flagged.mean()),
+            "detection_by_kind": {k: float(np.mean([f for f, kk in zip(flagged, kinds, strict=True) if kk == k]))
+                                  for k in sorted(set(kinds))},
+        }
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("checkpoints", nargs="+", help="quality checkpoint folders or names")
+    parser.add_argument("--out", help="write the report as JSON here")
+    args = parser.parse_args()
+    from gan_style.core import runtime
+
+    runtime.quiet_tensorflow()
+    start = time.time()
+    sets = {side: cached_set(side) for side in SIDES}
+    print(f"sets ready in {time.time() - start:.0f} s")
+    report = {"sides": list(SIDES), "checkpoints": {}}
+    for checkpoint in args.checkpoints:
+        report["checkpoints"][checkpoint] = row = measure(checkpoint, sets)
+        for side in SIDES:
+            r = row[str(side)]
+            kinds = ", ".join(f"{k} {v:.0%}" for k, v in r["detection_by_kind"].items())
+            print(f"{checkpoint} {side} px: AUROC {r['auroc']:.3f}, false alarms {r['false_alarms']:.1%}, "
+                  f"detection {r['detection']:.0%} ({kinds})")
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
