@@ -27,14 +27,32 @@ def _stderr_silenced() -> Iterator[None]:
         os.close(saved)
 
 
+def keras_backend() -> str:
+    """The backend Keras runs (or will run) on, without importing Keras: the imported Keras' own,
+    else $KERAS_BACKEND, else the "backend" of Keras' config file ($KERAS_HOME or ~/.keras,
+    keras.json), else "tensorflow"."""
+    if "keras" in sys.modules and hasattr(sys.modules["keras"], "config"):
+        return sys.modules["keras"].config.backend()
+    if "KERAS_BACKEND" in os.environ:
+        return os.environ["KERAS_BACKEND"]
+    config = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
+    try:
+        import json
+
+        return str(json.loads(config.read_text()).get("backend", "tensorflow"))
+    except (OSError, ValueError, AttributeError):
+        return "tensorflow"
+
+
 def quiet_tensorflow(init_devices: bool = True) -> None:
     """Import TensorFlow with its start-up logs (oneDNN, CPU features, missing CUDA) silenced.
 
     Those lines come from C++ at import and at device initialisation and ignore
     TF_CPP_MIN_LOG_LEVEL, so stderr is closed for both. Pass `init_devices=False` to configure
-    logical devices afterwards. Idempotent; nothing when $KERAS_BACKEND names another backend.
+    logical devices afterwards. Idempotent; nothing when Keras runs on another backend
+    (`keras_backend`).
     """
-    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+    if keras_backend() != "tensorflow":
         return  # Keras runs on another backend (JAX on the GPU machine, where TensorFlow is absent)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with _stderr_silenced():

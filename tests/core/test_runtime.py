@@ -71,3 +71,26 @@ def test_device_name_is_this_cpu_without_a_gpu():
         assert runtime.device_name() == runtime.cpu_name(runtime.cpu_flags())
     else:
         assert not runtime.device_name().startswith("CPU (")
+
+
+@pytest.mark.parametrize(("environment", "config", "expected"), [
+    ({}, None, "tensorflow"),
+    ({}, {"backend": "jax"}, "jax"),
+    ({"KERAS_BACKEND": "torch"}, {"backend": "jax"}, "torch"),
+    ({}, "not json", "tensorflow"),
+])
+def test_keras_backend_is_read_as_keras_reads_it(tmp_path, environment, config, expected):
+    """Without importing Keras: $KERAS_BACKEND, else keras.json under $KERAS_HOME, else TensorFlow
+    (so quiet_tensorflow imports TensorFlow only where Keras will run on it)."""
+    import json
+    import subprocess
+    import sys
+
+    if config is not None:
+        (tmp_path / "keras.json").write_text(config if isinstance(config, str) else json.dumps(config))
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env.update(KERAS_HOME=str(tmp_path), **environment)
+    code = ("import sys\nfrom gan_style.core.runtime import keras_backend\n"
+            "print(keras_backend(), 'keras' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert result.stdout.split() == [expected, "False"], result.stderr
