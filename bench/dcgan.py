@@ -95,7 +95,7 @@ def epoch_time(base_filters: int = 64, max_steps: int | None = None) -> dict:
     keras.mixed_precision.set_global_policy(config.precision)
     trainer = build_dcgan_trainer(config)
     keras.mixed_precision.set_global_policy("float32")
-    train = data.load_arrays("mnist", "train")
+    train = data.load_mnist("train")
     dataset = data.make_dataset(train, config.batch_size)
     steps = max_steps or len(train) // config.batch_size
     trainer.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0, shuffle=False)  # warm-up: tracing

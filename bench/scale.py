@@ -3,7 +3,7 @@
 The same files go through `repair.repair_files` (what `python -m gan_style.repair` runs) and
 through `gan_style.scale.beam.run` on the DirectRunner's engine (`FnApiRunner`, as the tests run
 it: no Prism download), in memory and with `multi_processing` and 2 workers. Inputs: real MNIST
-digits (`data.load_arrays`, the bundled test split), a quarter with a white 8 x 8 square, and RGB
+digits (`data.load_mnist`, the bundled test split), a quarter with a white 8 x 8 square, and RGB
 crops of 256 px of the bundled validation pictures (`data.VALIDATION_IMAGES`), a quarter with a
 flat 40 px hole. Default settings (batch 64, shipped checkpoints, repair on).
 
@@ -58,7 +58,7 @@ def make_inputs(root: Path, digits: int, rgb: int, seed: int = 0) -> dict[str, P
     rng = np.random.default_rng(seed)
     folders = {"digits": root / "digits", "rgb": root / "rgb"}
     if digits:
-        images = data.load_arrays("mnist", "test").images
+        images = data.load_mnist("test").images
         for i in range(digits):
             image = images[i % len(images)].copy()
             if i % 4 == 0:

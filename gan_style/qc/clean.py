@@ -23,7 +23,7 @@ def clean_images(domain: str, split: str, num: int, seed: int, crop_size: int = 
     (`stylised.stylise_pictures`, each picture twice).
     """
     if domain == "digits":
-        arrays = data.load_arrays("mnist", "train" if split == "train" else "test", data_dir)
+        arrays = data.load_mnist("train" if split == "train" else "test", data_dir)
         images = arrays.images[..., None].astype(np.float32) / 127.5 - 1.0
         order = np.random.default_rng(seed).permutation(len(images))
         return images[order[:num]] if num else images[order], arrays.source

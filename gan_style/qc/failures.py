@@ -45,7 +45,7 @@ def early_dcgan_samples(num: int, snapshots: tuple[int, ...] = (100, 200, 400), 
         latent_dim=100, categories=0, g_learning_rate=4e-4, lr_decay=False, ema_decay=0.0, seed=seed,
         batch_size=batch_size,
     ))
-    dataset = data.make_dataset(data.load_arrays("mnist", "train", data_dir), batch_size, seed=seed).repeat()
+    dataset = data.make_dataset(data.load_mnist("train", data_dir), batch_size, seed=seed).repeat()
     iterator = iter(dataset)
     return _at_snapshots(num, snapshots, lambda: trainer.train_on_batch(next(iterator)),
                          lambda k, start, stop: sample_images(trainer.generator, stop - start, seed=seed * 100 + k))

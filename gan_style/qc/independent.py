@@ -292,9 +292,9 @@ def corrupt_digit(image: np.ndarray, kind: str, rng: np.random.Generator,
 def digit_set(num: int = 400, seed: int = 0) -> CorruptedSet:
     """`num` held-out MNIST digits (never trained on), each clean and with one defect
     (DIGIT_KINDS in turn)."""
-    from gan_style.core.data import load_arrays
+    from gan_style.core.data import load_mnist
 
-    arrays = load_arrays("mnist", "test")
+    arrays = load_mnist("test")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(arrays.images))[:num]
     out = CorruptedSet([], [], [], [], [], [])

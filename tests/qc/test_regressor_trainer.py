@@ -10,7 +10,7 @@ from gan_style.qc.regressor_trainer import QualityConfig, build_quality_trainer
 
 
 def _fixed_batch():
-    images = data.load_arrays("mnist", "test").images[:8, ..., None].astype(np.float32) / 127.5 - 1.0
+    images = data.load_mnist("test").images[:8, ..., None].astype(np.float32) / 127.5 - 1.0
     batcher = artifacts.ArtifactBatcher(["local_noise", "checkerboard"], clean_fraction=0.5)
     return tuple(tf.constant(t) for t in batcher.numpy(images, seed=1))
 
