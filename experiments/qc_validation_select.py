@@ -6,7 +6,9 @@ pictures, never trained on, not reserved; plain and stylised) at 256 and 512 px,
 once corrupted by the project's simulator, every kind in turn (all eleven, blur- and warp-like
 kinds included), covering 1-10% of the picture. Per checkpoint, at its own shipped threshold
 (chosen on the same clean pictures, so the false-alarm rate is about 5% by construction):
-image AUROC, false alarms, detection overall and per kind. Run:
+image AUROC, false alarms, detection overall and per kind; also the threshold the same rule
+gives without our decoder's outputs among the clean pictures, and median scores of holes, defocus
+and smears whole and in a 128-px crop around them (is a weak response a context effect?). Run:
 
     PYTHONPATH=. .venv/bin/python experiments/qc_validation_select.py checkpoints/quality_rgb runs/X \
         --out experiments/rgb-quality-validation-select-DATE.json
@@ -59,23 +61,56 @@ def cached_set(side: int):
     return names, clean, bad, kinds
 
 
+CONTEXT_KINDS = ("hole", "defocus", "smear")
+CROP = 128  # px, the training crop of the shipped regressor
+
+
+def _crop_around_change(clean: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CROP x CROP window centred on the changed pixels, of the clean and the corrupted picture."""
+    ys, xs = np.nonzero(np.abs(clean.astype(int) - bad.astype(int)).max(-1) > 2)
+    h, w = bad.shape[:2]
+    y0 = int(np.clip(ys.mean() - CROP // 2, 0, h - CROP))
+    x0 = int(np.clip(xs.mean() - CROP // 2, 0, w - CROP))
+    return clean[y0:y0 + CROP, x0:x0 + CROP], bad[y0:y0 + CROP, x0:x0 + CROP]
+
+
 def measure(checkpoint: str, sets: dict) -> dict:
-    from gan_style.core import checkpoints
+    """Per side: AUROC, false alarms (ours = our decoder's outputs, apart), detection overall and
+    per kind at the checkpoint's threshold; detection at a threshold calibrated without our
+    decoder's outputs; median scores of CONTEXT_KINDS whole and as a CROP-px crop around the defect."""
+    from gan_style.core import checkpoints, metrics
     from gan_style.qc.regressor_trainer import global_scores
 
     regressor = checkpoints.load_model(checkpoint, "regressor.keras")
     threshold = float(checkpoints.read_manifest(checkpoint)["threshold"])
-    report = {"threshold": threshold}
-    for side, (_, clean, bad, kinds) in sets.items():
+    report, scores = {"threshold": threshold}, {}
+    for side, (names, clean, bad, kinds) in sets.items():
         sc, sb = global_scores(regressor, clean), global_scores(regressor, bad)
+        ours = np.array([n.startswith("ours:") for n in names])
+        scores[side] = sc, sb, ours
         auroc = float((sb[:, None] < sc[None]).mean() + 0.5 * (sb[:, None] == sc[None]).mean())
         flagged = sb < threshold
+        context = {}
+        for kind in CONTEXT_KINDS:
+            chosen = [i for i, k in enumerate(kinds) if k == kind]
+            crops = [_crop_around_change(clean[i], bad[i]) for i in chosen]
+            context[kind] = {"whole_corrupted": float(np.median(sb[chosen])),
+                             "crop_corrupted": float(np.median(global_scores(regressor, [b for _, b in crops]))),
+                             "whole_clean": float(np.median(sc[chosen])),
+                             "crop_clean": float(np.median(global_scores(regressor, [c for c, _ in crops])))}
         report[str(side)] = {
             "pictures": len(clean), "auroc": auroc, "false_alarms": float(np.mean(sc < threshold)),
+            "false_alarms_ours": float(np.mean(sc[ours] < threshold)),
+            "false_alarms_others": float(np.mean(sc[~ours] < threshold)),
             "detection": float(flagged.mean()),
             "detection_by_kind": {k: float(np.mean([f for f, kk in zip(flagged, kinds, strict=True) if kk == k]))
                                   for k in sorted(set(kinds))},
+            "whole_vs_crop_medians": context,
         }
+    # the rule of `calibrate_rgb` on the clean pictures that are not our decoder's outputs
+    without = min(metrics.threshold_for_fpr(sc[~ours], 0.05) for sc, _, ours in scores.values())
+    report["calibrated_without_ours"] = {"threshold": float(without), **{
+        str(side): {"detection": float(np.mean(sb < without))} for side, (_, sb, _) in scores.items()}}
     return report
 
 
@@ -96,8 +131,10 @@ def main() -> None:
         for side in SIDES:
             r = row[str(side)]
             kinds = ", ".join(f"{k} {v:.0%}" for k, v in r["detection_by_kind"].items())
-            print(f"{checkpoint} {side} px: AUROC {r['auroc']:.3f}, false alarms {r['false_alarms']:.1%}, "
-                  f"detection {r['detection']:.0%} ({kinds})")
+            print(f"{checkpoint} {side} px: AUROC {r['auroc']:.3f}, false alarms {r['false_alarms']:.1%} "
+                  f"(ours {r['false_alarms_ours']:.1%}, others {r['false_alarms_others']:.1%}), "
+                  f"detection {r['detection']:.0%} ({kinds}); whole / crop medians {r['whole_vs_crop_medians']}")
+        print(f"{checkpoint} calibrated without our outputs: {row['calibrated_without_ours']}")
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=1))
 
