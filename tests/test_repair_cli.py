@@ -160,9 +160,7 @@ def test_rgb_repairs_get_texture_unless_smooth(tmp_path):
     Image.fromarray(photo).save(tmp_path / "gravel.png")
     outputs = {}
     for name, extra in (("texture", []), ("smooth", ["--smooth"])):
-        # the shipped threshold lets this hole pass (tests/qc/test_eval.py's strict xfail): the
-        # repair mechanism is tested where the hole is flagged
-        assert main([str(tmp_path / "gravel.png"), "--out", str(tmp_path / name), "--threshold", "0.1", *extra]) == 0
+        assert main([str(tmp_path / "gravel.png"), "--out", str(tmp_path / name), *extra]) == 0
         report = json.loads((tmp_path / name / "report.json").read_text())[0]
         assert report["abnormal"] and report["repaired"]
         outputs[name] = np.asarray(Image.open(tmp_path / name / "gravel.repaired.png"), np.float32).mean(-1)

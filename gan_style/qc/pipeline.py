@@ -6,13 +6,17 @@
                                 also Q of x shrunk k times, for every k that leaves the shorter
                                 side >= `min_side`; S and s are the minimum over scales on the
                                 full-size grid, P the maximum)
+    s <- 0 if F                 RGB, `flat_patches`: F = the pasted-on flat blocks of x
+                                (`regions.foreign_patches`); the reported map's cells over F are 0
+                                too (the regions of `QCResult.located`)
     c = up(S < t)               abnormal cells: every map cell under the threshold t, whole
     m = c * grow(P > 0.5)       the pixels the head marks in them, grown by `grow` pixels (a
                                 flagged cell where it marks nothing is repaired whole, or with
                                 `unmarked="keep"` left as it is); RGB, `flat_patches`: m is grown
-                                over every flat patch of one colour that it touches (at most 15% of
-                                the picture, `regions.grow_over_flat_patches`): a hole located in
-                                part would be filled back with its own colour from the rest
+                                over F (with a 2-px rim) and every flat patch of one colour that
+                                it touches (at most 15% of the picture,
+                                `regions.grow_over_flat_patches`): a hole located in part would be
+                                filled back with its own colour from the rest
     x <- x * (1 - m) + R(x, m) * m   repair only those pixels, then score again
                                 (RGB, `texture`: R's smooth fill plus detail copied from the
                                 valid surroundings, `texture.detailed_repair`)
@@ -48,8 +52,9 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from scipy import ndimage
 
-from gan_style.qc.regions import extract_regions, grow_over_flat_patches
+from gan_style.qc.regions import extract_regions, foreign_patches, grow_over_flat_patches
 from gan_style.qc.regressor import scoring_model
 from gan_style.qc.texture import detailed_repair
 
@@ -281,13 +286,35 @@ class QCPipeline:
             repaired = detailed_repair(outputs, images, mask[..., None], cell=self.texture_cell)
         return (repaired, *self._assess_with_marks(repaired))
 
-    def _grown(self, images: np.ndarray, masks: np.ndarray) -> np.ndarray:
-        """masks (B, H, W) grown over the flat patches of images (B, H, W, C) they touch, when
-        `flat_patches` (see `regions.grow_over_flat_patches`); bool."""
+    def _grown(self, images: np.ndarray, masks: np.ndarray, foreign: np.ndarray) -> np.ndarray:
+        """masks (B, H, W) with the `foreign` patches (B, H, W) and a 2-px rim added, grown over
+        the flat patches of images (B, H, W, C) they touch, when `flat_patches` (see
+        `regions.grow_over_flat_patches`); bool."""
         masks = np.asarray(masks) > 0
         if not self.flat_patches:
             return masks
+        masks = masks | ndimage.binary_dilation(foreign, structure=np.ones((1, 3, 3), bool), iterations=2)
         return np.stack([grow_over_flat_patches(image, mask) for image, mask in zip(images, masks, strict=True)])
+
+    def _foreign(self, images: np.ndarray, score: np.ndarray) -> np.ndarray:
+        """The foreign flat patches of images (B, H, W, C) (`regions.foreign_patches`: pasted-on
+        blocks), (B, H, W) bool, when `flat_patches` (else none); the `score` (B,) of an image with
+        one is set to 0 in place: a pasted block is a defect whatever the regressor makes of it."""
+        foreign = np.zeros(images.shape[:3], bool)
+        if self.flat_patches:
+            for b, image in enumerate(images):
+                foreign[b] = foreign_patches(image)
+            score[foreign.reshape(len(images), -1).any(axis=1)] = 0.0
+        return foreign
+
+    @staticmethod
+    def _zero_cells(score_map: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+        """A copy of `score_map` (B, h, w) with every cell holding a pixel of `pixels` (B, H, W) at 0."""
+        out = score_map.copy()
+        stride = _cell_stride(np.array(pixels.shape[1:3]), np.array(score_map.shape[1:3]))
+        b, ys, xs = np.nonzero(pixels)
+        out[b, ys // stride[0], xs // stride[1]] = 0.0
+        return out
 
     @staticmethod
     def cell_mask(score_map, threshold, size):
@@ -309,7 +336,9 @@ class QCPipeline:
         threshold = self.threshold if threshold is None else float(threshold)
         max_passes = self.max_passes if max_passes is None else max_passes
         score, score_map = (t.numpy() for t in self.assess(tf.constant(images)))
-        result = QCResult(images.copy(), score, score.copy(), score_map, np.zeros(images.shape[:3], bool),
+        foreign = self._foreign(images, score)
+        result = QCResult(images.copy(), score, score.copy(), self._zero_cells(score_map, foreign),
+                          np.zeros(images.shape[:3], bool),
                           np.zeros(len(images), np.int64), threshold, np.zeros(images.shape[:3], bool),
                           np.zeros(images.shape[:3], bool))
         current, current_map, t = images.copy(), score_map, tf.constant(threshold, tf.float32)
@@ -320,7 +349,7 @@ class QCPipeline:
         if len(first):
             located = self._locate(tf.constant(score_map[first]), tf.constant(current_marks[first]), t,
                                    tf.shape(images[first])[1:3], grow=0)
-            result.located_pixels[first] = self._grown(images[first], located.numpy())
+            result.located_pixels[first] = self._grown(images[first], located.numpy(), foreign[first])
         if not repair:
             return result
         unlocated = np.zeros(len(images), bool)  # abnormal by the global head, no cell under t
@@ -331,7 +360,7 @@ class QCPipeline:
             if not len(todo):
                 break
             mask = self._grown(current[todo], self.locate(tf.constant(current_map[todo]),
-                                                          tf.constant(current_marks[todo]), t).numpy())
+                                                          tf.constant(current_marks[todo]), t).numpy(), foreign[todo])
             repaired, after, after_map, after_marks = (x.numpy() for x in self.repair_pass(
                 tf.constant(current[todo]), tf.constant(mask.astype(np.float32))))
             located = (mask > 0).reshape(len(todo), -1).any(axis=1)
@@ -339,6 +368,7 @@ class QCPipeline:
             todo, repaired, mask, after, after_map, after_marks = (
                 todo[located], repaired[located], mask[located], after[located], after_map[located],
                 after_marks[located])
+            foreign[todo] = self._foreign(repaired, after)
             current[todo], current_map = repaired, current_map.copy()
             current_map[todo], current_marks[todo] = after_map, after_marks
             current_score[todo] = after

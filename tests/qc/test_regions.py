@@ -81,3 +81,39 @@ def test_flat_backgrounds_and_smooth_gradients_are_not_patches():
     ramp_mask = np.zeros((64, 64), bool)
     ramp_mask[30, 50] = True
     np.testing.assert_array_equal(regions.grow_over_flat_patches(ramp, ramp_mask), ramp_mask)
+
+
+def _photo(side=256):
+    from gan_style.core import data
+
+    return data.fit_long_side(data.bundled_image("chelsea"), side).astype(np.float32) / 127.5 - 1.0
+
+
+def test_a_block_pasted_on_a_photo_is_foreign_and_nothing_else_is():
+    photo = _photo()
+    assert not regions.foreign_patches(photo).any()  # the clean photo has none
+    for fill in (-1.0, (0.2, 0.8, -0.3)):  # black, and one colour
+        bad = photo.copy()
+        bad[100:130, 60:90] = fill
+        found = regions.foreign_patches(bad)
+        square = np.zeros(found.shape, bool)
+        square[101:129, 61:89] = True  # its flat interior: the 3 x 3 test leaves out the edge row
+        np.testing.assert_array_equal(found, square)
+
+
+def test_flat_patches_that_fade_are_small_or_ragged_are_not_foreign():
+    photo = _photo()
+    h, w = photo.shape[:2]
+    yy, xx = np.mgrid[:h, :w]
+    # a clipped highlight: a white disc whose glow falls off into the photo
+    glow = np.clip(1.6 - np.hypot(yy - 60, xx - 180) / 25.0, 0.0, 1.0)[..., None]
+    lamp = photo * (1 - glow) + glow
+    assert regions.flat_patches(lamp)[60, 180] > 0  # it is a flat patch
+    assert not regions.foreign_patches(lamp).any()
+    small = photo.copy()
+    small[100:110, 60:70] = -1.0  # 10 x 10 px, its flat interior 64 px: under 0.2% of the picture (87 px)
+    assert not regions.foreign_patches(small).any()
+    ragged = photo.copy()
+    ragged[(np.abs(yy - 110) < 20) & (np.abs(xx - 80) < 20) & ((yy + xx) % 12 < 6)] = -1.0  # stripes: fills < 75%
+    assert regions.flat_patches(ragged).any() and not regions.foreign_patches(ragged).any()
+    assert regions.foreign_patches(small, min_share=0.0).any()  # found, given no size limit

@@ -24,8 +24,7 @@ def test_tile_boxes_cover_the_image_once_with_margins():
 def pipeline():
     from gan_style.qc.pipeline import QCPipeline
 
-    # at a threshold that flags a flat hole: the shipped one lets it pass (tests/qc/test_eval.py's strict xfail)
-    return QCPipeline.from_pretrained("rgb", texture=False, threshold=0.1)
+    return QCPipeline.from_pretrained("rgb", texture=False)
 
 
 def _photo(side):
