@@ -55,25 +55,41 @@ FLAT_TOLERANCE = 4.0 / 127.5  # 2 grey levels either way, in [-1, 1] units
 FLAT_MAX_SHARE = 0.15  # a flat patch larger than this share of the picture is background, not a defect
 
 
-def flat_patches(image: np.ndarray, tolerance: float = FLAT_TOLERANCE, max_share: float = FLAT_MAX_SHARE) -> np.ndarray:
+def _spread(image: np.ndarray) -> np.ndarray:
+    """(H, W): max over channels of max - min over each pixel's 3 x 3 neighbourhood (edges
+    repeated) of `image` (H, W, C); separable, in numpy (2-3x faster than ndimage's filters)."""
+    p = np.pad(image, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    hi = np.maximum(np.maximum(p[:-2], p[1:-1]), p[2:])
+    lo = np.minimum(np.minimum(p[:-2], p[1:-1]), p[2:])
+    hi = np.maximum(np.maximum(hi[:, :-2], hi[:, 1:-1]), hi[:, 2:])
+    lo = np.minimum(np.minimum(lo[:, :-2], lo[:, 1:-1]), lo[:, 2:])
+    return (hi - lo).max(axis=-1)
+
+
+def flat_patches(image: np.ndarray, tolerance: float = FLAT_TOLERANCE, max_share: float = FLAT_MAX_SHARE,
+                 min_size: int = 0) -> np.ndarray:
     """(H, W) int labels of the flat patches of `image` (H, W, C) in [-1, 1]; 0 elsewhere.
 
-    A patch is a 4-connected set of pixels whose 3 x 3 neighbourhoods are constant to `tolerance`
-    (per channel, max - min), spanning at most 2 * `tolerance` in all, and no larger than `max_share`
-    of the picture (larger: background, not a defect).
+    A patch is a 4-connected set of at least `min_size` pixels whose 3 x 3 neighbourhoods are
+    constant to `tolerance` (per channel, max - min), spanning at most 2 * `tolerance` in all, and
+    no larger than `max_share` of the picture (larger: background, not a defect).
     """
     image = np.asarray(image, np.float32)
-    spread = (ndimage.maximum_filter(image, size=(3, 3, 1)) - ndimage.minimum_filter(image, size=(3, 3, 1))).max(-1)
-    labels, count = ndimage.label(spread <= tolerance)
+    labels, count = ndimage.label(_spread(image) <= tolerance)
     if not count:
         return labels
-    index = np.arange(1, count + 1)
     sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-    span = np.max([np.asarray(ndimage.maximum(image[..., c], labels, index))
-                   - np.asarray(ndimage.minimum(image[..., c], labels, index)) for c in range(image.shape[-1])], axis=0)
-    keep = (sizes <= max_share * labels.size) & (span <= 2 * tolerance)
+    index = np.flatnonzero((sizes >= min_size) & (sizes <= max_share * labels.size)) + 1
     lookup = np.zeros(count + 1, labels.dtype)
-    lookup[1:][keep] = index[keep]
+    if len(index) > 64:  # many patches: one pass over the picture per channel
+        span = np.max([np.asarray(ndimage.maximum(image[..., c], labels, index))
+                       - np.asarray(ndimage.minimum(image[..., c], labels, index)) for c in range(image.shape[-1])],
+                      axis=0)
+    else:  # a few: each in its bounding box
+        boxes = ndimage.find_objects(labels)
+        span = np.array([np.ptp(image[boxes[i - 1]][labels[boxes[i - 1]] == i], axis=0).max() for i in index])
+    keep = index[span <= 2 * tolerance] if len(index) else index
+    lookup[keep] = keep
     return lookup[labels]
 
 
@@ -116,10 +132,15 @@ def foreign_patches(image: np.ndarray, min_share: float = FOREIGN_MIN_SHARE, min
     while the simulator's holes step 44 levels or more in 95% of cases (median 128).
     """
     image = np.asarray(image, np.float32)
-    labels = flat_patches(image)
-    height, width = labels.shape
-    out = np.zeros(labels.shape, bool)
-    least = max(64, min_share * labels.size)
+    height, width = image.shape[:2]
+    out = np.zeros((height, width), bool)
+    least = max(64, min_share * height * width)
+    # most pictures have no flat area that large: seen at half size (where a patch keeps about a
+    # sixth of its pixels, its 3 x 3 test reaching 5 x 5), none is 1/16 of it
+    coarse, count = ndimage.label(_spread(image[::2, ::2]) <= FLAT_TOLERANCE)
+    if not count or np.bincount(coarse.ravel())[1:].max() < least / 16:
+        return out
+    labels = flat_patches(image, min_size=int(np.ceil(least)))
     for index, box in enumerate(ndimage.find_objects(labels), start=1):
         if box is None:
             continue
