@@ -112,6 +112,30 @@ def one_artifact(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False) -
     return rows
 
 
+def flat_check_cost(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False) -> list[dict]:
+    """What the RGB foreign-patch check (`regions.foreign_patches`) costs: the compiled pipeline's
+    assessment (`run(repair=False)`) of four clean bundled photos, longer side `side`, one at a
+    time (the CLI's case), with the check (the default) and without, side by side; seconds per image."""
+    from skimage import data
+
+    from gan_style.core.data import fit_long_side
+    from gan_style.qc.pipeline import QCPipeline
+
+    base = _pipeline("rgb", tiny)
+    photos = [data.chelsea(), data.astronaut(), data.coffee(), data.rocket()]
+    rows = []
+    for side in sides:
+        images = [fit_long_side(p, side).astype(np.float32)[None] / 127.5 - 1.0 for p in photos]
+        for label, flat in (("with the check (default)", True), ("without", False)):
+            p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture_cell=base.texture_cell,
+                           flat_patches=flat)
+            timing = time_call(lambda p=p, xs=images: [p.run(x, repair=False) for x in xs], repeats=repeats, warmup=1)
+            rows.append({"side": side, "check": label, "images": len(images),
+                         "flagged": int(sum(p.run(x, repair=False).abnormal[0] for x in images)),
+                         "seconds": timing["median_s"] / len(images)})
+    return rows
+
+
 def photo_scale(sides: dict[int, int], tiny: bool = False) -> list[dict]:
     """RGB validation crops at photo sizes (side -> images: as many clean as corrupted, every
     artifact kind in turn), through the compiled pipeline scored at one scale (the default) and at

@@ -95,6 +95,7 @@ def style_and_repair(tiny: bool, out_dir: Path | None, name: str, date: str) -> 
         "qc_pipeline": repair.throughput({"digits": (8, 28), "rgb": (2, 64)} if tiny else
                                          {"digits": (256, 28), "rgb": (16, 256)}, 1 if tiny else 3, tiny),
         "qc_one_artifact": repair.one_artifact((64,) if tiny else (256, 1024), 1 if tiny else 3, tiny),
+        "qc_flat_check": repair.flat_check_cost((64,) if tiny else (256, 512, 1024), 1 if tiny else 5, tiny),
         "qc_photo_scale": repair.photo_scale({64: 8} if tiny else {128: 70, 256: 70, 512: 28}, tiny),
         "qc_directory": [run_isolated("bench.repair", {"num": n, "tiny": tiny})
                          for n in ((20, 60) if tiny else (1000, 10000))],
@@ -165,6 +166,10 @@ SECTIONS = [  # (results key, title, columns (header, key, format)); a file show
      [("side px", "side", "d"), ("fill", "fill", "s"), ("passes", "passes", "d"),
       ("share repainted", "repainted_share", ".3f"), ("score after", "score_after", ".3f"),
       ("s/image", "seconds", ".3f")]),
+    ("qc_flat_check", "The RGB foreign-patch check's cost: the compiled pipeline assessing four clean photos "
+     "(chelsea, astronaut, coffee, rocket), one at a time, with the check and without",
+     [("side px", "side", "d"), ("check", "check", "s"), ("images", "images", "d"), ("flagged", "flagged", "d"),
+      ("s/image", "seconds", ".4f")]),
     ("qc_photo_scale", "RGB pipeline at photo sizes (crops of the 4 held-out pictures, as many clean as corrupted, "
      "every artifact kind in turn; shipped threshold, chosen on 64 px crops; compiled, with texture)",
      [("side px", "side", "d"), ("scales", "scales", "s"), ("images", "images", "d"),

@@ -60,6 +60,10 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     assert {(r["side"], r["fill"]) for r in results["qc_one_artifact"]} == {(64, "texture"), (64, "smooth (--smooth)")}
     assert all(r["seconds"] > 0 and 0 <= r["repainted_share"] <= 1 for r in results["qc_one_artifact"])
     assert "RGB pipeline on one photo with one artifact" in text
+    flat = results["qc_flat_check"]
+    assert [r["check"].split(" (")[0] for r in flat] == ["with the check", "without"]
+    assert all(r["side"] == 64 and r["images"] == 4 and r["seconds"] > 0 and r["flagged"] == 0 for r in flat)
+    assert "foreign-patch check's cost" in text
     photo = results["qc_photo_scale"]
     assert [(r["side"], r["scales"].split(" (")[0]) for r in photo] == [(64, "one"), (64, "1, 2, 4")]
     assert all(0 <= r["true_mask_repaired"] <= 1 and 0 <= r["clean_flagged"] <= 1 for r in photo)
