@@ -15,17 +15,14 @@ from bench.harness import measure_memory, time_call
 def _generator(width: int | None, precision: str = "float32"):
     """The shipped generator (tiny runs, `width`: an untrained decoder on the real encoder, the same
     each run), its encoder at `precision` ("auto": `FusionGenerator.from_pretrained`'s)."""
-    from gan_style.style.fusion_generator import FusionGenerator
+    from gan_style.style.fusion_generator import FusionGenerator, encoder_dtype
 
     if width is None:
         return FusionGenerator.from_pretrained(precision=precision)
     import keras
 
-    from gan_style.core import runtime
-
     keras.utils.set_random_seed(0)
-    auto = runtime.auto_precision() if precision == "auto" else "float32"
-    return FusionGenerator(width=width, encoder_dtype=None if auto == "float32" else auto)
+    return FusionGenerator(width=width, encoder_dtype=encoder_dtype(precision))
 
 
 def bf16_native() -> bool:

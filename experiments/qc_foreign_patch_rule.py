@@ -19,30 +19,19 @@ import argparse
 import json
 
 import numpy as np
-from scipy import ndimage
 
 SIDES = (256, 512)
 SHARES, FILLS, STEPS = (0.002, 0.004), (0.6, 0.75, 0.85), (12, 16, 24, 32)
 
 
 def patch_features(image: np.ndarray) -> list[dict]:
-    """uint8 (H, W, 3) -> [{"share", "fill", "step"}] of its flat patches of >= 0.2% of the picture."""
-    from gan_style.qc.regions import flat_patches
+    """uint8 (H, W, 3) -> [{"share", "fill", "step" (grey levels)}] of its flat patches of >= 0.2%
+    of the picture (`regions.patch_edges`, what the shipped check reads)."""
+    from gan_style.qc.regions import patch_edges
 
     x = image.astype(np.float32) / 127.5 - 1.0
-    labels = flat_patches(x, min_size=max(64, int(0.002 * x.shape[0] * x.shape[1])))
-    out = []
-    for index, box in enumerate(ndimage.find_objects(labels), start=1):
-        if box is None:
-            continue
-        grown = tuple(slice(max(0, s.start - 3), s.stop + 3) for s in box)
-        patch = labels[grown] == index
-        ring = ndimage.binary_dilation(patch, iterations=2) & ~ndimage.binary_dilation(patch)
-        window = x[grown]
-        step = np.abs(window[ring] - window[patch].mean(axis=0)).max(axis=-1) * 127.5
-        out.append({"share": float(patch.sum() / labels.size), "fill": float(patch.sum() / (labels[box] == index).size),
-                    "step": float(np.median(step))})
-    return out
+    return [{"share": share, "fill": fill, "step": step * 127.5}
+            for _, _, share, fill, step in patch_edges(x, max(64, 0.002 * x.shape[0] * x.shape[1]))]
 
 
 def with_hole(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:

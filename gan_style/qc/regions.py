@@ -88,7 +88,7 @@ def flat_patches(image: np.ndarray, tolerance: float = FLAT_TOLERANCE, max_share
     else:  # a few: each in its bounding box
         boxes = ndimage.find_objects(labels)
         span = np.array([np.ptp(image[boxes[i - 1]][labels[boxes[i - 1]] == i], axis=0).max() for i in index])
-    keep = index[span <= 2 * tolerance] if len(index) else index
+    keep = index[span <= 2 * tolerance]
     lookup[keep] = keep
     return lookup[labels]
 
@@ -133,27 +133,33 @@ def foreign_patches(image: np.ndarray, min_share: float = FOREIGN_MIN_SHARE, min
     cases, median 130; `experiments/qc_foreign_patch_rule.py`).
     """
     image = np.asarray(image, np.float32)
-    height, width = image.shape[:2]
-    out = np.zeros((height, width), bool)
-    least = max(64, min_share * height * width)
+    out = np.zeros(image.shape[:2], bool)
+    least = max(64, min_share * out.size)
     # most pictures have no flat patch that large: seen at half size (where a patch keeps about a
     # sixth of its pixels, its 3 x 3 test reaching 5 x 5), none of 1/16 of its size
     if not flat_patches(image[::2, ::2], max_share=1.0, min_size=int(least / 16)).any():
         return out
-    labels = flat_patches(image, min_size=int(np.ceil(least)))
+    for window, patch, _share, fill, step in patch_edges(image, least):
+        if fill >= min_fill and step >= min_step:
+            out[window] |= patch
+    return out
+
+
+def patch_edges(image: np.ndarray, min_size: float):
+    """For each flat patch (`flat_patches`) of at least `min_size` pixels of `image` (H, W, C) in
+    [-1, 1]: (window: the (rows, cols) slices of its box grown by 3 px, patch: its bool mask in
+    that window, share of the picture, fill of its bounding box, step: the median over the pixels
+    2 px outside it of max_c |x - patch colour|, in [-1, 1] units). A generator."""
+    labels = flat_patches(image, min_size=int(np.ceil(min_size)))
+    height, width = labels.shape
     for index, box in enumerate(ndimage.find_objects(labels), start=1):
         if box is None:
             continue
-        inside = labels[box] == index
-        area = int(inside.sum())
-        if area < least or area < min_fill * inside.size:
-            continue
-        y0, y1 = max(0, box[0].start - 3), min(height, box[0].stop + 3)
-        x0, x1 = max(0, box[1].start - 3), min(width, box[1].stop + 3)
-        patch = labels[y0:y1, x0:x1] == index
+        window = tuple(slice(max(0, s.start - 3), min(n, s.stop + 3))
+                       for s, n in zip(box, (height, width), strict=True))
+        patch = labels[window] == index
+        area = int(patch.sum())
         ring = ndimage.binary_dilation(patch, iterations=2) & ~ndimage.binary_dilation(patch)
-        window = image[y0:y1, x0:x1]
-        step = np.abs(window[ring] - window[patch].mean(axis=0)).max(axis=-1)
-        if step.size and np.median(step) >= min_step:
-            out[y0:y1, x0:x1] |= patch
-    return out
+        step = np.abs(image[window][ring] - image[window][patch].mean(axis=0)).max(axis=-1)
+        yield (window, patch, area / labels.size, area / (labels[box] == index).size,
+               float(np.median(step)) if step.size else 0.0)

@@ -57,6 +57,18 @@ def fuse(content_features, style_features, alpha=1.0, fusion: str = "adain"):
     return alpha * adain(content_features, style_features) + (1.0 - alpha) * content_features
 
 
+def encoder_dtype(precision: str) -> str | None:
+    """The encoder's dtype policy for an inference `precision`: "float32" -> None (the global
+    policy); "auto" -> `runtime.auto_precision()` where it is a mixed one (bfloat16 on CPUs with AMX
+    or AVX512-BF16, 4x faster at 512 px), else None (emulated bfloat16 is slower)."""
+    from gan_style.core import runtime
+
+    if precision not in ("float32", "auto"):
+        raise ValueError(f"precision must be float32 or auto, got {precision!r}")
+    auto = runtime.auto_precision() if precision == "auto" else "float32"
+    return None if auto == "float32" else auto
+
+
 SKIP_LEVELS = ("relu3_1", "relu2_1", "relu1_1")  # in decoding order
 CHANNELS = {"relu1_1": 64, "relu2_1": 128, "relu3_1": 256, "relu4_1": 512}
 SKIP_SCALE = 0.1  # fused VGG activations have stds of 10-40 (Caffe scale): brought to about 1-4
@@ -176,16 +188,10 @@ class FusionGenerator(keras.Model):
         existed were trained on zero padding). `precision`: the encoder's, "float32" or "auto"
         (`runtime.auto_precision()`: mixed bfloat16 on CPUs with AMX or AVX512-BF16, where it is
         4x faster at 512 px; float32 elsewhere, where bfloat16 is emulated and slower)."""
-        from gan_style.core import runtime
-
-        if precision not in ("float32", "auto"):
-            raise ValueError(f"precision must be float32 or auto, got {precision!r}")
-        encoder_dtype = None
-        if precision == "auto" and runtime.auto_precision() != "float32":
-            encoder_dtype = runtime.auto_precision()
+        dtype = encoder_dtype(precision)
         manifest = manifests.verify(name)
         decoder = manifests.load_model(name, "decoder.keras")  # its custom layers are defined here
         config = manifest.get("config", {})
         return cls(width=config.get("width", 32), fusion=fusion, encoder_weights=config.get("encoder_weights", "hed"),
                    decoder=decoder, skips=config.get("skips", 0),
-                   encoder_padding=config.get("encoder_padding", "zeros"), encoder_dtype=encoder_dtype)
+                   encoder_padding=config.get("encoder_padding", "zeros"), encoder_dtype=dtype)
