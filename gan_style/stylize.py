@@ -95,8 +95,8 @@ def build_parser() -> cli.ArgumentParser:
                         help="longer side at which a larger content is rendered, then resized to --size, px "
                              "(0: render at --size)")
     parser.add_argument("--precision", default="auto", choices=["auto", "float32"],
-                        help="the encoder's: auto = bfloat16 where the CPU has AMX or AVX512-BF16 (4x faster "
-                             "at 512 px), else float32")
+                        help="the encoder's: auto = bfloat16 where the CPU has AMX or AVX512-BF16 (the encoder "
+                             "4-7x faster at 512 px), else float32")
     return parser
 
 

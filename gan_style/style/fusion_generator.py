@@ -60,7 +60,7 @@ def fuse(content_features, style_features, alpha=1.0, fusion: str = "adain"):
 def encoder_dtype(precision: str) -> str | None:
     """The encoder's dtype policy for an inference `precision`: "float32" -> None (the global
     policy); "auto" -> `runtime.auto_precision()` where it is a mixed one (bfloat16 on CPUs with AMX
-    or AVX512-BF16, 4x faster at 512 px), else None (emulated bfloat16 is slower)."""
+    or AVX512-BF16: the encoder 4-7x faster at 512 px), else None (emulated bfloat16 is slower)."""
     from gan_style.core import runtime
 
     if precision not in ("float32", "auto"):
@@ -138,7 +138,7 @@ class FusionGenerator(keras.Model):
     a multiple of 8 and the output cropped back. `linear` needs F_c and F_s of one shape, so the
     style is resized to the padded content size first. The encoder is frozen; only the decoder
     trains. `encoder_dtype`: the encoder's dtype policy (None: the global one; "mixed_bfloat16"
-    runs it 4x faster on CPUs with AMX, features within 0.5%); fusion and decoder stay float32.
+    runs it 4-7x faster on CPUs with AMX, features within 0.5%); fusion and decoder stay float32.
     """
 
     def __init__(self, width: int = 32, fusion: str = "adain", encoder_weights: str | None = "hed",
@@ -187,7 +187,7 @@ class FusionGenerator(keras.Model):
         encoder named in its manifest (weights and padding; manifests before `encoder_padding`
         existed were trained on zero padding). `precision`: the encoder's, "float32" or "auto"
         (`runtime.auto_precision()`: mixed bfloat16 on CPUs with AMX or AVX512-BF16, where it is
-        4x faster at 512 px; float32 elsewhere, where bfloat16 is emulated and slower)."""
+        the encoder 4-7x faster at 512 px; float32 elsewhere, where bfloat16 is emulated and slower)."""
         dtype = encoder_dtype(precision)
         manifest = manifests.verify(name)
         decoder = manifests.load_model(name, "decoder.keras")  # its custom layers are defined here
