@@ -21,6 +21,9 @@ outside the hole are returned bit for bit. The search runs per image on the box 
 around its holes that it can read (margin, shifts, blur), so its cost grows with the hole, not
 with the picture; past the image border a source reads the nearest edge pixel.
 
+Only the parts of the hole that a (2 `thin` + 1)-px square fits in take detail (`textured_part`): a
+dead pixel or a thin scratch keeps the smooth fill, a block gets detail up to its edge.
+
 A period-8 texture with a 24-pixel hole comes back at 39.1 dB inside it (a flat fill: 17.7 dB;
 a 4-pixel margin: 18.6). On photos (docs/results.md, BENCHMARKS.md) the regressor, unchanged, accepts
 far more of the repairs, and PSNR inside the hole falls by about 1 dB: detail copied from
@@ -31,6 +34,13 @@ from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
+
+# parts of a hole under 5 px across (a dead pixel, a scratch) keep the smooth fill: there it is
+# close to what was there and copied detail only adds error. On whole validation pictures with the
+# simulator's kinds (true masks, box PSNR capped at 60 dB, the shipped U-Net's fill): the detail's cost
+# 0.72 -> 0.32 dB at 256 px and 0.72 -> 0.20 at 512; dead pixels 30.9 -> 35.2 and 36.0 -> 41.6 dB,
+# the fill's own value (experiments/README.md, "biharmonic fill"); blocks keep all their detail
+THIN = 2
 
 
 def _blur_radius(sigma: float) -> int:
@@ -61,7 +71,7 @@ def shift_table(radius: int, step: int, cell: int) -> np.ndarray:
 
 
 def transfer_detail(filled, masks, cell: int = 8, radius: int = 24, step: int = 4, sigma: float = 2.0,
-                    margin: int | None = None):
+                    margin: int | None = None, thin: int = THIN):
     """filled (B, H, W, C) float32 in [-1, 1], C known when traced (a fill, equal to the image outside the hole), masks
     (B, H, W, 1) in {0, 1} (1 = hole) -> (B, H, W, C) in [-1, 1]: the fill plus detail copied
     from the best-matching valid source of each cell (module docstring). Any H, W; graph-small
@@ -85,7 +95,7 @@ def transfer_detail(filled, masks, cell: int = 8, radius: int = 24, step: int = 
         def search_box():
             box = (image[top_left[0] : bottom_right[0], top_left[1] : bottom_right[1]],
                    mask[top_left[0] : bottom_right[0], top_left[1] : bottom_right[1]])
-            out = _search(box[0][None], box[1][None], table, cell, margin, sigma)[0]
+            out = _search(box[0][None], box[1][None], table, cell, margin, sigma, thin)[0]
             around = [[top_left[0], size[0] - bottom_right[0]], [top_left[1], size[1] - bottom_right[1]], [0, 0]]
             return tf.where(mask > 0, tf.pad(out, around), image)
 
@@ -98,7 +108,7 @@ def transfer_detail(filled, masks, cell: int = 8, radius: int = 24, step: int = 
     # boxes covering most of the batch (many scattered holes) are searched as one batch instead
     boxed = tf.reduce_sum(tf.reduce_prod(last - first, axis=1))
     return tf.cond(2 * boxed < tf.size(masks), per_image,
-                   lambda: _search(filled, masks, table, cell, margin, sigma))
+                   lambda: _search(filled, masks, table, cell, margin, sigma, thin))
 
 
 def _hole_boxes(hole, cell: int, context: int):
@@ -120,7 +130,17 @@ def _hole_boxes(hole, cell: int, context: int):
     return tf.where(has, first, 0), tf.where(has, last, 0)
 
 
-def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: float):
+def textured_part(masks, thin: int):
+    """masks (B, H, W, 1) in {0, 1} -> (B, H, W, 1) in {0, 1}: the hole pixels that take detail, the
+    morphological opening of the hole by a (2 `thin` + 1)-px square (every part of it that such a
+    square fits in; past the image border counts as hole); the whole hole for `thin` = 0."""
+    eroded = masks
+    for _ in range(thin):
+        eroded = -tf.nn.max_pool2d(-eroded, 3, 1, "SAME")  # pads are ignored: the border is no valid pixel
+    return masks * tf.nn.max_pool2d(eroded, 2 * thin + 1, 1, "SAME") if thin else masks
+
+
+def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: float, thin: int = 0):
     """`transfer_detail`'s search on (B, H, W, C): one image's box, or whole images, the cell grid
     aligned with the image's. A source pixel off the box reads the nearest edge pixel (and is
     never valid to copy from)."""
@@ -181,7 +201,7 @@ def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: flo
     source_rows = tf.clip_by_value(rows[..., 0] - offsets[..., 0], 0, height - 1)
     source_cols = tf.clip_by_value(cols[..., 0] - offsets[..., 1], 0, width - 1)
     copied = tf.gather_nd(detail, tf.stack([batch, source_rows, source_cols], -1))
-    copied *= tf.cast(index >= 0, tf.float32)[..., None]
+    copied *= tf.cast(index >= 0, tf.float32)[..., None] * textured_part(masks, thin)
     return filled * valid + tf.clip_by_value(filled + copied, -1.0, 1.0) * masks
 
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from scipy import ndimage
 
-from gan_style.qc.texture import _search, shift_table, transfer_detail
+from gan_style.qc.texture import _search, shift_table, textured_part, transfer_detail
 
 
 def _hole(size=64, box=(20, 44, 16, 40)):
@@ -48,6 +48,23 @@ def test_a_periodic_texture_is_restored_far_better_than_by_the_smooth_fill():
     out = transfer_detail(fill, mask).numpy()
     # sigma 2 keeps ~71% of a period-8 wave as detail: about 10 dB closer than the flat fill
     assert _in_hole_psnr(out, image, mask) > _in_hole_psnr(fill, image, mask) + 6.0
+
+
+def test_only_parts_of_the_hole_a_5px_square_fits_in_take_detail():
+    mask = _hole(32, (8, 20, 0, 14))  # a block touching the left border: no valid pixel there
+    mask[0, 25:29, 2:30] = 1.0  # a 4-px scratch
+    mask[0, 2, 20] = 1.0  # a dead pixel
+    part = textured_part(tf.constant(mask), 2).numpy()[0, ..., 0]
+    np.testing.assert_array_equal(part[8:20, 0:14], 1.0)  # the block, to its edges
+    assert part[25:29].max() == 0.0 and part[2, 20] == 0.0  # the scratch and the dead pixel: none
+    assert part[mask[0, ..., 0] == 0].max() == 0.0
+    rng = np.random.default_rng(1)
+    texture = np.repeat(rng.uniform(-0.8, 0.8, (1, 48, 48, 1)), 3, -1).astype(np.float32)
+    dead = np.zeros((1, 48, 48, 1), np.float32)
+    dead[0, rng.integers(4, 44, 30), rng.integers(4, 44, 30)] = 1.0
+    fill = _mean_fill(texture, dead)
+    np.testing.assert_array_equal(transfer_detail(fill, dead).numpy(), fill)  # isolated pixels: the fill
+    assert not np.allclose(transfer_detail(fill, dead, thin=0).numpy(), fill)  # thin=0: detail everywhere
 
 
 def test_a_smooth_region_keeps_its_fill():
