@@ -97,7 +97,6 @@ class RepairConfig(ManifestConfig):
     style_weight: float = 0.1  # RGB: mean/std of those features
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
     intact_share: float = 0.3  # of the training holes laid over intact pixels only (repair_examples)
-    fill: str = "laplace"  # the coarse fill under the U-Net: "laplace" or "biharmonic" (repair_unet.FILLS)
     seed: int = 0
 
     def __post_init__(self):
@@ -109,8 +108,6 @@ class RepairConfig(ManifestConfig):
             raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
         if not 0.0 <= self.intact_share < 1.0:
             raise ValueError(f"intact_share must be in [0, 1), got {self.intact_share}")
-        if self.fill not in ("laplace", "biharmonic"):
-            raise ValueError(f"fill must be laplace or biharmonic, got {self.fill!r}")
         if not self.depth:
             self.depth = 2 if self.domain == "digits" else 3
 

@@ -77,8 +77,7 @@ class RepairTrainer(TrackedModel):
 
 
 def build_repair_trainer(config: RepairConfig) -> RepairTrainer:
-    repairer = build_repair_unet(config.channels, config.width, config.depth, name=f"repair_{config.domain}",
-                                 fill=config.fill)
+    repairer = build_repair_unet(config.channels, config.width, config.depth, name=f"repair_{config.domain}")
     encoder = None
     if config.domain == "rgb" and (config.perceptual_weight or config.style_weight):
         encoder = build_encoder("hed")
