@@ -1,5 +1,8 @@
 """A biharmonic coarse fill under the RGB repair U-Net, on validation pictures (never the reserved ones).
 
+Runs at 12379e5: the biharmonic steps (`CoarseFill(bi_iterations=...)`) and `train repair --fill`
+were removed after this record (no shipped model uses them); `git worktree add /tmp/at-12379e5 12379e5`.
+
 Question (issue 27, "repair gain >= biharmonic" at 256 px: our fill with the true mask +13.94 dB, skimage's
 biharmonic +14.37 on the independent set): the U-Net's residual adds nothing to its coarse fill
 (`rgb_fill_true_mask.py`), and that fill relaxes Laplace's equation, which cannot continue a gradient

@@ -140,7 +140,7 @@ def textured_part(masks, thin: int):
     return masks * tf.nn.max_pool2d(eroded, 2 * thin + 1, 1, "SAME") if thin else masks
 
 
-def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: float, thin: int = 0):
+def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: float, thin: int = THIN):
     """`transfer_detail`'s search on (B, H, W, C): one image's box, or whole images, the cell grid
     aligned with the image's. A source pixel off the box reads the nearest edge pixel (and is
     never valid to copy from)."""
