@@ -83,12 +83,13 @@ def test_nothing_located_means_no_pass_and_no_change():
     np.testing.assert_array_equal(result.repaired, images)
 
 
-def _hand_regressor() -> keras.Model:
-    """Rules, no training: the pixel head marks pixels above 0.9; a 4x4 cell scores 0 when it
-    holds a marked pixel or is all black (under -0.99), else 1; the image scores its worst cell."""
-    images = keras.Input((None, None, 1))
-    pixel_map = layers.Lambda(lambda x: ops.cast(x > 0.9, "float32"), name="pixel_map")(images)
-    black = layers.Lambda(lambda x: ops.cast(x < -0.99, "float32"))(images)
+def _hand_regressor(channels: int = 1) -> keras.Model:
+    """Rules, no training: the pixel head marks pixels above 0.9 (in any channel); a 4x4 cell scores 0
+    when it holds a marked pixel or is all black (under -0.99), else 1; the image scores its worst cell."""
+    images = keras.Input((None, None, channels))
+    pixel_map = layers.Lambda(lambda x: ops.max(ops.cast(x > 0.9, "float32"), axis=-1, keepdims=True),
+                              name="pixel_map")(images)
+    black = layers.Lambda(lambda x: ops.min(ops.cast(x < -0.99, "float32"), axis=-1, keepdims=True))(images)
     bad = layers.Maximum()([layers.MaxPooling2D(4)(pixel_map),
                             layers.Lambda(lambda b: ops.floor(b))(layers.AveragePooling2D(4)(black))])
     score_map = layers.Lambda(lambda b: 1.0 - b, name="score_map")(bad)
@@ -141,6 +142,24 @@ def test_unmarked_keep_leaves_flagged_cells_without_marks_as_they_are():
     np.testing.assert_array_equal(untouched.repaired, blank)
     with pytest.raises(ValueError, match="unmarked"):
         QCPipeline(_hand_regressor(), None, threshold=0.5, unmarked="never")
+    # not given: digits repair such a cell whole, RGB keeps it (a whole cell's fill in a dotted region
+    # is a flat square)
+    assert QCPipeline(_hand_regressor(), None, threshold=0.5, compiled=False).unmarked == "cell"
+    assert QCPipeline(_hand_regressor(), None, threshold=0.5, domain="rgb", compiled=False).unmarked == "keep"
+
+
+def test_rgb_flagged_cells_without_marks_are_kept_and_nothing_breaks():
+    """RGB by default: a flagged cell with no mark is left; a batch in which no image has anything to
+    repair comes back unchanged (the foreign-patch check once failed on that empty batch)."""
+    images = np.random.default_rng(3).uniform(-0.5, 0.5, (2, 32, 32, 3)).astype(np.float32)
+    images[:, 8:12, 4:8] = -1.0   # a black cell, no pixel marked
+    pipeline = QCPipeline(_hand_regressor(3), build_repair_unet(3, 4, 2), threshold=0.5, domain="rgb")
+    result = pipeline.run(images)
+    assert result.abnormal.all() and not result.accepted.any() and (result.passes == 0).all()
+    np.testing.assert_array_equal(result.repaired, images)
+    images[0, 20, 20] = 1.0       # one marked pixel: only it, grown inside its cell, is repaired
+    result = pipeline.run(images)
+    assert result.tried[0].sum() == 4 and result.tried[0, 20:22, 20:22].all() and not result.tried[1].any()
 
 
 def test_texture_option_changes_only_repaired_pixels_and_does_not_retrace():
