@@ -400,14 +400,14 @@ def _finish(plan: Plan, i: int, j: int, domain: str, result, raw: np.ndarray, x:
 
 def repair_files(inputs: list, out_dir: str | Path, domain: str = "auto", threshold: float | None = None,
                  max_passes: int | None = None, repair: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS,
-                 batch_size: int = 64, pipelines: dict | None = None, unmarked: str | None = None,
+                 batch_size: int = 64, pipelines: dict | None = None, unmarked: str = "cell",
                  texture: bool | None = None, scales: tuple[int, ...] = (1,), report: str | Path | None = None,
                  resume: bool = False, progress=None, stop_requested=None) -> list[dict]:
     """Run the QC pipeline on image files; write the outputs, the JSON Lines report and the
     final report (`report`, default `out_dir/report.json`); return the report (one dict per
     input, in order, then one per skipped path).
 
-    pipelines: domain -> QCPipeline (default: `QCPipeline.from_pretrained` with `unmarked` (None: the domain's),
+    pipelines: domain -> QCPipeline (default: `QCPipeline.from_pretrained` with `unmarked`,
     `texture` (None: on for RGB) and `scales` (`qc.pipeline.RGB_SCALES`: `--multi-scale`), loaded on first use).
     max_passes: None = the pipeline's (`qc.pipeline.MAX_PASSES` for shipped ones). resume: keep the rows of
     a previous run (its JSON Lines report) whose input, settings and outputs are unchanged.

@@ -11,8 +11,8 @@
                                 too (the regions of `QCResult.located`)
     c = up(S < t)               abnormal cells: every map cell under the threshold t, whole
     m = c * grow(P > 0.5)       the pixels the head marks in them, grown by `grow` pixels (a
-                                flagged cell where it marks nothing is repaired whole, digits'
-                                default, or left as it is, RGB's: `unmarked`); RGB, `flat_patches`: m is grown
+                                flagged cell where it marks nothing is repaired whole, or with
+                                `unmarked="keep"` left as it is); RGB, `flat_patches`: m is grown
                                 over F (with a 2-px rim) and every flat patch of one colour that
                                 it touches (at most 15% of the picture,
                                 `regions.grow_over_flat_patches`): a hole located in part would be
@@ -61,10 +61,6 @@ from gan_style.qc.texture import detailed_repair
 DOMAINS = ("digits", "rgb")
 AREAS = ("pixels", "cells")
 UNMARKED = ("cell", "keep")  # what a pass does with a flagged cell the pixel head marks nothing in
-# per domain, when not given: RGB keeps them (a whole cell's smooth fill in a dotted region is a flat
-# grey square; validation, experiments/qc-unmarked-cells-2026-12-06.json: box gain +1.72 -> +1.73 dB at
-# 256 px, +3.52 -> +3.69 at 512, fix rate 93 -> 90% / 70 -> 73%); digits repair them whole
-UNMARKED_DEFAULT = {"digits": "cell", "rgb": "keep"}
 MAX_PASSES = 4  # digits validation artifacts: fix rate 73% after 1 pass, 86% after 2, 92% after 4, 93% after 8
 RGB_SCALES = (1, 2, 4)  # `--multi-scale`: defects of up to ~4x the training crops' (module docstring)
 
@@ -132,7 +128,7 @@ class QCPipeline:
 
     def __init__(self, regressor, repairer, threshold: float, domain: str = "digits",
                  max_passes: int = MAX_PASSES, compiled: bool = True, area: str = "pixels", grow: int = 1,
-                 unmarked: str | None = None, texture: bool = False, texture_cell: int = 8,
+                 unmarked: str = "cell", texture: bool = False, texture_cell: int = 8,
                  scales: tuple[int, ...] = (1,), min_side: int = 64, classifier=None,
                  flat_patches: bool | None = None):
         if domain not in DOMAINS:
@@ -143,7 +139,6 @@ class QCPipeline:
             raise ValueError(f"max_passes must be >= 0, got {max_passes}")
         if area not in AREAS:
             raise ValueError(f"area must be one of {AREAS}, got {area!r}")
-        unmarked = UNMARKED_DEFAULT[domain] if unmarked is None else unmarked
         if unmarked not in UNMARKED:
             raise ValueError(f"unmarked must be one of {UNMARKED}, got {unmarked!r}")
         self.regressor, self.repairer = regressor, repairer
@@ -177,7 +172,7 @@ class QCPipeline:
 
     @classmethod
     def from_pretrained(cls, domain: str, max_passes: int = MAX_PASSES, threshold: float | None = None,
-                        area: str = "pixels", grow: int = 1, unmarked: str | None = None,
+                        area: str = "pixels", grow: int = 1, unmarked: str = "cell",
                         texture: bool | None = None, scales: tuple[int, ...] = (1,),
                         class_guard: bool = True, quality: str | None = None,
                         checkpoints: str | os.PathLike | None = None) -> QCPipeline:

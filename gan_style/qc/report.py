@@ -263,10 +263,10 @@ def add_qc_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--max-passes", type=_non_negative, default=None,
                         help="repair passes (default: the pipeline's, qc.MAX_PASSES = 4)")
     parser.add_argument("--no-repair", action="store_true", help="assess and locate only")
-    parser.add_argument("--unmarked", default=None, choices=["cell", "keep"],
-                        help="a flagged cell in which the pixel head marks nothing: repaired whole (cell, "
-                             "the digits' default) or left as it is (keep, the RGB default: a whole cell's "
-                             "smooth fill in a dotted region is a flat square)")
+    parser.add_argument("--unmarked", default="cell", choices=["cell", "keep"],
+                        help="a flagged cell in which the pixel head marks nothing: repaired whole "
+                             "(cell, the default) or left as it is (keep: fewer clean images changed, "
+                             "a few artifacts missed; README)")
     parser.add_argument("--smooth", action="store_true",
                         help="RGB: keep the repair network's smooth fill (highest PSNR) instead of adding "
                              "texture copied from around the hole (the default: natural-looking repairs)")

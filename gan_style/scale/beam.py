@@ -57,7 +57,7 @@ class Settings:
     repair: bool = True
     max_pixels: int = DEFAULT_MAX_PIXELS
     batch_size: int = 64
-    unmarked: str | None = None
+    unmarked: str = "cell"
     texture: bool | None = None
     scales: tuple[int, ...] = (1,)
     checkpoints: str | None = None

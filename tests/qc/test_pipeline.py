@@ -142,18 +142,15 @@ def test_unmarked_keep_leaves_flagged_cells_without_marks_as_they_are():
     np.testing.assert_array_equal(untouched.repaired, blank)
     with pytest.raises(ValueError, match="unmarked"):
         QCPipeline(_hand_regressor(), None, threshold=0.5, unmarked="never")
-    # not given: digits repair such a cell whole, RGB keeps it (a whole cell's fill in a dotted region
-    # is a flat square)
-    assert QCPipeline(_hand_regressor(), None, threshold=0.5, compiled=False).unmarked == "cell"
-    assert QCPipeline(_hand_regressor(), None, threshold=0.5, domain="rgb", compiled=False).unmarked == "keep"
 
 
-def test_rgb_flagged_cells_without_marks_are_kept_and_nothing_breaks():
-    """RGB by default: a flagged cell with no mark is left; a batch in which no image has anything to
-    repair comes back unchanged (the foreign-patch check once failed on that empty batch)."""
+def test_rgb_flagged_cells_without_marks_kept_and_nothing_breaks():
+    """RGB, `unmarked="keep"`: a flagged cell with no mark is left; a batch in which no image has
+    anything to repair comes back unchanged (the foreign-patch check once failed on that empty batch)."""
     images = np.random.default_rng(3).uniform(-0.5, 0.5, (2, 32, 32, 3)).astype(np.float32)
     images[:, 8:12, 4:8] = -1.0   # a black cell, no pixel marked
-    pipeline = QCPipeline(_hand_regressor(3), build_repair_unet(3, 4, 2), threshold=0.5, domain="rgb")
+    pipeline = QCPipeline(_hand_regressor(3), build_repair_unet(3, 4, 2), threshold=0.5, domain="rgb",
+                          unmarked="keep")
     result = pipeline.run(images)
     assert result.abnormal.all() and not result.accepted.any() and (result.passes == 0).all()
     np.testing.assert_array_equal(result.repaired, images)
