@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from keras import layers, ops
 
-from gan_style.qc.pipeline import QCPipeline, detect_domain
+from gan_style.qc.pipeline import QCPipeline, detect_domain, impulse_marks
 from gan_style.qc.regressor import build_quality_regressor
 from gan_style.qc.repair_eval import pipeline_masks
 from gan_style.qc.repair_unet import build_repair_unet
@@ -142,6 +142,33 @@ def test_unmarked_keep_leaves_flagged_cells_without_marks_as_they_are():
     np.testing.assert_array_equal(untouched.repaired, blank)
     with pytest.raises(ValueError, match="unmarked"):
         QCPipeline(_hand_regressor(), None, threshold=0.5, unmarked="never")
+
+
+def test_impulse_marks_are_pixels_far_from_their_3x3_median():
+    from scipy import ndimage
+
+    x = np.random.default_rng(5).uniform(-1, 1, (2, 20, 24, 3)).astype(np.float32)
+    median = np.stack([ndimage.median_filter(x[..., c], (1, 3, 3), mode="mirror") for c in range(3)], axis=-1)
+    expected = np.abs(x - median).max(axis=-1) > 0.4
+    np.testing.assert_array_equal(impulse_marks(tf.constant(x), 0.4).numpy(), expected)
+    band = np.full((1, 16, 16, 3), 0.8, np.float32)  # a white dot on a bright band, one on a dark one
+    band[0, 8:, :] = -0.6
+    band[0, 3, 5], band[0, 12, 10] = 1.0, 1.0
+    marks = impulse_marks(tf.constant(band), 0.15).numpy()[0]
+    assert marks[3, 5] and marks[12, 10] and marks.sum() == 2  # the band's edge is no impulse
+
+
+def test_impulses_add_dead_pixels_the_pixel_head_misses_in_flagged_cells_only():
+    images = np.random.default_rng(3).uniform(-0.2, 0.2, (1, 32, 32, 3)).astype(np.float32)
+    images[0, 8, 4] = 1.0                       # marked by the head: its cell is flagged
+    images[0, 10, 7] = images[0, 11, 5] = 0.6   # two dead pixels in that cell the head misses
+    images[0, 25, 25] = 0.6                     # and one in a cell scored clean
+    for impulses, expected in ((None, 1), (0.4, 3)):
+        pipeline = QCPipeline(_hand_regressor(3), build_repair_unet(3, 4, 2), threshold=0.5, domain="rgb",
+                              impulses=impulses)
+        located = pipeline.run(images, repair=False).located_pixels[0]
+        assert located[8, 4] and located.sum() == expected and not located[25, 25]
+    assert located[10, 7] and located[11, 5]
 
 
 def test_rgb_flagged_cells_without_marks_kept_and_nothing_breaks():

@@ -1,5 +1,6 @@
-"""Flagged RGB cells the pixel head marks nothing in: repair them whole, or keep them? On validation
-pictures (never the reserved ones).
+"""Which pixels of flagged RGB cells to repair, on validation pictures (never the reserved ones):
+cells the pixel head marks nothing in whole or kept (`--variants cell,keep`), and the head's marks
+plus pixels far from their 3x3 median (`--variants impulses=0.4,impulses=0.25`, `impulse_marks`).
 
 Question (issue 27, part 4: "no visible blocks"): on the independent set a dense pixel dropout comes
 back with flat grey 8-px squares (notebook 03): the pipeline repairs a flagged cell with no pixel
@@ -13,7 +14,9 @@ every changed pixel. Numbers from `qc.eval.evaluate_set` (no oracle baselines), 
 capped at 60 dB (a few exactly filled flat boxes at the 100 dB cap move a mean over 90 by 0.5 dB)
 overall and per kind.
 
-    PYTHONPATH=. .venv/bin/python experiments/qc_unmarked_cells.py --out experiments/qc-unmarked-cells-DATE.json
+    PYTHONPATH=. .venv/bin/python experiments/qc_located_pixels.py --out experiments/qc-unmarked-cells-DATE.json
+    PYTHONPATH=. .venv/bin/python experiments/qc_located_pixels.py --variants impulses=0.4,impulses=0.25 \
+        --out experiments/qc-impulse-marks-DATE.json
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
     parser.add_argument("--sizes", default="256,512")
+    parser.add_argument("--variants", default="cell,keep",
+                        help="comma-separated: cell, keep, or impulses=LEVEL (cell plus `impulse_marks` over LEVEL)")
     args = parser.parse_args()
 
     from gan_style.core import runtime
@@ -54,8 +59,10 @@ def main() -> None:
     for side in (int(s) for s in args.sizes.split(",")):
         data = corrupted_set(side)
         report["sizes"][side] = row = {}
-        for unmarked in ("cell", "keep"):
-            pipeline = QCPipeline.from_pretrained("rgb", unmarked=unmarked)
+        for unmarked in args.variants.split(","):
+            options = ({"impulses": float(unmarked.split("=")[1])} if unmarked.startswith("impulses=")
+                       else {"unmarked": unmarked, "impulses": False})  # the pixel head's marks alone
+            pipeline = QCPipeline.from_pretrained("rgb", **options)
             start = time.time()
             runs = []  # evaluate_set's two pipeline runs (clean, corrupted), kept for the capped PSNR
             qc_eval.run_pipeline = lambda p, images, _runs=runs, **kw: _runs.append(run(p, images, **kw)) or _runs[-1]
