@@ -154,6 +154,9 @@ class QCPipeline:
     threshold chosen on validation images from the manifest (at most 3% false positives for
     digits, 5% for RGB: each run's `--max-fpr`).
 
+    `impulses`: the level of `impulse_marks` added to the pixel head's marks (None: IMPULSE_LEVEL for
+    RGB, off for digits, whose strokes end in single bright pixels; True / False: on / off).
+
     `texture` (default: on for RGB in `from_pretrained`) adds exemplar detail to the repairer's
     fill in cells of `texture_cell` pixels: a smooth fill in a textured region is an artifact of
     its own, which the regressor rightly flags (RGB validation artifacts, true masks: 53% of
@@ -164,7 +167,7 @@ class QCPipeline:
                  max_passes: int = MAX_PASSES, compiled: bool = True, area: str = "pixels", grow: int = 1,
                  unmarked: str = "cell", texture: bool = False, texture_cell: int = 8,
                  scales: tuple[int, ...] = (1,), min_side: int = 64, classifier=None,
-                 flat_patches: bool | None = None, impulses: float | None = None):
+                 flat_patches: bool | None = None, impulses: float | bool | None = None):
         if domain not in DOMAINS:
             raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
         if not 0.0 < threshold < 1.0:
@@ -192,7 +195,7 @@ class QCPipeline:
         self.scales, self.min_side = scales, int(min_side)
         self.classifier = classifier
         self.flat_patches = domain == "rgb" if flat_patches is None else bool(flat_patches)
-        self.impulses = None if impulses is None else float(impulses)
+        self.impulses = _impulse_level(domain, impulses)
         # pixel marks need the full regressor (its pixel head); whole cells need none
         self.uses_marks = area == "pixels" and isinstance(regressor, keras.Model)
         self.assess, self.marks, self.locate, self.repair_pass = (  # eager
@@ -220,8 +223,7 @@ class QCPipeline:
         `checkpoints`: the folder holding the checkpoint folders (`quality_<domain>`,
         `repair_<domain>`, `mnist_classifier`; default `manifests.root()`: $GAN_STYLE_CHECKPOINTS,
         else the repository's checkpoints/), e.g. where a wheel's user or a pipeline worker put them.
-        `impulses`: the level of `impulse_marks` added to the pixel head's marks (None: IMPULSE_LEVEL
-        for RGB, off for digits, whose strokes end in single bright pixels; True / False: on / off)."""
+        `impulses`: as in the class."""
         from gan_style.core import checkpoints as store
 
         def where(name: str):
@@ -240,7 +242,7 @@ class QCPipeline:
                    domain, max_passes, area=area, grow=grow, unmarked=unmarked,
                    texture=domain == "rgb" if texture is None else texture, texture_cell=manifest["stride"],
                    scales=scales, min_side=manifest["config"].get("crop_size", 64) if domain == "rgb" else 28,
-                   classifier=classifier, impulses=_impulse_level(domain, impulses))
+                   classifier=classifier, impulses=impulses)
 
     # -- the compiled hot path --------------------------------------------------------------
 

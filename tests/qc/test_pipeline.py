@@ -163,7 +163,7 @@ def test_impulses_add_dead_pixels_the_pixel_head_misses_in_flagged_cells_only():
     images[0, 8, 4] = 1.0                       # marked by the head: its cell is flagged
     images[0, 10, 7] = images[0, 11, 5] = 0.6   # two dead pixels in that cell the head misses
     images[0, 25, 25] = 0.6                     # and one in a cell scored clean
-    for impulses, expected in ((None, 1), (0.4, 3)):
+    for impulses, expected in ((False, 1), (None, 3)):  # RGB's default: on, at IMPULSE_LEVEL
         pipeline = QCPipeline(_hand_regressor(3), build_repair_unet(3, 4, 2), threshold=0.5, domain="rgb",
                               impulses=impulses)
         located = pipeline.run(images, repair=False).located_pixels[0]
@@ -177,7 +177,7 @@ def test_rgb_flagged_cells_without_marks_kept_and_nothing_breaks():
     images = np.random.default_rng(3).uniform(-0.5, 0.5, (2, 32, 32, 3)).astype(np.float32)
     images[:, 8:12, 4:8] = -1.0   # a black cell, no pixel marked
     pipeline = QCPipeline(_hand_regressor(3), build_repair_unet(3, 4, 2), threshold=0.5, domain="rgb",
-                          unmarked="keep")
+                          unmarked="keep", impulses=False)
     result = pipeline.run(images)
     assert result.abnormal.all() and not result.accepted.any() and (result.passes == 0).all()
     np.testing.assert_array_equal(result.repaired, images)
