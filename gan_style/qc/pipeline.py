@@ -97,6 +97,7 @@ def impulse_marks(images, level: float):
 
 
 def _impulse_level(domain: str, impulses: float | bool | None) -> float | None:
+    """`QCPipeline`'s `impulses` argument -> the level of `impulse_marks`, None when off."""
     if impulses is None:
         impulses = domain == "rgb"
     if isinstance(impulses, bool):
@@ -251,9 +252,9 @@ class QCPipeline:
         return self._scored(images, marks=False)
 
     def _assess_with_marks(self, images):
-        """`_assess` plus the pixel head's marks (B, H, W) float32 in {0, 1} (p > 0.5), from one
-        forward pass of the regressor per scale; the marks are zeros when the repair area is
-        whole cells."""
+        """`_assess` plus the marks (B, H, W) float32 in {0, 1}: the pixel head's (p > 0.5), from one
+        forward pass of the regressor per scale, or `impulse_marks` where `impulses` is set (over the
+        whole image; `_locate` keeps those in flagged cells); zeros when the repair area is whole cells."""
         if not self.uses_marks:
             return (*self._assess(images), tf.zeros(tf.shape(images)[:3]))
         score, score_map, pixel = self._scored(images, marks=True)
