@@ -117,14 +117,15 @@ train-style-stage3: install data
 	  --structure-levels relu2_1,relu3_1 --skips 2 --encoder-padding reflect --colour-weight 50000 \
 	  --style-jitter 0.5 --pictures corpus --style-sources gimp-patterns --num-crops 4096 $(STYLE_FLAGS)
 
-# The next style run (issue 28, not shipped): a fresh decoder with the three fixes at the source,
-# no structure term, at 256 px for 20,000 steps (about 18 h here: resumable, run it again to go
-# on from runs/fusion_style_fresh_work; on the GPU machine, scripts/gpu_train_style.sh with these flags).
+# The next style run (issue 28, not shipped): a fresh decoder with the fixes at the source (the
+# discriminator's lattice shifts since 2026-12-06: experiments/README), no structure term, at 256 px
+# for 20,000 steps (about 22 h here: resumable, a backup every 250 steps; run it again to go on from
+# runs/fusion_style_fresh_work; on the GPU machine, scripts/gpu_train_style.sh with these flags).
 train-style-fresh: install data
 	$(PY) -m gan_style.train style --out runs/fusion_style_fresh --work-dir runs/fusion_style_fresh_work \
 	  --precision auto --steps 20000 --lr-decay --crop-size 256 --skips 2 --encoder-padding reflect \
-	  --colour-weight 50000 --style-jitter 0.5 --pictures corpus --style-sources gimp-patterns,colobot-textures \
-	  --num-crops 2048 $(STYLE_FLAGS)
+	  --colour-weight 50000 --style-jitter 0.5 --adversarial-shift 8 --pictures corpus \
+	  --style-sources gimp-patterns,colobot-textures --num-crops 2048 $(STYLE_FLAGS)
 
 # What scripts/gpu_train_style.sh needs on the lent GPU machine (JAX, no TensorFlow, no Debian
 # picture packages, 64 MiB of working tree): the picture pack (the training corpus, GIMP's patterns

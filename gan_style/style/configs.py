@@ -37,6 +37,7 @@ class StyleConfig(ManifestConfig):
     identity_weight: float = 0.0  # L1 of Dec(E(c)) vs c: the decoder must also reconstruct
     skips: int = 3  # fused lower levels added into the decoder (relu3_1, relu2_1, relu1_1); 0 = relu4_1 only
     discriminator_filters: int = 32
+    adversarial_shift: int = 0  # D reads output and style crops shifted by (dy, dx) in [0, shift)^2 px; 0 = off
     num_crops: int = 1024  # per side (content, style), drawn once from the pictures' pyramids
     style_jitter: float = 0.0  # probability that a style crop's colours are recoloured (style_jitter)
     pictures: str = "bundled"  # training pictures: data.PICTURE_SOURCES, comma-separated; "" = only the folders given
@@ -52,5 +53,7 @@ class StyleConfig(ManifestConfig):
             raise ValueError(f"style_jitter is a probability in [0, 1], got {self.style_jitter}")
         if self.encoder_padding not in PADDINGS:
             raise ValueError(f"encoder_padding must be one of {PADDINGS}, got {self.encoder_padding!r}")
+        if not 0 <= self.adversarial_shift <= self.crop_size // 4:
+            raise ValueError(f"adversarial_shift must be in [0, crop_size / 4], got {self.adversarial_shift}")
         if self.crop_size % 8:
             raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")

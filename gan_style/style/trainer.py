@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import time
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from gan_style.style.configs import StyleConfig
 from gan_style.style.eval import evaluate_style, style_pairs_grid
 from gan_style.style.fusion_generator import SKIP_LEVELS, FusionGenerator, adain
 
+BACKUP_STEPS = 250  # the most steps in one epoch: what a killed CPU run can lose (about 17 min at 256 px)
+
 
 class StyleTrainer(AdversarialTrainer):
     """Trains `fusion_generator.decoder` (the only trainable part) with a PatchGAN on style crops.
@@ -32,6 +35,12 @@ class StyleTrainer(AdversarialTrainer):
               + w_tv * TV(o) + w_adv * L_adv(D(o))
               + w_id * mean|Dec(E(c)_4) - c|
         L_D = PatchGAN loss, style crops real, outputs fake.
+    With `adversarial_shift` k > 0 the batches carry a third element, shifts (4,) int in [0, k):
+    D reads o[dy_o:, dx_o:] and s[dy_s:, dx_s:], each cropped by k px (`lattice_crop`). D's
+    strided convolutions give dL_adv/do a lattice of periods 2-16 px (measured:
+    experiments/style_gradient_grid.py) that a decoder with x2 upsamplings can draw as a mesh; a
+    new shift per step averages that lattice out of what the decoder learns (the translation of
+    Zhao et al. 2020's DiffAugment, on both D inputs).
     The identity term (Park & Lee 2019's identity loss, pixel part; AdaIN(E(c), E(c)) = E(c)) asks
     the decoder to render the content back: it keeps edges that relu4_1 alone lets blur.
     """
@@ -44,6 +53,7 @@ class StyleTrainer(AdversarialTrainer):
         self.weights_ = {k: getattr(config, f"{k}_weight")
                          for k in ("content", "structure", "style", "colour", "tv", "adversarial", "identity")}
         self.structure_levels = tuple(config.structure_levels.split(","))
+        self.adversarial_shift = config.adversarial_shift
 
     def losses_of(self, batch, training):
         """(L_G, {part: value}, L_D) of a (content, style) batch; keras.ops only, so the same code
@@ -55,7 +65,9 @@ class StyleTrainer(AdversarialTrainer):
         target = fused["relu4_1"]
         output = self.fusion_generator.decode(fused, training=training)
         output_features = self.encoder(output)
-        fake_logits = self.discriminator(output, training=training)
+        shifts = batch[2] if len(batch) > 2 and batch[2] is not None else None
+        margin = self.adversarial_shift if shifts is not None else 0
+        fake_logits = self.discriminator(lattice_crop(output, shifts, 0, margin), training=training)
         zero = ops.zeros((), "float32")
         parts = {
             "content": losses.content_loss(output_features["relu4_1"], target),
@@ -70,7 +82,7 @@ class StyleTrainer(AdversarialTrainer):
             reconstruction = self.fusion_generator.decode({k: content_features[k] for k in levels}, training=training)
             parts["identity"] = ops.mean(ops.abs(ops.cast(reconstruction, "float32") - content))
         total = sum(self.weights_[k] * v for k, v in parts.items())
-        real_logits = self.discriminator(style, training=training)
+        real_logits = self.discriminator(lattice_crop(style, shifts, 2, margin), training=training)
         d_loss = losses.patch_discriminator_loss(real_logits, fake_logits)
         return total, parts, d_loss
 
@@ -86,6 +98,17 @@ class StyleTrainer(AdversarialTrainer):
     def test_step(self, data):
         total, parts, d_loss = self.losses_of(data, training=False)
         return self.track({"loss": total, **parts, "d_loss": d_loss})
+
+
+def lattice_crop(images, shifts, first: int, margin: int):
+    """images (B, H, W, C) -> (B, H - margin, W - margin, C) from row shifts[first] and column
+    shifts[first + 1] (ints in [0, margin)); as given when `margin` is 0. keras.ops (a dynamic
+    slice under jit)."""
+    if not margin:
+        return images
+    shape = ops.shape(images)
+    start = (0, shifts[first], shifts[first + 1], 0)
+    return ops.slice(images, start, (shape[0], shape[1] - margin, shape[2] - margin, shape[3]))
 
 
 def build_style_trainer(config: StyleConfig) -> StyleTrainer:
@@ -137,23 +160,31 @@ class StyleBatches:
     """(content, style) batches (B, S, S, 3) float32 in [-1, 1] drawn from two crop arrays, numpy
     only (any Keras backend). Batch `step` is fixed by (`seed`, `step`): B content and B style
     crops drawn with replacement, each style crop recoloured (`recolour`) with probability
-    `jitter`. Iterating yields batches 0, 1, 2, ... without end."""
+    `jitter`; with `shift` k > 0 also the discriminator's lattice shifts, int32 (4,) uniform in
+    [0, k) (`StyleTrainer`). Iterating yields batches 0, 1, 2, ... without end."""
 
     def __init__(self, content: np.ndarray, style: np.ndarray, batch_size: int, jitter: float = 0.0,
-                 seed: int = 0):
+                 seed: int = 0, shift: int = 0):
         self.content, self.style, self.batch_size, self.jitter, self.seed = content, style, batch_size, jitter, seed
+        self.shift = shift
 
-    def __getitem__(self, step: int) -> tuple[np.ndarray, np.ndarray]:
+    def __getitem__(self, step: int) -> tuple[np.ndarray, ...]:
         rng = np.random.default_rng((self.seed, step))
         content = self.content[rng.integers(len(self.content), size=self.batch_size)]
         style = self.style[rng.integers(len(self.style), size=self.batch_size)]
         recoloured = rng.random(self.batch_size) < self.jitter
         for i in np.flatnonzero(recoloured):
             style[i] = recolour(style[i], rng)
+        if self.shift:
+            return content, style, rng.integers(self.shift, size=4).astype(np.int32)
         return content, style
 
     def __iter__(self):
-        return (self[step] for step in itertools.count())
+        return self.iterate()
+
+    def iterate(self, start: int = 0):
+        """Batches start, start + 1, ... without end (a resumed run goes on where it stopped)."""
+        return (self[step] for step in itertools.count(start))
 
 
 def style_dataset(config: StyleConfig, content_dir=None, style_dir=None) -> tuple[StyleBatches, str]:
@@ -178,7 +209,9 @@ def style_dataset(config: StyleConfig, content_dir=None, style_dir=None) -> tupl
     source += f" + {data.describe_folder(content_dir)}" if content_dir else ""
     source += f" | style: {data.describe_pictures({**pictures, **style_only})}"
     source += f" + {data.describe_folder(style_dir)}" if style_dir else ""
-    return StyleBatches(content, style, config.batch_size, config.style_jitter, config.seed + 2), source
+    batches = StyleBatches(content, style, config.batch_size, config.style_jitter, config.seed + 2,
+                           shift=config.adversarial_shift)
+    return batches, source
 
 
 def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, style_dir=None,
@@ -187,7 +220,7 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     """Train, then write `out_dir` (`finish_run`): decoder.keras and discriminator.keras in float32,
     samples.png, loss_curves.png and MANIFEST.json (with the style metrics on the held-out pairs).
     With `work_dir`, networks and optimizers are backed up there at every epoch end (a twentieth
-    of the steps) and a killed run started again with the same command resumes from the last
+    of the steps, at most BACKUP_STEPS) and a killed run started again with the same command resumes from the last
     backup; the work dir also keeps log.csv. On Keras' JAX backend (the GPU machine) the same
     steps run in `fit_stateless`, without the backup (chain runs with `config.init`). Returns the
     manifest."""
@@ -197,8 +230,8 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     dataset, source = style_dataset(config, content_dir, style_dir)
     trainer = build_style_trainer(config)
     out_dir = Path(out_dir)
-    epochs = 20
-    steps_per_epoch = max(1, config.steps // epochs)
+    steps_per_epoch = max(1, min(config.steps // 20, BACKUP_STEPS))
+    epochs = -(-config.steps // steps_per_epoch)
     callbacks = [LossCurves(out_dir / "loss_curves.png", "fusion-style decoder")]
     if time_limit_minutes:
         callbacks.append(TimeLimit(time_limit_minutes))
@@ -209,10 +242,15 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
         history = fit_stateless(trainer, dataset, steps_per_epoch * epochs, log_every=steps_per_epoch,
                                 callbacks=callbacks)
     else:
+        first_epoch = 0
         if work_dir:
-            callbacks.insert(0, keras.callbacks.BackupAndRestore(str(Path(work_dir) / "backup")))
-        history = trainer.fit(iter(dataset), epochs=epochs, steps_per_epoch=steps_per_epoch,
-                              callbacks=callbacks, verbose=verbose, shuffle=False).history
+            backup = Path(work_dir) / "backup"
+            callbacks.insert(0, keras.callbacks.BackupAndRestore(str(backup)))
+            if (backup / "training_metadata.json").exists():  # where BackupAndRestore will resume
+                first_epoch = json.loads((backup / "training_metadata.json").read_text())["epoch"]
+        history = trainer.fit(dataset.iterate(first_epoch * steps_per_epoch), epochs=epochs,
+                              steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
+                              shuffle=False).history
     steps = int(ops.convert_to_numpy(trainer.g_optimizer.iterations))
     final = {"final_losses": {k: round(float(v[-1]), 4) for k, v in history.items()}}
     init_record = {}

@@ -6,7 +6,8 @@ weights come from $GAN_STYLE_HED_WEIGHTS).
 
 IN holds `content`, `style` (one batch) and the tiny trainer's initial weights (`g0`, `g1`, ...,
 `d0`, ...). OUT gets the losses of one `fit_stateless` step from those weights (`loss`, ...), the
-weights after it (`g*`, `d*`) and `history_loss`: the loss of each 10-step window of 60 more.
+weights after it (`g*`, `d*`), `history_loss`: the loss of each 10-step window of 60 more, and
+`shifted_loss`: the adversarial term of 4 steps with the discriminator's lattice shifts.
 """
 
 import sys
@@ -20,7 +21,7 @@ def main(source: str, target: str) -> None:
     import numpy as np
 
     from gan_style.core.training import fit_stateless
-    from gan_style.style.trainer import StyleConfig, build_style_trainer
+    from gan_style.style.trainer import StyleBatches, StyleConfig, build_style_trainer
 
     given = np.load(source)
     batch = (given["content"], given["style"])
@@ -33,6 +34,9 @@ def main(source: str, target: str) -> None:
         out.update({f"{prefix}{i}": w for i, w in enumerate(network.get_weights())})
     out["history_loss"] = np.array(fit_stateless(trainer, iter(lambda: batch, None), 60, log_every=10)["loss"])
     out["iterations"] = np.int64(keras.ops.convert_to_numpy(trainer.g_optimizer.iterations))
+    shifted = build_style_trainer(StyleConfig(**CONFIG, adversarial_shift=8))  # D's shifts: a dynamic slice under jit
+    batches = StyleBatches(given["content"], given["style"], 2, shift=8, seed=0)
+    out["shifted_loss"] = np.array(fit_stateless(shifted, batches, 4, log_every=1)["adversarial"])
     out["tensorflow_imported"] = np.bool_("tensorflow" in sys.modules)
     np.savez(target, **out)
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from gan_style.core import data, losses
-from gan_style.style.trainer import StyleBatches, StyleConfig, build_style_trainer, recolour
+from gan_style.style.trainer import StyleBatches, StyleConfig, build_style_trainer, lattice_crop, recolour
 
 
 def _tiny_pair():
@@ -129,6 +129,44 @@ def test_style_batches_recolour_a_seeded_share_of_the_style_crops():
     assert all(np.array_equal(a, b) for a, b in zip(first, jittered[0], strict=True))  # iterating starts at step 0
 
 
+def test_style_batches_draw_the_discriminator_shifts_last():
+    crops = data.random_crops([data.bundled_image("coffee")], 16, 4, seed=0)
+    plain, shifted = StyleBatches(crops, crops, 4, 0.5, seed=1), StyleBatches(crops, crops, 4, 0.5, seed=1, shift=8)
+    draws = np.stack([shifted[step][2] for step in range(200)])
+    assert draws.dtype == np.int32 and draws.shape == (200, 4)
+    assert draws.min() == 0 and draws.max() == 7  # every shift in [0, 8) appears, no other
+    assert np.array_equal(draws, np.stack([shifted[step][2] for step in range(200)]))  # seeded
+    for step in range(3):  # the crops and their recolouring are the unshifted batches'
+        assert all(np.array_equal(a, b) for a, b in zip(plain[step], shifted[step][:2], strict=True))
+    with pytest.raises(ValueError, match="adversarial_shift"):
+        StyleConfig(crop_size=32, adversarial_shift=9)
+
+
+def test_the_discriminator_reads_shifted_crops_and_nothing_else_moves():
+    images = tf.reshape(tf.range(2 * 8 * 8 * 3, dtype=tf.float32), (2, 8, 8, 3))
+    shifts = np.array([1, 2, 3, 0], np.int32)
+    assert np.array_equal(lattice_crop(images, shifts, 0, 4), images[:, 1:5, 2:6])
+    assert np.array_equal(lattice_crop(images, shifts, 2, 4), images[:, 3:7, 0:4])
+    assert lattice_crop(images, shifts, 0, 0) is images
+
+    content, style = _tiny_pair()
+    trainer = build_style_trainer(StyleConfig(width=4, crop_size=32, batch_size=2, adversarial_shift=8, seed=3))
+    shifts = np.array([5, 3, 2, 7], np.int32)
+    _, plain, d_plain = trainer.losses_of((content, style), training=False)
+    _, parts, d_loss = trainer.losses_of((content, style, shifts), training=False)
+    for name in ("content", "structure", "style", "colour", "tv"):
+        assert float(parts[name]) == pytest.approx(float(plain[name]), rel=1e-6), name
+    output = trainer.fusion_generator((content, style))
+    fake = trainer.discriminator(output[:, 5:29, 3:27])
+    real = trainer.discriminator(style[:, 2:26, 7:31])
+    assert float(parts["adversarial"]) == pytest.approx(float(losses.patch_generator_loss(fake)), rel=1e-4)
+    assert float(d_loss) == pytest.approx(float(losses.patch_discriminator_loss(real, fake)), rel=1e-4)
+    assert float(parts["adversarial"]) != pytest.approx(float(plain["adversarial"]), rel=1e-4)
+    history = trainer.fit(iter(StyleBatches(content, style, 2, shift=8, seed=0)), epochs=2, steps_per_epoch=3,
+                          verbose=0).history
+    assert all(np.isfinite(v).all() for v in history.values())
+
+
 def test_recolour_changes_the_palette_not_the_layout():
     crop = data.random_crops([data.bundled_image("coffee")], 16, 1, seed=0)[0]
     recoloured = recolour(crop, np.random.default_rng(2))
@@ -152,7 +190,30 @@ def test_the_manifest_records_init_at_top_level_and_the_steps_run(tmp_path):
     config = StyleConfig(width=4, crop_size=32, batch_size=2, steps=2, num_crops=4, init=str(tmp_path / "init"))
     manifest = train_style(config, tmp_path / "run", verbose=0, evaluate=False)
     assert manifest["init"] == {"checkpoint": str(tmp_path / "init"), "files": started["files"], "steps": 7}
-    assert "init" not in manifest["metrics"] and manifest["steps"] == 20  # 20 epochs of max(1, 2 // 20) steps
+    assert "init" not in manifest["metrics"] and manifest["steps"] == 2  # 2 epochs of max(1, 2 // 20) steps
+
+
+def test_a_killed_run_resumes_from_its_backup(tmp_path):
+    """A backup at epoch 17 of 20 (what a run killed after its 17th epoch leaves): the run started
+    again trains the last 3 epochs from that optimizer step; its batches go on from the backup's
+    step (`iterate(start)` is batch start, start + 1, ...)."""
+    import json
+
+    from gan_style.style.trainer import train_style
+
+    config = StyleConfig(width=4, crop_size=32, batch_size=2, steps=100, num_crops=4)  # 20 epochs of 5 steps
+    killed = build_style_trainer(config)
+    killed.g_optimizer.iterations.assign(85)
+    killed.d_optimizer.iterations.assign(85)
+    backup = tmp_path / "work" / "backup"
+    backup.mkdir(parents=True)
+    killed.save_weights(str(backup / "latest.weights.h5"))
+    (backup / "training_metadata.json").write_text(json.dumps({"epoch": 17, "batch": 0}))
+    manifest = train_style(config, tmp_path / "run", verbose=0, evaluate=False, work_dir=tmp_path / "work")
+    assert manifest["steps"] == 100 and manifest["epochs"] == 3  # 85 + the 3 epochs left
+    assert not backup.exists()  # a finished run leaves no backup to resume from
+    batches = StyleBatches(*_tiny_pair(), 2, seed=0)
+    assert all(np.array_equal(a, b) for a, b in zip(next(batches.iterate(6)), batches[6], strict=True))
 
 
 def test_a_decoder_with_more_skips_starts_one_with_fewer():
@@ -223,6 +284,8 @@ def test_a_jax_step_is_the_tensorflow_step(tmp_path):
     assert jax["iterations"] == 61
     losses_jax = jax["history_loss"]
     assert losses_jax[-1] < 0.5 * losses_jax[0], losses_jax
+    shifted = jax["shifted_loss"]  # a new shift each step: the jitted step takes it as data
+    assert np.isfinite(shifted).all() and len(set(shifted.tolist())) == 4, shifted
 
 
 @pytest.mark.slow
