@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install data demo test lint train-mnist train-classifier train-quality train-style train-style-stage3 train-style-fresh gpu-pack train-repair train bench clean
+.PHONY: help install data demo test lint train-mnist train-classifier train-quality train-style train-style-stage3 train-style-fresh style-fresh-stage gpu-pack train-repair train bench clean
 
 help:
 	@echo "make demo | test | lint | train-mnist | train-classifier | train-quality | train-style | train-repair | bench | clean"
@@ -121,11 +121,21 @@ train-style-stage3: install data
 # discriminator's lattice shifts since 2026-12-06: experiments/README), no structure term, at 256 px
 # for 20,000 steps (about 22 h here: resumable, a backup every 250 steps; run it again to go on from
 # runs/fusion_style_fresh_work; on the GPU machine, scripts/gpu_train_style.sh with these flags).
+# runs/ is not in git: `make style-fresh-stage` packs the last backup into git (scripts/style_stage.py,
+# about 11 MB) at the end of a session, and the next session's `make train-style-fresh` unpacks it.
+STYLE_FRESH_FLAGS := --precision auto --steps 20000 --lr-decay --crop-size 256 --skips 2 \
+  --encoder-padding reflect --colour-weight 50000 --style-jitter 0.5 --adversarial-shift 8 \
+  --pictures corpus --style-sources gimp-patterns,colobot-textures --num-crops 2048
+STYLE_FRESH_WORK := runs/fusion_style_fresh_work
+STYLE_FRESH_STAGE := experiments/stages/fusion_style_fresh
 train-style-fresh: install data
-	$(PY) -m gan_style.train style --out runs/fusion_style_fresh --work-dir runs/fusion_style_fresh_work \
-	  --precision auto --steps 20000 --lr-decay --crop-size 256 --skips 2 --encoder-padding reflect \
-	  --colour-weight 50000 --style-jitter 0.5 --adversarial-shift 8 --pictures corpus \
-	  --style-sources gimp-patterns,colobot-textures --num-crops 2048 $(STYLE_FLAGS)
+	@if [ ! -e $(STYLE_FRESH_WORK)/backup ] && [ -e $(STYLE_FRESH_STAGE).npz ]; then \
+	  PYTHONPATH=. $(PY) scripts/style_stage.py unpack $(STYLE_FRESH_STAGE) $(STYLE_FRESH_WORK); fi
+	$(PY) -m gan_style.train style --out runs/fusion_style_fresh --work-dir $(STYLE_FRESH_WORK) \
+	  $(STYLE_FRESH_FLAGS) $(STYLE_FLAGS)
+
+style-fresh-stage: install
+	PYTHONPATH=. $(PY) scripts/style_stage.py pack $(STYLE_FRESH_WORK) $(STYLE_FRESH_STAGE) -- $(STYLE_FRESH_FLAGS)
 
 # What scripts/gpu_train_style.sh needs on the lent GPU machine (JAX, no TensorFlow, no Debian
 # picture packages, 64 MiB of working tree): the picture pack (the training corpus, GIMP's patterns

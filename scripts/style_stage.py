@@ -6,12 +6,12 @@ stage keeps what the run cannot rebuild: decoder and discriminator weights (floa
 optimizers' state (Adam's moments in bfloat16, the step counters exact), the epoch, and the train
 flags that rebuild the trainer, in one compressed .npz (about 11 MB) plus a .json beside it.
 
-    PYTHONPATH=. .venv/bin/python scripts/style_stage.py pack runs/fusion_style_fresh_work \
-        experiments/stages/fusion_style_fresh -- <the run's train flags>
-    PYTHONPATH=. .venv/bin/python scripts/style_stage.py unpack experiments/stages/fusion_style_fresh \
-        runs/fusion_style_fresh_work
+    PYTHONPATH=. .venv/bin/python scripts/style_stage.py pack WORK_DIR STAGE -- <the run's train flags>
+    PYTHONPATH=. .venv/bin/python scripts/style_stage.py unpack STAGE WORK_DIR
 
-then the run's own command (e.g. `make train-style-fresh`) resumes from the unpacked backup.
+then the run's own command resumes from the unpacked backup. `make style-fresh-stage` packs
+`make train-style-fresh`'s work dir into experiments/stages/fusion_style_fresh.{npz,json}, and
+`make train-style-fresh` unpacks it when its work dir is missing.
 """
 
 from __future__ import annotations
