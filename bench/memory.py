@@ -1,7 +1,10 @@
 """Peak memory and time of `python -m gan_style.repair` on one large photo, by side (issue 31).
 
 Each point is a fresh CLI process, measured from outside (`os.wait4`: the child's peak RSS, as
-`/usr/bin/time -v` reports it, TensorFlow's start-up included), on a square photo made of the
+`/usr/bin/time -v` reports it, TensorFlow's start-up included) through a small launcher process:
+Linux starts a forked child's peak at its parent's resident size, so the bench process (13.5 GB
+by the time `make bench` gets here) cannot be the CLI's parent (every row read 13,515 MiB until
+2026-12-06). On a square photo made of the
 held-out bundled pictures, resized, with one flat 1/16-side hole in it: with `--no-repair`
 (assess and locate) and with the default repair. Images larger than one tile (640 px) run in
 overlapping tiles, so the peak should grow with the tile and the few whole-image arrays, not
@@ -45,21 +48,34 @@ def make_photo(side: int) -> np.ndarray:
     return photo
 
 
+# Runs argv[1:] as its child and prints {"exit", "maxrss_kib"} of it: a parent of a few MB.
+_LAUNCHER = ("import json, os, subprocess, sys\n"
+             "process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+             "_, status, usage = os.wait4(process.pid, 0)\n"
+             "print(json.dumps({'exit': os.waitstatus_to_exitcode(status), 'maxrss_kib': usage.ru_maxrss}))")
+
+
+def peak_of_command(command: list[str], stderr, env: dict | None = None) -> dict:
+    """Run `command` (its stderr to the file `stderr`) as the child of a small launcher process;
+    -> {"exit": its exit status, "maxrss_kib": its peak RSS}, not inflated by this process's size."""
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], stdout=subprocess.PIPE, stderr=stderr,
+                          env=env, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def measure(image_path: Path, out_dir: Path, repair: bool, extra: tuple[str, ...] = ()) -> dict:
-    """One CLI run: exit status, wall seconds, the child's peak RSS (MiB) and the last stderr line."""
+    """One CLI run: exit status, wall seconds, the CLI process's peak RSS (MiB) and the last stderr line."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     command = [sys.executable, "-m", "gan_style.repair", str(image_path), "--out", str(out_dir), *extra]
     if not repair:
         command.append("--no-repair")
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
+        child = peak_of_command(command, stderr, env)
         stderr.seek(0)
         lines = stderr.read().strip().splitlines()
-    row = {"exit": process.returncode, "seconds": time.perf_counter() - started,
-           "peak_rss_mb": usage.ru_maxrss / 1024.0, "stderr": lines[-1] if lines else ""}
+    row = {"exit": child["exit"], "seconds": time.perf_counter() - started,
+           "peak_rss_mb": child["maxrss_kib"] / 1024.0, "stderr": lines[-1] if lines else ""}
     report = out_dir / "report.json"
     if report.exists():
         entry = json.loads(report.read_text())[0]
