@@ -33,6 +33,7 @@ class StyleConfig(ManifestConfig):
     style_weight: float = 10.0
     colour_weight: float = 0.0  # sliced Wasserstein distance of output and style colours (losses.colour_loss)
     tv_weight: float = 10.0
+    phase_weight: float = 0.0  # losses.lattice_phase_loss: pixels paired on the even/odd lattice (the mesh)
     adversarial_weight: float = 50.0
     identity_weight: float = 0.0  # L1 of Dec(E(c)) vs c: the decoder must also reconstruct
     skips: int = 3  # fused lower levels added into the decoder (relu3_1, relu2_1, relu1_1); 0 = relu4_1 only
@@ -55,5 +56,7 @@ class StyleConfig(ManifestConfig):
             raise ValueError(f"encoder_padding must be one of {PADDINGS}, got {self.encoder_padding!r}")
         if not 0 <= self.adversarial_shift <= self.crop_size // 4:
             raise ValueError(f"adversarial_shift must be in [0, crop_size / 4], got {self.adversarial_shift}")
+        if self.phase_weight and self.crop_size % 16:
+            raise ValueError(f"phase_weight needs crop_size a multiple of 16, got {self.crop_size}")
         if self.crop_size % 8:
             raise ValueError(f"crop_size must be a multiple of 8, got {self.crop_size}")

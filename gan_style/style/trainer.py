@@ -32,7 +32,7 @@ class StyleTrainer(AdversarialTrainer):
         L_G = w_c * ||E(o)_4 - t||^2 + w_st * sum_{l in structure_levels} ||IN(E(o)_l) - IN(E(c)_l)||^2
               + w_s * sum_l (||mu(E(o)_l) - mu(E(s)_l)||^2
               + ||sigma(E(o)_l) - sigma(E(s)_l)||^2) + w_col * SW_2(colours(o), colours(s))
-              + w_tv * TV(o) + w_adv * L_adv(D(o))
+              + w_tv * TV(o) + w_ph * L_phase(o) + w_adv * L_adv(D(o))
               + w_id * mean|Dec(E(c)_4) - c|
         L_D = PatchGAN loss, style crops real, outputs fake.
     With `adversarial_shift` k > 0 the batches carry a third element, shifts (4,) int in [0, k):
@@ -45,13 +45,13 @@ class StyleTrainer(AdversarialTrainer):
     the decoder to render the content back: it keeps edges that relu4_1 alone lets blur.
     """
 
-    tracked = ("loss", "content", "structure", "style", "colour", "tv", "adversarial", "identity", "d_loss")
+    tracked = ("loss", "content", "structure", "style", "colour", "tv", "phase", "adversarial", "identity", "d_loss")
 
     def __init__(self, fusion_generator: FusionGenerator, discriminator, config: StyleConfig, **kwargs):
         super().__init__(fusion_generator.decoder, discriminator, seed=config.seed, **kwargs)
         self.fusion_generator, self.encoder = fusion_generator, fusion_generator.encoder
         self.weights_ = {k: getattr(config, f"{k}_weight")
-                         for k in ("content", "structure", "style", "colour", "tv", "adversarial", "identity")}
+                         for k in ("content", "structure", "style", "colour", "tv", "phase", "adversarial", "identity")}
         self.structure_levels = tuple(config.structure_levels.split(","))
         self.adversarial_shift = config.adversarial_shift
 
@@ -75,6 +75,7 @@ class StyleTrainer(AdversarialTrainer):
             "style": losses.style_loss(output_features, style_features),
             "colour": losses.colour_loss(output, style) if self.weights_["colour"] else zero,
             "tv": losses.total_variation(output),
+            "phase": losses.lattice_phase_loss(output) if self.weights_["phase"] else zero,
             "adversarial": losses.patch_generator_loss(fake_logits),
             "identity": zero,
         }

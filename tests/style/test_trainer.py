@@ -22,9 +22,9 @@ def test_loss_decreases_on_a_tiny_fixed_pair():
     pair = tf.data.Dataset.from_tensors((content, style)).repeat()
     trainer = build_style_trainer(config)
     history = trainer.fit(pair, epochs=6, steps_per_epoch=10, verbose=0).history
-    assert set(history) == {"loss", "content", "structure", "style", "colour", "tv", "adversarial", "identity",
+    assert set(history) == {"loss", "content", "structure", "style", "colour", "tv", "phase", "adversarial", "identity",
                             "d_loss"}
-    assert history["identity"] == history["colour"] == [0.0] * 6  # off by default
+    assert history["identity"] == history["colour"] == history["phase"] == [0.0] * 6  # off by default
     assert history["loss"][-1] < 0.5 * history["loss"][0]
     assert history["style"][-1] < history["style"][0]
     assert all(np.isfinite(v).all() for v in history.values())
@@ -35,7 +35,8 @@ def test_loss_decreases_on_a_tiny_fixed_pair():
 def _fit_term_alone(term: str, epochs: int = 5, **overrides):
     """Train on the tiny pair with one loss term alone (weight 1, every other 0); -> (trainer,
     content, history)."""
-    weights = {f"{k}_weight": 0.0 for k in ("content", "structure", "style", "colour", "tv", "adversarial", "identity")}
+    weights = {f"{k}_weight": 0.0 for k in ("content", "structure", "style", "colour", "tv", "phase", "adversarial",
+                                            "identity")}
     config = StyleConfig(**{"width": 4, "crop_size": 32, "batch_size": 2, "learning_rate": 3e-3, "seed": 3,
                             **weights, f"{term}_weight": 1.0, **overrides})
     content, style = _tiny_pair()
