@@ -151,10 +151,10 @@ def lattice_phase_loss(images, window: int = 16):
 
     e, o the mean |step| at even (2i -> 2i+1) and odd (2i+1 -> 2i+2) positions along the axis,
     over `window` x `window` px windows of the luma (H, W multiples of `window`; the last odd step
-    of a line repeats the one before it). A picture has
-    no preferred phase (e = o in expectation, photos' step ratio e/o 0.97-0.98 at 256 px); an x2
-    upsampling of half-resolution detail makes pairs (e < o: the fusion decoders' mesh, e/o
-    0.67-0.81). images (B, H, W, 3) in [-1, 1]."""
+    of a line repeats the one before it). A picture has no preferred phase (e = o in expectation:
+    photos' e/o 0.97-0.98 at 256 px, L ~ 0.003); an x2 upsampling of half-resolution detail pairs
+    the pixels (e < o: the fusion decoders' mesh, e/o 0.67-0.81; nearest x2 of noise L ~ 1).
+    images (B, H, W, 3) in [-1, 1]."""
     images = ops.cast(images, "float32")
     luma = ops.sum(images * ops.convert_to_tensor([0.299, 0.587, 0.114]), axis=-1)  # (B, H, W)
     total = 0.0

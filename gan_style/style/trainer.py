@@ -21,7 +21,7 @@ from gan_style.style.configs import StyleConfig
 from gan_style.style.eval import evaluate_style, style_pairs_grid
 from gan_style.style.fusion_generator import SKIP_LEVELS, FusionGenerator, adain
 
-BACKUP_STEPS = 250  # the most steps in one epoch: what a killed CPU run can lose (about 17 min at 256 px)
+BACKUP_STEPS = 250  # the most steps in one epoch: what a killed CPU run can lose (12-17 min at 256 px)
 
 
 class StyleTrainer(AdversarialTrainer):
@@ -35,12 +35,13 @@ class StyleTrainer(AdversarialTrainer):
               + w_tv * TV(o) + w_ph * L_phase(o) + w_adv * L_adv(D(o))
               + w_id * mean|Dec(E(c)_4) - c|
         L_D = PatchGAN loss, style crops real, outputs fake.
+    L_phase (`losses.lattice_phase_loss`) penalises pixels paired on the even/odd lattice: the
+    mesh an x2 upsampling draws when the decoder renders texture at half resolution.
     With `adversarial_shift` k > 0 the batches carry a third element, shifts (4,) int in [0, k):
     D reads o[dy_o:, dx_o:] and s[dy_s:, dx_s:], each cropped by k px (`lattice_crop`). D's
     strided convolutions give dL_adv/do a lattice of periods 2-16 px (measured:
-    experiments/style_gradient_grid.py) that a decoder with x2 upsamplings can draw as a mesh; a
-    new shift per step averages that lattice out of what the decoder learns (the translation of
-    Zhao et al. 2020's DiffAugment, on both D inputs).
+    experiments/style_gradient_grid.py); a new shift per step averages it out of what the decoder
+    learns (the translation of Zhao et al. 2020's DiffAugment, on both D inputs).
     The identity term (Park & Lee 2019's identity loss, pixel part; AdaIN(E(c), E(c)) = E(c)) asks
     the decoder to render the content back: it keeps edges that relu4_1 alone lets blur.
     """
@@ -221,10 +222,10 @@ def train_style(config: StyleConfig, out_dir: str | Path, content_dir=None, styl
     """Train, then write `out_dir` (`finish_run`): decoder.keras and discriminator.keras in float32,
     samples.png, loss_curves.png and MANIFEST.json (with the style metrics on the held-out pairs).
     With `work_dir`, networks and optimizers are backed up there at every epoch end (a twentieth
-    of the steps, at most BACKUP_STEPS) and a killed run started again with the same command resumes from the last
-    backup; the work dir also keeps log.csv. On Keras' JAX backend (the GPU machine) the same
-    steps run in `fit_stateless`, without the backup (chain runs with `config.init`). Returns the
-    manifest."""
+    of the steps, at most BACKUP_STEPS), and a killed run started again with the same command
+    resumes from the last backup, on the batches after it; the work dir also keeps log.csv. On
+    Keras' JAX backend (the GPU machine) the same steps run in `fit_stateless`, without the backup
+    (chain runs with `config.init`). Returns the manifest."""
     start = time.time()
     config = dataclasses.replace(config, precision=runtime.configure(precision=config.precision))
     keras.utils.set_random_seed(config.seed)
