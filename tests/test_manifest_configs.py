@@ -74,6 +74,8 @@ UNRECORDED = {
     "fusion_style": {
         "encoder_padding": "zeros: VGG's own padding, the only one before issue 28's stage 3",
         "style_sources": "none: styles were the training pictures only, before GIMP's patterns were a source",
+        "adversarial_shift": "0: D read the whole output and style crop, before the lattice shifts (issue 28)",
+        "phase_weight": "0: no lattice-phase term, before it existed (issue 28)",
     },
     "repair_rgb": {
         "pictures": "bundled: the only picture source before opencv-doc (e79db5e)",
