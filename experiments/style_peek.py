@@ -27,32 +27,22 @@ def main() -> None:
     from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
-    import dataclasses
-
     from gan_style.core.io import write_jpeg
     from gan_style.style.eval import comparison_grid, evaluate_style
-    from gan_style.style.fusion_generator import FusionGenerator
-    from gan_style.style.trainer import build_style_trainer
+    from gan_style.style.trainer import trainer_from_backup
     from gan_style.train import parse_config
 
     _, config = parse_config(["style", "--out", "unused", *argv[split + 1:]])
-    config = dataclasses.replace(config, precision="float32", init="")
-    trainer = build_style_trainer(config)
-    backup = Path(args.work_dir) / "backup"
-    weights = sorted(backup.glob("*.weights.h5"))
-    if not weights:
-        raise SystemExit(f"error: no backup weights in {backup}")
-    trainer.load_weights(str(weights[-1]))
-    metadata = backup / "training_metadata.json"
+    generator = trainer_from_backup(config, args.work_dir).fusion_generator
+    metadata = Path(args.work_dir) / "backup" / "training_metadata.json"
     epoch = json.loads(metadata.read_text()) if metadata.exists() else {}
-    generator = FusionGenerator(config.width, "adain", config.encoder_weights, decoder=trainer.generator,
-                                skips=config.skips, encoder_padding=config.encoder_padding)
     report = evaluate_style({"ours adain 1.0": (generator, 1.0, "adain")}, sizes=(256,), repeats=0,
                             keep_outputs=True, encoder=generator.encoder)
     write_jpeg(args.out, comparison_grid(report, 256))
     row = report["methods"]["ours adain 1.0"]["256"]
-    print(json.dumps({"backup": str(weights[-1]), "metadata": epoch,
-                      **{k: row[k] for k in ("swd", "edge_ssim", "border", "grid", "qc_accepted") if k in row}}))
+    print(json.dumps({"backup": args.work_dir, "metadata": epoch,
+                      **{k: row[k] for k in ("swd", "edge_ssim", "border", "grid", "halo", "qc_accepted")
+                         if k in row}}))
 
 
 if __name__ == "__main__":

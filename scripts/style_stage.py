@@ -25,17 +25,15 @@ from pathlib import Path
 import numpy as np
 
 
-def _trainer(flags: list[str]):
-    import dataclasses
-
+def _trainer(flags: list[str], work_dir: Path | None = None):
     from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
-    from gan_style.style.trainer import build_style_trainer
+    from gan_style.style.trainer import trainer_from_backup
     from gan_style.train import parse_config
 
     _, config = parse_config(["style", "--out", "unused", *flags])
-    return build_style_trainer(dataclasses.replace(config, precision="float32"))
+    return trainer_from_backup(config, work_dir)
 
 
 def _parts(trainer) -> dict[str, list]:
@@ -47,8 +45,7 @@ def pack(work_dir: Path, stage: Path, flags: list[str]) -> None:
     import ml_dtypes
 
     backup = work_dir / "backup"
-    trainer = _trainer(flags)
-    trainer.load_weights(str(backup / "latest.weights.h5"))
+    trainer = _trainer(flags, work_dir)
     arrays = {}
     for prefix, variables in _parts(trainer).items():
         for i, variable in enumerate(variables):

@@ -3,9 +3,10 @@
 A method is a function (content uint8 (H, W, 3), style uint8) -> output uint8 (H, W, 3). Measures
 (`gan_style.core.metrics`): patch sliced-Wasserstein distance to the style (network-free), SSIM of the
 Sobel edges of content and output (network-free), mean/std distance in encoder space, seconds; and
-two artifact measures defined here (issue 28): `border_measure` (a frame or band along the border
-that the content has not) and `grid_measure` (spectral peaks at periods 2/4/8/16 px that neither
-content nor style has).
+three artifact measures defined here (issue 28): `border_measure` (a frame or band along the border
+that the content has not), `grid_measure` (spectral peaks at periods 2/4/8/16 px that neither
+content nor style has) and `halo_measure` (bright/dark contours along the content's strong edges
+that its own edge profile has not).
 Pairs: held-out photos (never trained on) x a held-out texture and a training style.
 """
 
@@ -49,6 +50,9 @@ def resize_to(image: np.ndarray, height: int, width: int) -> np.ndarray:
 BORDER_DEPTH = 32  # px: the band the border measure reads (VGG's relu3/relu4 reach is 16-40 px)
 GRID_PERIODS = (2, 4, 8, 16)  # px: the decoder's three x2 upsamplings, and the encoder's pooling
 _EPS = 1e-3  # luma steps are 0.01-0.1 on photos; keeps a flat band's log finite
+HALO_REACH = 8  # px either side of an edge that the halo measure reads (the decoder's relu2 level is x4)
+HALO_SOFTENING = (0, 0.5, 1, 1.5, 2, 3, 4)  # px: the blurs of the content's edge profile a halo-free output may have
+HALO_TOP = 0.02  # the share of interior pixels, by the content's gradient, read as its strong edges
 
 
 def _luma(image: np.ndarray) -> np.ndarray:
@@ -138,13 +142,75 @@ def grid_measure(output: np.ndarray, content: np.ndarray, style: np.ndarray, per
     return float(np.maximum(0.0, grid_prominence(output, periods) - reference).mean())
 
 
+def edge_profiles(output: np.ndarray, content: np.ndarray, reach: int = HALO_REACH,
+                  top: float = HALO_TOP) -> tuple[np.ndarray, np.ndarray]:
+    """Mean luma profiles across the content's strong edges: (P_out, P_content), float64 (2 reach + 1,).
+
+    Strong edges: the `top` share of pixels by |grad G_1 * Y_content| (Sobel of the sigma-1 smoothed
+    luma), and at least 0.02 per px, more than reach + 2 px from the border. At each one the luma
+    of both pictures is read (bilinear) at d = -reach..reach px along the content's gradient
+    direction n: P(d) = mean over edges of Y(x + d n), dark side of the content first. Texture
+    that is not locked to the edges averages out; a contour drawn along them does not.
+    """
+    from scipy import ndimage
+
+    if output.shape[:2] != content.shape[:2]:
+        raise ValueError(f"output and content must have one size, got {output.shape[:2]} and {content.shape[:2]}")
+    y_content = ndimage.gaussian_filter(_luma(content), 1.0)
+    gy, gx = ndimage.sobel(y_content, 0) / 8, ndimage.sobel(y_content, 1) / 8
+    magnitude = np.hypot(gx, gy)
+    inside = np.zeros(magnitude.shape, bool)
+    inside[reach + 2 : -reach - 2, reach + 2 : -reach - 2] = True
+    if not inside.any():
+        raise ValueError(f"edge_profiles needs both sides > {2 * reach + 4} px, got {content.shape[:2]}")
+    level = max(float(np.quantile(magnitude[inside], 1 - top)), 0.02)
+    ys, xs = np.nonzero(inside & (magnitude >= level))
+    if len(ys) == 0:
+        return np.zeros(2 * reach + 1), np.zeros(2 * reach + 1)
+    d = np.arange(-reach, reach + 1)
+    rows = ys[:, None] + (gy[ys, xs] / magnitude[ys, xs])[:, None] * d  # (edges, 2 reach + 1)
+    cols = xs[:, None] + (gx[ys, xs] / magnitude[ys, xs])[:, None] * d
+
+    def profile(image):
+        values = ndimage.map_coordinates(_luma(image), [rows.ravel(), cols.ravel()], order=1)
+        return values.reshape(rows.shape).mean(axis=0)
+
+    return profile(output), profile(content)
+
+
+def halo_measure(output: np.ndarray, content: np.ndarray) -> float:
+    """Halo artifact of a stylisation: how far the output's mean profile across the content's
+    strong edges (`edge_profiles`) is from any affine copy of the content's own, softened or not,
+
+        halo = min_{a, b, s} sqrt(mean_d (P_out(d) - a (g_s * P_content)(d) - b)^2)  (luma in [0, 1]),
+
+    g_s a 1-d Gaussian of s in HALO_SOFTENING px (s = 0: none). 0 when the output keeps the shape of
+    the content's edges at any contrast, polarity or softness (a recolouring, a contrast change, a
+    blur, texture not locked to the edges); a bright band on the dark side of an edge and a dark
+    one on the bright side (unsharp masking, a decoder drawing band-passed edge features) raise it.
+    A flat output also reads 0: read it with edge SSIM. uint8 (H, W, 3) pictures of one size, both
+    sides > 2 HALO_REACH + 4 px."""
+    from scipy import ndimage
+
+    out_profile, content_profile = edge_profiles(output, content)
+    best = np.inf
+    for sigma in HALO_SOFTENING:
+        reference = ndimage.gaussian_filter1d(content_profile, sigma, mode="nearest") if sigma else content_profile
+        design = np.stack([reference, np.ones_like(reference)], axis=1)
+        fit, *_ = np.linalg.lstsq(design, out_profile, rcond=None)
+        best = min(best, float(np.sqrt(np.mean((out_profile - design @ fit) ** 2))))
+    return best
+
+
 def artifact_measures(output: np.ndarray, content: np.ndarray, style: np.ndarray) -> dict[str, float]:
-    """{"border": `border_measure`, "grid": `grid_measure`}, NaN where a picture is too small to
-    read (border: a side under 2 BORDER_DEPTH + 16 px; grid: under 65 px)."""
+    """{"border": `border_measure`, "grid": `grid_measure`, "halo": `halo_measure`}, NaN where a
+    picture is too small to read (border: a side under 2 BORDER_DEPTH + 16 px; grid: under 65 px;
+    halo: under 2 HALO_REACH + 5 px)."""
     smallest = min(*output.shape[:2], *style.shape[:2])
     border = border_measure(output, content) if min(output.shape[:2]) >= 2 * BORDER_DEPTH + 16 else float("nan")
     grid = grid_measure(output, content, style) if smallest >= 65 else float("nan")
-    return {"border": border, "grid": grid}
+    halo = halo_measure(output, content) if min(output.shape[:2]) >= 2 * HALO_REACH + 5 else float("nan")
+    return {"border": border, "grid": grid, "halo": halo}
 
 
 def _signed(image: np.ndarray) -> np.ndarray:
@@ -258,8 +324,8 @@ def evaluate_style(methods: dict, sizes=(256,), contents=CONTENTS, styles=STYLES
     accepts: uint8 output -> whether a quality check passes it (the evaluate CLI gives the shipped
     RGB QC at its threshold); its share is reported as "qc_accepted".
     Returns {"pairs": [...], "methods": {name: {str(size): {"swd", "edge_ssim", "border", "grid",
-    "stat_distance", ["qc_accepted",] "seconds"}}} (means over pairs; border and grid:
-    `border_measure`, `grid_measure`; seconds = median over pairs of each pair's median of
+    "halo", "stat_distance", ["qc_accepted",] "seconds"}}} (means over pairs; border, grid, halo:
+    `border_measure`, `grid_measure`, `halo_measure`; seconds = median over pairs of each pair's median of
     `repeats` runs after a warm-up, or of the one first run when repeats = 0, tracing included),
     "missing": [...]}; with keep_outputs also "outputs".
     """

@@ -133,6 +133,20 @@ def build_style_trainer(config: StyleConfig) -> StyleTrainer:
     return trainer
 
 
+def trainer_from_backup(config: StyleConfig, work_dir: str | Path | None = None) -> StyleTrainer:
+    """The trainer of a resumable run (`train_style(work_dir=...)`), built from the run's config
+    (its flags through `train.parse_config`) in float32 and without `init`; with `work_dir`, its
+    networks and optimizer states from the run's last backup (work_dir/backup/latest.weights.h5).
+    `trainer.fusion_generator` then renders as the run would at that step."""
+    trainer = build_style_trainer(dataclasses.replace(config, precision="float32", init=""))
+    if work_dir is not None:
+        weights = Path(work_dir) / "backup" / "latest.weights.h5"
+        if not weights.exists():
+            raise FileNotFoundError(f"no backup weights at {weights}")
+        trainer.load_weights(str(weights))
+    return trainer
+
+
 def kept_weights(decoder: keras.Model, levels: tuple[str, ...]) -> list:
     """The weights of `decoder` for a decoder of the same width that fuses `levels`: those of its
     skips into other levels dropped (a decoder with more skips starts one with fewer)."""

@@ -1,10 +1,18 @@
-"""The style evaluation's artifact measures: a drawn frame, an added mesh, a clean photo."""
+"""The style evaluation's artifact measures: a drawn frame, an added mesh, halos, a clean photo."""
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from gan_style.core import data
-from gan_style.style.eval import border_measure, border_profile, grid_measure, grid_prominence, resize_long_side
+from gan_style.style.eval import (
+    border_measure,
+    border_profile,
+    grid_measure,
+    grid_prominence,
+    halo_measure,
+    resize_long_side,
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +77,37 @@ def test_duplicated_rows_of_nearest_upsampling_score_on_the_grid_measure(photos)
     assert grid_measure(nearest, photo, photos["gravel"]) > 0.3
 
 
+def _uint8(x):
+    return np.clip(np.round(x), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("name", ["chelsea", "astronaut"])
+def test_contours_along_the_edges_score_on_the_halo_measure(photos, name):
+    photo = photos[name].astype(np.float64)
+    soft = ndimage.gaussian_filter(photo, (3, 3, 0))
+    unsharp = _uint8(photo + 1.5 * (photo - soft))   # a bright and a dark band along every edge
+    band_pass = _uint8(128 + 2 * (photo - soft))     # edges drawn without the flat areas between them
+    assert halo_measure(unsharp, photos[name]) > 0.03
+    assert halo_measure(band_pass, photos[name]) > 0.06
+
+
+@pytest.mark.parametrize("name", ["chelsea", "astronaut"])
+def test_edges_kept_in_shape_do_not_score_as_halos(photos, name):
+    photo = photos[name].astype(np.float64)
+    gravel = resize_long_side(photos["gravel"], 400)[: photo.shape[0], : photo.shape[1]].astype(np.float64)
+    assert halo_measure(photos[name], photos[name]) < 1e-9
+    kept = {"contrast": 0.5 * photo + 80, "inverted": 255 - photo,
+            "blurred": ndimage.gaussian_filter(photo, (3, 3, 0)),
+            "textured": 0.5 * photo + 0.5 * gravel,  # texture not locked to the edges
+            "noisy": photo + np.random.default_rng(0).normal(0, 20, photo.shape)}
+    for what, image in kept.items():
+        assert halo_measure(_uint8(image), photos[name]) < 0.015, what
+
+
 def test_measures_check_their_inputs(photos):
     with pytest.raises(ValueError, match="one size"):
         border_measure(photos["chelsea"], photos["chelsea"][:150])
     with pytest.raises(ValueError, match=">= 80 px"):
         border_profile(np.zeros((64, 256, 3), np.uint8))
+    with pytest.raises(ValueError, match="one size"):
+        halo_measure(photos["chelsea"], photos["chelsea"][:150])

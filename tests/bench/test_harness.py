@@ -1,11 +1,11 @@
-"""bench/memory.py measures the CLI's own peak memory, not the bench process's."""
+"""The bench measures a command's own peak memory, not the bench process's (bench/harness.py)."""
 
 import sys
 import tempfile
 
 import numpy as np
 
-from bench.memory import peak_of_command
+from bench.harness import peak_of_command
 
 
 def test_a_child_peak_is_its_own_not_its_parents():
