@@ -38,8 +38,7 @@ def test_a_packed_backup_unpacks_to_the_same_run(tmp_path):
     assert record["epoch"] == 6 and record["step"] == 137 and record["flags"] == FLAGS
     stage.unpack(tmp_path / "stage" / "run", tmp_path / "again")
     assert json.loads((tmp_path / "again" / "backup" / "training_metadata.json").read_text())["epoch"] == 6
-    resumed = stage._trainer(FLAGS)
-    resumed.load_weights(str(tmp_path / "again" / "backup" / "latest.weights.h5"))
+    resumed = stage._trainer(FLAGS, tmp_path / "again")  # style.trainer.trainer_from_backup
     for part, variables in stage._parts(trainer).items():
         for before, after in zip(variables, stage._parts(resumed)[part], strict=True):
             before, after = np.asarray(before.numpy()), np.asarray(after.numpy())
@@ -51,3 +50,5 @@ def test_a_packed_backup_unpacks_to_the_same_run(tmp_path):
     (tmp_path / "stage" / "run.npz").write_bytes((tmp_path / "stage" / "run.npz").read_bytes()[:-10] + b"0" * 10)
     with pytest.raises(SystemExit, match="sha256"):
         stage.unpack(tmp_path / "stage" / "run", tmp_path / "third")
+    with pytest.raises(FileNotFoundError, match="no backup weights"):
+        stage._trainer(FLAGS, tmp_path / "never_ran")
