@@ -117,14 +117,16 @@ train-style-stage3: install data
 	  --structure-levels relu2_1,relu3_1 --skips 2 --encoder-padding reflect --colour-weight 50000 \
 	  --style-jitter 0.5 --pictures corpus --style-sources gimp-patterns --num-crops 4096 $(STYLE_FLAGS)
 
-# The next style run (issue 28, not shipped): a fresh decoder with the fixes at the source (since
-# 2026-12-06 the discriminator's lattice shifts, and from step 2,000 the lattice-phase loss against
-# the mesh: experiments/README), no structure term, at 256 px
-# for 20,000 steps (about 22 h here: resumable, a backup every 250 steps; run it again to go on from
+# The next style run (issue 28, not shipped): a fresh decoder with the fixes at the source (the
+# discriminator's lattice shifts, the lattice-phase loss against the mesh) and, since 2026-12-06
+# evening, no skips: the relu2_1 skip let the decoder paint a band-pass of the content's edges (the
+# halos) while its relu4_1 path learned nothing (experiments/README, "Where the halos come from";
+# that 2-skip run's 2,500-step stage is in git history, d331ebb). No structure term, 256 px,
+# 20,000 steps (about 15 h here: resumable, a backup every 250 steps; run it again to go on from
 # runs/fusion_style_fresh_work; on the GPU machine, scripts/gpu_train_style.sh with these flags).
 # runs/ is not in git: `make style-fresh-stage` packs the last backup into git (scripts/style_stage.py,
 # about 11 MB) at the end of a session, and the next session's `make train-style-fresh` unpacks it.
-STYLE_FRESH_FLAGS := --precision auto --steps 20000 --lr-decay --crop-size 256 --skips 2 \
+STYLE_FRESH_FLAGS := --precision auto --steps 20000 --lr-decay --crop-size 256 --skips 0 \
   --encoder-padding reflect --colour-weight 50000 --style-jitter 0.5 --adversarial-shift 8 --phase-weight 100000 \
   --pictures corpus --style-sources gimp-patterns,colobot-textures --num-crops 2048
 STYLE_FRESH_WORK := runs/fusion_style_fresh_work
