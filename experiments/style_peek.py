@@ -41,7 +41,7 @@ def main() -> None:
     write_jpeg(args.out, comparison_grid(report, 256))
     row = report["methods"]["ours adain 1.0"]["256"]
     print(json.dumps({"backup": args.work_dir, "metadata": epoch,
-                      **{k: row[k] for k in ("swd", "edge_ssim", "border", "grid", "halo", "qc_accepted")
+                      **{k: row[k] for k in ("swd", "edge_ssim", "border", "grid", "halo", "self_psnr", "qc_accepted")
                          if k in row}}))
 
 

@@ -273,7 +273,7 @@ def _main_style(args, parser) -> int:
         for size, row in per_size.items():
             print(f"{name:20s} {size:>5s} px  patch SWD {row['swd']:.4f}  edge SSIM {row['edge_ssim']:.3f}  "
                   f"border {row['border']:.3f}  grid {row['grid']:.3f}  halo {row['halo']:.3f}  "
-                  f"QC accepted {row['qc_accepted']:.0%}  "
+                  f"self PSNR {row['self_psnr']:.1f} dB  QC accepted {row['qc_accepted']:.0%}  "
                   f"stat distance {row['stat_distance']:.1f}  ({pairs} pairs)")
     for name in report["missing"]:
         print(f"{name}: not installed")

@@ -12,6 +12,7 @@ from gan_style.style.eval import (
     grid_prominence,
     halo_measure,
     resize_long_side,
+    self_psnr,
 )
 
 
@@ -111,3 +112,24 @@ def test_measures_check_their_inputs(photos):
         border_profile(np.zeros((64, 256, 3), np.uint8))
     with pytest.raises(ValueError, match="one size"):
         halo_measure(photos["chelsea"], photos["chelsea"][:150])
+
+
+@pytest.mark.parametrize("name", ["chelsea", "astronaut"])
+def test_self_psnr_reads_whether_a_method_gives_its_content_back(photos, name):
+    photo = photos[name]
+    assert self_psnr(lambda content, style: content.copy(), photo) == 100.0  # an exact copy, capped
+
+    def softened(content, style):
+        return np.clip(ndimage.gaussian_filter(content.astype(float), (2, 2, 0)), 0, 255).astype(np.uint8)
+
+    def mean_colour(content, style):  # the content's colour, none of its picture
+        return np.broadcast_to(content.reshape(-1, 3).mean(axis=0).astype(np.uint8), content.shape).copy()
+
+    def style_only(content, style):  # a picture, but not the content's
+        return photos["gravel"][: content.shape[0], : content.shape[1]]
+
+    # the content softened keeps its picture (22-28 dB here); its colour alone is far under it
+    # (10-18 dB), and someone else's picture under that
+    assert 20 < self_psnr(softened, photo) < 40
+    assert self_psnr(softened, photo) > self_psnr(mean_colour, photo) + 4
+    assert self_psnr(mean_colour, photo) > self_psnr(style_only, photo)
