@@ -134,7 +134,7 @@ def test_evaluate_style_on_folders_and_an_empty_folder(tmp_path):
     assert row["swd"] > 0 and -1 <= row["edge_ssim"] <= 1 and row["stat_distance"] > 0
     assert 0 <= row["qc_accepted"] <= 1 and "border" in row and "grid" in row  # NaN: too small at 64 px
     assert row["halo"] >= 0  # read at 64 px already (sides > 20 px)
-    assert 0 < row["self_psnr"] < 100  # the untrained-size decoder redraws its content, never exactly
+    assert 0 < row["self_psnr"] < 100  # the shipped decoder redraws its content, never exactly
     assert "ours adain 1.0" in result.stdout and "(2 pairs)" in result.stdout
 
     result = run("gan_style.evaluate", "style", "--content-dir", str(contents), "--style-dir", str(empty))
