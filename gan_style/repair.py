@@ -598,7 +598,9 @@ def main(argv: list[str] | None = None) -> int:
     for row in report:
         if not row["error"] and not row["skipped"]:
             after = "" if row["score_after"] is None else f" -> {row['score_after']:.3f}"
-            print(f"{row['input']}: {row['domain']} score {row['score_before']:.3f}{after}, "
+            # a row resumed from an older run's report.jsonl may predate the threshold field
+            under = "" if row["threshold"] is None else f" (abnormal under {row['threshold']:.3g})"
+            print(f"{row['input']}: {row['domain']} score {row['score_before']:.3f}{after}{under}, "
                   f"{len(row['regions'])} region(s), {row['passes']} pass(es), {row['outcome']}")
     s = summary(report)
     print(f"{s['processed']} of {s['inputs']} processed: {s['flagged']} flagged, {s['repaired']} repaired, "

@@ -82,7 +82,8 @@ def test_batch_with_bad_files(inputs, tmp_path):
         assert np.asarray(Image.open(out / f"{stem}.repaired.png")).shape[:2] == original.shape[:2]
         assert np.asarray(Image.open(out / f"{stem}.overlay.png")).shape == original.shape
         assert 0 <= entry["score_before"] <= 1 and 0 <= entry["score_after"] <= 1
-        assert entry["abnormal"] == (entry["score_before"] < _threshold(entry["domain"]))
+        assert entry["threshold"] == _threshold(entry["domain"])  # the verdict's threshold, reported
+        assert entry["abnormal"] == (entry["score_before"] < entry["threshold"])
         assert bool(entry["regions"]) == bool(mask.any())
         assert entry["abnormal"] or not entry["regions"]  # regions only in abnormal images
         assert entry["passes"] == 0 or entry["regions"]  # nothing located: nothing repaired

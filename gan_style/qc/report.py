@@ -20,8 +20,8 @@ import numpy as np
 
 from gan_style.core.io import DEFAULT_MAX_PIXELS, ImageError, to_uint8
 
-FIELDS = ("input", "domain", "score_before", "score_after", "abnormal", "regions", "passes", "accepted",
-          "repaired", "mask", "error", "overlay", "attempt", "outcome", "note", "skipped", "sha256")
+FIELDS = ("input", "domain", "score_before", "score_after", "threshold", "abnormal", "regions", "passes",
+          "accepted", "repaired", "mask", "error", "overlay", "attempt", "outcome", "note", "skipped", "sha256")
 OUTPUT_KINDS = ("repaired", "mask", "overlay", "attempt")
 OWN_OUTPUT = re.compile(r"\.(repaired|mask|overlay|attempt)\.png$", re.IGNORECASE)
 OWN_OUTPUT_REASON = "an output of gan_style.repair (this folder is --out)"
@@ -170,8 +170,9 @@ def image_outputs(result, index: int, *, source: object, domain: str, raw: np.nd
     accepted = bool(result.accepted[j]) and note is None
     kept = changed and accepted
     score_before = round(float(result.score_before[j]), 4)
-    row = entry(source, domain=domain, score_before=score_before, abnormal=bool(result.abnormal[j]),
-                regions=regions, passes=int(result.passes[j]), accepted=accepted, sha256=sha256, note=note)
+    row = entry(source, domain=domain, score_before=score_before, threshold=float(result.threshold),
+                abnormal=bool(result.abnormal[j]), regions=regions, passes=int(result.passes[j]),
+                accepted=accepted, sha256=sha256, note=note)
     row["score_after"] = (round(float(result.score_after[j]), 4) if kept else score_before) if repair else None
     row["outcome"] = "repaired" if kept else "clean" if accepted else "rejected"
     shown = raw if raw.shape[-1] == image.shape[-1] else to_uint8(image)
