@@ -73,8 +73,8 @@ train-mnist: install
 # 4. 3,000 more, the same recipe (its loss was still falling; 69 min with the CPU shared);
 # 5. 3,000 more, the same recipe (loss 0.69 -> 0.55; 26 min alone), threshold for <= 5% false
 #    positives on whole validation pictures at 256 and 512 px, plain and stylised (make data).
-#    A sixth such stage scored higher AUROC at 256 px but caught less at its own threshold on the
-#    validation pictures (experiments/README.md), so five ship.
+#    A sixth stage, at this rate or at 1e-4, ranked as well or better but caught less at its own
+#    threshold on the validation pictures (experiments/README.md), so five ship.
 # Stages 1 and 2 of the shipped model ran before those four kinds existed (their manifests list
 # the kinds they saw); rerun today, they see them too.
 QUALITY_STAGE1 := runs/quality_rgb_stage1
