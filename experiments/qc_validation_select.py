@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-CACHE = Path("runs/validation_select")
+CACHE = Path("runs/validation_select")  # sets drawn with the simulator of their time: `--cache` for a fresh draw
 SIDES = (256, 512)
 
 
@@ -49,13 +49,13 @@ def validation_set(side: int, seed: int = 0):
     return list(pictures), clean, bad, kinds
 
 
-def cached_set(side: int):
-    cache = CACHE / f"validation-{side}.npz"
+def cached_set(side: int, folder: Path = CACHE):
+    cache = folder / f"validation-{side}.npz"
     if cache.exists():
         z = np.load(cache, allow_pickle=True)
         return tuple(list(z[k]) for k in ("names", "clean", "bad", "kinds"))
     names, clean, bad, kinds = validation_set(side)
-    CACHE.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     np.savez(cache, names=np.array(names, object), clean=np.array(clean, object), bad=np.array(bad, object),
              kinds=np.array(kinds, object))
     return names, clean, bad, kinds
@@ -118,14 +118,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("checkpoints", nargs="+", help="quality checkpoint folders or names")
     parser.add_argument("--out", help="write the report as JSON here")
+    parser.add_argument("--cache", default=str(CACHE), help="folder of the drawn sets (drawn there when missing)")
     args = parser.parse_args()
     from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
     start = time.time()
-    sets = {side: cached_set(side) for side in SIDES}
+    sets = {side: cached_set(side, Path(args.cache)) for side in SIDES}
     print(f"sets ready in {time.time() - start:.0f} s")
-    report = {"sides": list(SIDES), "checkpoints": {}}
+    report = {"sides": list(SIDES), "cache": args.cache, "checkpoints": {}}
     for checkpoint in args.checkpoints:
         report["checkpoints"][checkpoint] = row = measure(checkpoint, sets)
         for side in SIDES:
