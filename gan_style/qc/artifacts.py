@@ -182,23 +182,12 @@ def ghost_stroke(image, rng, strength=1.0):
 
 def color_droplet(image, rng, strength=1.0):
     """A saturated colour blob with a soft edge. Cause: the 'droplet' artifacts of generators that
-    normalise features (AdaIN) and smuggle a strong local signal past the normalisation.
-
-    Any fully saturated hue (one channel at -1, one at +1, the third anywhere between), an
-    elliptical Gaussian (aspect 1:2 to 2:1, any angle) whose top is flattened by a gain of 1.6-6
-    (a higher gain, a harder rim), at 70-100% opacity."""
+    normalise features (AdaIN) and smuggle a strong local signal past the normalisation."""
     h, w = image.shape[:2]
-    cy, cx = rng.uniform(0, h), rng.uniform(0, w)
-    sigma = (0.04 + 0.08 * strength) * min(h, w)
-    aspect, angle = np.exp(rng.uniform(np.log(0.5), np.log(2.0))), rng.uniform(0, np.pi)
-    yy, xx = np.mgrid[:h, :w].astype(np.float32)
-    u = (yy - cy) * np.cos(angle) + (xx - cx) * np.sin(angle)
-    v = (xx - cx) * np.cos(angle) - (yy - cy) * np.sin(angle)
-    bump = np.exp(-0.5 * ((u / (sigma * np.sqrt(aspect))) ** 2 + (v * np.sqrt(aspect) / sigma) ** 2))
-    alpha = (np.clip(bump * rng.uniform(1.6, 6.0), 0, 1) * rng.uniform(0.7, 1.0))[..., None]
-    colour = np.empty(3)
-    colour[rng.permutation(3)] = (-1.0, 1.0, rng.uniform(-1.0, 1.0))
-    return image * (1 - alpha) + colour[: image.shape[-1]] * alpha
+    center = (rng.uniform(0, h), rng.uniform(0, w))
+    alpha = np.clip(_gaussian(image.shape, center, (0.04 + 0.08 * strength) * min(h, w)) * 1.6, 0, 1)[..., None]
+    colour = np.eye(3)[rng.integers(3)] * 2.0 - 1.0  # a saturated primary
+    return image * (1 - alpha) + colour * alpha
 
 
 def tearing(image, rng, strength=1.0):
@@ -238,14 +227,10 @@ def blocking(image, rng, strength=1.0):
 
 
 def rgb_smear(image, rng, strength=1.0):
-    """Motion-blur a box over 5-25 px. Cause: an under-trained decoder that renders texture as
-    streaks."""
+    """Motion-blur a box. Cause: an under-trained decoder that renders texture as streaks."""
     out = image.copy()
     y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.2, 0.45)
-    length = 5 + 2 * int(round(10 * strength * rng.uniform(0.5, 1.0)))
-    m = length  # the blur reads this far around the box
-    ya, yb, xa, xb = max(0, y0 - m), min(image.shape[0], y1 + m), max(0, x0 - m), min(image.shape[1], x1 + m)
-    out[y0:y1, x0:x1] = _motion_blur(image[ya:yb, xa:xb], rng, length)[y0 - ya:y1 - ya, x0 - xa:x1 - xa]
+    out[y0:y1, x0:x1] = _motion_blur(image, rng, 5 + 2 * int(round(3 * strength)))[y0:y1, x0:x1]
     return out
 
 
@@ -286,31 +271,28 @@ def compression(image, rng, strength=1.0):
 
 
 def defocus(image, rng, strength=1.0):
-    """Gaussian blur (sigma 1-6 px) in a box, feathered over 0-3 px at its edges (0: a hard
-    seam). Cause: a decoder that renders fine texture as a smooth wash over a region (detail
-    lost, not streaked)."""
+    """Gaussian blur (sigma 1-4 px) in a box, feathered over 3 px at its edges. Cause: a decoder
+    that renders fine texture as a smooth wash over a region (detail lost, not streaked)."""
     out = image.copy()
     y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.2, 0.5)
-    sigma = 1.0 + 5.0 * strength * rng.uniform(0.5, 1.0)
+    sigma = 1.0 + 3.0 * strength * rng.uniform(0.5, 1.0)
     blurred = ndimage.gaussian_filter(image, (sigma, sigma, 0), mode="reflect")[y0:y1, x0:x1]
     yy, xx = np.arange(y1 - y0), np.arange(x1 - x0)
     edge = np.minimum(np.minimum(yy, yy[::-1])[:, None], np.minimum(xx, xx[::-1])[None])
-    a = np.clip((edge + 1) / (1 + rng.uniform(0, 3)), 0, 1)[..., None]
+    a = np.clip(edge / 3.0, 0, 1)[..., None]
     out[y0:y1, x0:x1] = a * blurred + (1 - a) * out[y0:y1, x0:x1]
     return out
 
 
 def warp(image, rng, strength=1.0):
-    """A smooth random displacement inside a box (a cubic-upsampled 3-6 x 3-6 grid of offsets) of
-    up to 2 px + 20% of the box's shorter side, half the time tapering to 0 at its edges, else cut
-    off there (a seam). Cause: misregistered decoder features, bent lines and wobbly edges."""
+    """A smooth random displacement of up to 2-8 px inside a box (a cubic-upsampled 3-6 x 3-6
+    grid of offsets), tapering to 0 at its edges. Cause: misregistered decoder features, bent
+    lines and wobbly edges."""
     out = image.copy()
     y0, y1, x0, x1 = _box(image.shape, rng, strength, 0.25, 0.6)
     bh, bw = y1 - y0, x1 - x0
-    amp, grid = 2.0 + 0.2 * min(bh, bw) * strength * rng.uniform(0.3, 1.0), int(rng.integers(3, 7))
+    amp, grid = 2.0 + 6.0 * strength, int(rng.integers(3, 7))
     taper = np.sin(np.pi * np.linspace(0, 1, bh))[:, None] * np.sin(np.pi * np.linspace(0, 1, bw))[None]
-    if rng.random() < 0.5:
-        taper = np.ones_like(taper)
     yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     coords = [axis + amp * taper * ndimage.zoom(rng.uniform(-1, 1, (grid, grid)), (bh / grid, bw / grid),
                                                order=3)[:bh, :bw] for axis in (yy, xx)]
