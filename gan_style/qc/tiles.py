@@ -62,7 +62,8 @@ def run_tiled(pipeline, image: np.ndarray, repair: bool = True, max_passes: int 
     height, width = image.shape[:2]
     stride = int(stride or getattr(pipeline, "texture_cell", 8))
     cells = (-(-height // stride), -(-width // stride))
-    threshold = pipeline.threshold if threshold is None else float(threshold)
+    # the whole image's threshold, not each tile's
+    threshold = pipeline.threshold_for(image.shape) if threshold is None else float(threshold)
     repaired = image.copy() if repair else image
     score_map = np.ones(cells, np.float32)
     masks = np.zeros((height, width), bool)

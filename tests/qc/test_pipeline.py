@@ -83,6 +83,30 @@ def test_nothing_located_means_no_pass_and_no_change():
     np.testing.assert_array_equal(result.repaired, images)
 
 
+def _flat_scores(value):
+    """Scores by hand: the global head `value` everywhere, every cell clean (0.9)."""
+    def scorer(images, training=False):
+        shape = tf.shape(images)
+        cells = [shape[0], (shape[1] + 7) // 8, (shape[2] + 7) // 8, 1]
+        return {"global_score": tf.fill([shape[0], 1], value), "score_map": tf.fill(cells, 0.9)}
+    return scorer
+
+
+def test_side_thresholds_apply_by_longer_side_rounded_up_to_a_calibrated_side():
+    rule = QCPipeline(_flat_scores(0.02), None, 0.01, "rgb", side_thresholds={512: 0.01, 256: 0.04})
+    assert rule.threshold_for((256, 170)) == 0.04
+    assert rule.threshold_for((64, 64)) == 0.04  # under the smallest side: its value
+    assert rule.threshold_for((257, 100)) == 0.01  # over 256: held to the 512-px rule
+    assert rule.threshold_for((300, 1024, 3)) == 0.01  # over the largest: its value
+    small, large = (rule.run(np.zeros((1, *size, 3), np.float32), repair=False) for size in ((256, 256), (384, 512)))
+    assert small.abnormal[0] and small.threshold == pytest.approx(0.04)  # 0.02 under 0.04
+    assert not large.abnormal[0] and large.threshold == pytest.approx(0.01)
+    assert rule.run(np.zeros((1, 256, 256, 3), np.float32), repair=False, threshold=0.01).threshold == 0.01
+    assert QCPipeline(None, None, 0.3).threshold_for((512, 512)) == 0.3  # none given: the one threshold
+    with pytest.raises(ValueError, match="side thresholds"):
+        QCPipeline(None, None, 0.3, "rgb", side_thresholds={256: 1.5})
+
+
 def _hand_regressor(channels: int = 1) -> keras.Model:
     """Rules, no training: the pixel head marks pixels above 0.9 (in any channel); a 4x4 cell scores 0
     when it holds a marked pixel or is all black (under -0.99), else 1; the image scores its worst cell."""
