@@ -20,7 +20,8 @@ def _pipeline(domain: str, tiny: bool, compiled: bool = True):
         pipeline = QCPipeline.from_pretrained(domain)
         if not compiled:
             pipeline = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain,
-                                  compiled=False, texture=pipeline.texture, texture_cell=pipeline.texture_cell)
+                                  compiled=False, texture=pipeline.texture, texture_cell=pipeline.texture_cell,
+                                  side_thresholds=dict(pipeline.side_thresholds))
         return pipeline
     from gan_style.qc.regressor import build_quality_regressor
     from gan_style.qc.repair_unet import build_repair_unet
@@ -49,7 +50,8 @@ def quality(tiny: bool) -> dict:
             from gan_style.qc.repair_eval import pipeline_numbers, validation_set
 
             clean, corrupted, _, _ = validation_set(domain, num)
-            smooth = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain)
+            smooth = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain,
+                                side_thresholds=dict(pipeline.side_thresholds))
             reports[domain]["smooth_pipeline"] = pipeline_numbers(smooth, clean, corrupted)
     return reports
 
@@ -103,7 +105,7 @@ def one_artifact(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False) -
         x = corrupt(image, "hole", np.random.default_rng(side), 0.5, "rgb")[0][None]
         for fill, texture in (("texture", True), ("smooth (--smooth)", False)):
             p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture=texture,
-                           texture_cell=base.texture_cell)
+                           texture_cell=base.texture_cell, side_thresholds=dict(base.side_thresholds))
             result = p.run(x)
             timing = time_call(lambda p=p, x=x: p.run(x), repeats=repeats, warmup=1)
             rows.append({"side": side, "fill": fill, "abnormal": bool(result.abnormal[0]),
@@ -128,7 +130,7 @@ def flat_check_cost(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False
         images = [fit_long_side(p, side).astype(np.float32)[None] / 127.5 - 1.0 for p in photos]
         for label, flat in (("with the check (default)", True), ("without", False)):
             p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture_cell=base.texture_cell,
-                           flat_patches=flat)
+                           flat_patches=flat, side_thresholds=dict(base.side_thresholds))
             timing = time_call(lambda p=p, xs=images: [p.run(x, repair=False) for x in xs], repeats=repeats, warmup=1)
             rows.append({"side": side, "check": label, "images": len(images),
                          "flagged": int(sum(p.run(x, repair=False).abnormal[0] for x in images)),
@@ -153,7 +155,8 @@ def photo_scale(sides: dict[int, int], tiny: bool = False) -> list[dict]:
         clean, corrupted, masks, _ = validation_set("rgb", num, size=side)
         for label, scales in (("one (default)", (1,)), ("1, 2, 4 (--multi-scale)", RGB_SCALES)):
             p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture=True,
-                           texture_cell=base.texture_cell, scales=scales, min_side=min_side)
+                           texture_cell=base.texture_cell, scales=scales, min_side=min_side,
+                           side_thresholds=dict(base.side_thresholds))
             p.run(corrupted[:1])  # trace outside the timing
             start = time.perf_counter()
             numbers = pipeline_numbers(p, clean, corrupted, masks)

@@ -56,7 +56,7 @@ def _qc_accepts():
     from gan_style.qc.pipeline import QCPipeline
 
     qc = QCPipeline.from_pretrained("rgb")
-    return lambda output: bool(qc.run(to_domain(output, "rgb")[None], repair=False).score_before[0] >= qc.threshold)
+    return lambda output: not qc.run(to_domain(output, "rgb")[None], repair=False).abnormal[0]
 
 
 def compare(sizes=(256, 512), gatys_size: int = 256, gatys_steps: int = 300, repeats: int = 3,

@@ -169,7 +169,8 @@ def main() -> int:
                            "border": style_eval.border_measure(output, content),
                            "grid": style_eval.grid_measure(output, content, style),
                            "halo": style_eval.halo_measure(output, content),
-                           "qc_score": score, "qc_accepted": score >= qc.threshold, "seconds": seconds}
+                           "qc_score": score, "qc_accepted": score >= qc.threshold_for(output.shape),
+                           "seconds": seconds}
                     rows.append(row)
                     print(json.dumps(row), file=sys.stderr)
                     if out_dir is not None:
@@ -185,7 +186,8 @@ def main() -> int:
              for key, r in summary.items()}
     print(json.dumps({"what": "issue 28: frame/mesh/halo causes and inference-time fixes",
                       "script": "experiments/style_border_grid.py", "argv": argv,
-                      "qc_threshold": qc.threshold, "table": table, "rows": rows}, indent=1))
+                      "qc_threshold": qc.threshold, "qc_thresholds_by_side": dict(qc.side_thresholds),
+                      "table": table, "rows": rows}, indent=1))
     return 0
 
 

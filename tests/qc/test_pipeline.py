@@ -293,13 +293,13 @@ def test_shipped_rgb_pipeline_scores_a_photo_scale_hole_at_coarse_scales():
 
 @pytest.mark.slow
 def test_a_flat_square_located_in_part_is_filled_whole():
-    """A 30 px black square on the held-out chelsea at 256 px, at the shipped threshold (0.011;
-    the square scores 0.0005, the clean photo 0.27): the regressor's marks cover 73% of it, and
-    the repairer would fill the rest back in black from the marked part (+1.1 dB in its box).
-    With flat patches on (the RGB default: the foreign-patch check finds the square, the mask grows
-    over it), the whole square and its rim are located, nothing else, and it is filled with fur
-    (+17 dB). Stage 3 (threshold 0.1 for this test, between the square's 0.08 and the photo's
-    0.17) marked about half of it."""
+    """A 30 px black square on the held-out chelsea at 256 px, at the shipped threshold for 256 px
+    (0.042; the square scores 0.0005, the clean photo 0.27): the regressor's marks cover 82% of
+    it, and the repairer fills the rest back in dark from the marked part (+3.8 dB in its box; at
+    the 512-px threshold 0.011, 73% and +1.2 dB). With flat patches on (the RGB default: the
+    foreign-patch check finds the square, the mask grows over it), the whole square and its rim
+    are located, nothing else, and it is filled with fur (+16 dB). Stage 3 (threshold 0.1 for
+    this test, between the square's 0.08 and the photo's 0.17) marked about half of it."""
     from gan_style.core import data
     from gan_style.qc import eval as qc_eval
 
@@ -313,7 +313,7 @@ def test_a_flat_square_located_in_part_is_filled_whole():
         pipeline.flat_patches = flat
         runs[flat] = pipeline.run((bad[None] / 127.5 - 1.0).astype(np.float32))
     assert runs[True].abnormal[0] and runs[True].accepted[0]
-    assert runs[False].located_pixels[0][square].mean() < 0.8  # the marks alone: part of it
+    assert runs[False].located_pixels[0][square].mean() < 0.9  # the marks alone: part of it
     assert runs[True].located_pixels[0][square].all()
     assert runs[True].located_pixels[0][~square].mean() < 0.01
     gains = {}
