@@ -599,7 +599,8 @@ def main(argv: list[str] | None = None) -> int:
         if not row["error"] and not row["skipped"]:
             after = "" if row["score_after"] is None else f" -> {row['score_after']:.3f}"
             # a row resumed from an older run's report.jsonl may predate the threshold field
-            under = "" if row["threshold"] is None else f" (abnormal under {row['threshold']:.3g})"
+            # the threshold, not a verdict: a new user read "(abnormal under 0.042)" on a clean picture as one
+            under = "" if row["threshold"] is None else f" (threshold {row['threshold']:.3g})"
             print(f"{row['input']}: {row['domain']} score {row['score_before']:.3f}{after}{under}, "
                   f"{len(row['regions'])} region(s), {row['passes']} pass(es), {row['outcome']}")
     s = summary(report)

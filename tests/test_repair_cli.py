@@ -83,6 +83,8 @@ def test_batch_with_bad_files(inputs, tmp_path):
         assert np.asarray(Image.open(out / f"{stem}.overlay.png")).shape == original.shape
         assert 0 <= entry["score_before"] <= 1 and 0 <= entry["score_after"] <= 1
         assert entry["threshold"] == _threshold(entry["domain"], original.shape)  # the verdict's, reported
+        assert f"{name}: {entry['domain']} score {entry['score_before']:.3f}" in result.stdout
+        assert f"(threshold {entry['threshold']:.3g})" in result.stdout  # on its stdout line too
         assert entry["abnormal"] == (entry["score_before"] < entry["threshold"])
         assert bool(entry["regions"]) == bool(mask.any())
         assert entry["abnormal"] or not entry["regions"]  # regions only in abnormal images
