@@ -63,7 +63,7 @@ def main() -> None:
         line = [f"pad {pad}: shared {shared:.4f}"]
         for side, (sc, sb, border) in res.items():
             own = metrics.threshold_for_fpr(sc, 0.05)
-            auroc = float((sb[:, None] < sc[None]).mean() + 0.5 * (sb[:, None] == sc[None]).mean())
+            auroc = metrics.auroc(-sb, -sc)  # a lower score is more abnormal
             lowest = np.argsort(sc)[:5]
             line.append(f"{side}: AUROC {auroc:.3f} own {own:.4f} caught {np.mean(sb < own):.0%} "
                         f"(shared {np.mean(sb < shared):.0%}); worst block on the border: {np.mean(border):.0%} "
