@@ -21,7 +21,8 @@ first runs: files before it have no "halo"). Writes JSON to stdout, crops to --p
 
     PYTHONPATH=. .venv/bin/python experiments/style_border_grid.py --pictures /tmp/s28/pics > out.json
 
-`--work-dir DIR -- <the run's flags>` reads a resumable run's last backup in place of the shipped
+`--checkpoint DIR` measures a finished run's decoder (its manifest's encoder padding) in place of the
+shipped one. `--work-dir DIR -- <the run's flags>` reads a resumable run's last backup in place of the shipped
 decoder (variants: the ones that do not depend on the shipped skips).
 """
 
@@ -131,6 +132,8 @@ def main() -> int:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--pictures", help="folder for the outputs (PNG)")
     parser.add_argument("--work-dir", help="a resumable run's work dir; its flags after --")
+    parser.add_argument("--checkpoint", default="fusion_style",
+                        help="a checkpoint name under checkpoints/ or a run's --out folder (default: the shipped one)")
     args = parser.parse_args(argv[:split])
     runtime.quiet_tensorflow()
     from gan_style.qc.pipeline import QCPipeline
@@ -144,7 +147,7 @@ def main() -> int:
         _, config = parse_config(["style", "--out", "unused", *argv[split + 1:]])
         generator = trainer_from_backup(config, args.work_dir).fusion_generator
     else:
-        generator = FusionGenerator.from_pretrained()
+        generator = FusionGenerator.from_pretrained(args.checkpoint)
     qc = QCPipeline.from_pretrained("rgb")
     pics = pictures()
     methods = {v: renderer(generator, v) for v in args.variants.split(",")}
