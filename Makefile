@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install data demo test lint train-mnist train-classifier train-quality train-style train-style-stage3 train-style-fresh style-fresh-stage gpu-pack train-repair train bench clean
+.PHONY: help install data demo test lint train-mnist train-classifier train-quality train-style train-style-fresh style-fresh-stage gpu-pack train-repair train bench clean
 
 help:
 	@echo "make demo | test | lint | train-mnist | train-classifier | train-quality | train-style | train-repair | bench | clean"
@@ -97,31 +97,28 @@ train-quality: install data
 	  --steps 3000 $(QUALITY_RGB_RECIPE) $(QUALITY_FLAGS)
 
 # Fusion-style decoder (AdaIN on the offline HED-VGG16 encoder, fused lower-level skips) + PatchGAN,
-# bf16 where native, in two stages on a 2-core CPU with AMX-BF16 (what ships):
+# bf16 where native, in three stages on a 2-core CPU with AVX512-BF16 or AMX-BF16 (what ships):
 # 1. 1,700 steps of the style/content/TV/adversarial losses, 3 skips (23 min);
 # 2. 2,000 more with both learning rates decayed to 0, plus the normalised content loss on
 #    relu2_1/relu3_1, the sliced Wasserstein distance of output and style colours, half the style
-#    crops recoloured and opencv-doc's photos (23 min).
-# The shipped stages ran with nearest x2 upsampling and zero padding in the encoder (now bilinear;
-# the encoder's padding is recorded: zeros).
+#    crops recoloured and opencv-doc's photos (23 min);
+# 3. (issue 28) 1,500 more with the frame's and the mesh's causes removed: the encoder's convolutions
+#    on reflect-padded maps, bilinear x2 in place of nearest (the weights carry over), the
+#    discriminator reading crops shifted by 0-7 px, and the lattice-phase loss (18 min).
+# Stages 1-2 ran with nearest x2 upsampling and zero padding in the encoder (the code has bilinear
+# only now, so a rerun of them trains bilinear from the start).
 STYLE_STAGE1 := runs/fusion_style_stage1
-train-style: install
+STYLE_STAGE2 := runs/fusion_style_stage2
+train-style: install data
 	$(PY) -m gan_style.train style --out $(STYLE_STAGE1) --precision auto --steps 1700 --skips 3 \
 	  --encoder-padding zeros --no-evaluate
-	$(PY) -m gan_style.train style --out checkpoints/fusion_style --init $(STYLE_STAGE1) --precision auto \
+	$(PY) -m gan_style.train style --out $(STYLE_STAGE2) --init $(STYLE_STAGE1) --precision auto \
 	  --steps 2000 --lr-decay --structure-weight 1500 --structure-levels relu2_1,relu3_1 --skips 3 \
-	  --encoder-padding zeros --colour-weight 50000 --style-jitter 0.5 --pictures bundled,opencv-doc $(STYLE_FLAGS)
-
-# Stage 3 (issue 28; run and measured 2026-12-06, not shipped: frame gone, mesh replaced by a
-# worm-like texture, style and structure lost; see experiments/README.md): from
-# the shipped decoder with the causes of the frame, mesh and halos removed (encoder convolutions on
-# reflect-padded maps, 2 skips: relu1_1's projection dropped), the training corpus as content and
-# GIMP's 58 patterns as extra styles, a third of stage 2's structure weight; resumable (work dir).
-train-style-stage3: install data
-	$(PY) -m gan_style.train style --out runs/fusion_style_stage3 --work-dir runs/fusion_style_stage3_work \
-	  --init checkpoints/fusion_style --precision auto --steps 6000 --lr-decay --structure-weight 500 \
-	  --structure-levels relu2_1,relu3_1 --skips 2 --encoder-padding reflect --colour-weight 50000 \
-	  --style-jitter 0.5 --pictures corpus --style-sources gimp-patterns --num-crops 4096 $(STYLE_FLAGS)
+	  --encoder-padding zeros --colour-weight 50000 --style-jitter 0.5 --pictures bundled,opencv-doc --no-evaluate
+	$(PY) -m gan_style.train style --out checkpoints/fusion_style --init $(STYLE_STAGE2) --precision auto \
+	  --steps 1500 --lr-decay --structure-weight 1500 --structure-levels relu2_1,relu3_1 --skips 3 \
+	  --encoder-padding reflect --colour-weight 50000 --style-jitter 0.5 --pictures bundled,opencv-doc \
+	  --phase-weight 100000 --adversarial-shift 8 $(STYLE_FLAGS)
 
 # The next style run (issue 28, not shipped): a fresh decoder with the fixes at the source (the
 # discriminator's lattice shifts, the lattice-phase loss against the mesh) and, since 2026-12-06

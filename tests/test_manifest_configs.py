@@ -71,12 +71,6 @@ UNRECORDED = {
         "pictures": "bundled: digits train on MNIST, the option is for RGB pictures",
         "intact_share": "0.3: 30% of the training holes were free-form strokes (repair_masks' choice >= 0.7)",
     },
-    "fusion_style": {
-        "encoder_padding": "zeros: VGG's own padding, the only one before issue 28's stage 3",
-        "style_sources": "none: styles were the training pictures only, before GIMP's patterns were a source",
-        "adversarial_shift": "0: D read the whole output and style crop, before the lattice shifts (issue 28)",
-        "phase_weight": "0: no lattice-phase term, before it existed (issue 28)",
-    },
     "repair_rgb": {
         "pictures": "bundled: the only picture source before opencv-doc (e79db5e)",
         "intact_share": "0.3: 30% of the training holes were free-form strokes (repair_masks' choice >= 0.7)",
