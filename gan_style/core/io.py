@@ -121,7 +121,7 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 # ---------------------------------------------------------------------------------------------
 # reading
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 DEFAULT_MAX_PIXELS = 40_000_000  # decompression-bomb guard: about a 6,300 x 6,300 image
 
 
@@ -130,7 +130,7 @@ class ImageError(ValueError):
 
 
 def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Read PNG, JPEG, BMP or GIF (first frame) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB:
+    """Read PNG, JPEG, BMP, GIF or WebP (first frame) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB:
     `decode_image` of the file, streamed from disk. A directory, FIFO or device ("not a regular
     file"), a missing or unreadable file, and whatever `decode_image` refuses raise `ImageError`
     (one line naming the file)."""
@@ -153,7 +153,7 @@ def read_image(path: str | os.PathLike, max_pixels: int = DEFAULT_MAX_PIXELS) ->
 
 def decode_image(data: bytes | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS,
                  source: str | os.PathLike = "image") -> np.ndarray:
-    """Decode the bytes of a PNG, JPEG, BMP or GIF (first frame; or a binary file object open at
+    """Decode the bytes of a PNG, JPEG, BMP, GIF or WebP (first frame; or a binary file object open at
     its start) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB, upright: an EXIF orientation tag is
     applied (`PIL.ImageOps.exif_transpose`).
 
@@ -164,7 +164,7 @@ def decode_image(data: bytes | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS,
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    formats = ("PNG", "JPEG", "BMP", "GIF")
+    formats = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
     if isinstance(data, (bytes, bytearray, memoryview)):
         if not len(data):
             raise ImageError(f"{source}: empty file")
@@ -183,7 +183,7 @@ def decode_image(data: bytes | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS,
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError(f"{source}: not a PNG, JPEG, BMP or GIF image") from None
+        raise ImageError(f"{source}: not a PNG, JPEG, BMP, GIF or WebP image") from None
     except MemoryError:
         raise ImageError(f"{source}: out of memory while decoding") from None
     except (OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError, struct.error, ZeroDivisionError,

@@ -99,6 +99,10 @@ def test_read_image_16_bit_palette_and_gif_first_frame(tmp_path):
     frames = [Image.fromarray(np.full((8, 8), v, np.uint8)) for v in (10, 250)]
     frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
     assert read_image(tmp_path / "anim.gif")[0, 0, 0] == 10
+    # WebP (GNOME's wallpapers are .webp): lossless RGBA comes back as its RGB, exactly
+    rgba = np.dstack([np.arange(48, dtype=np.uint8).reshape(6, 8) * 5] * 3 + [np.full((6, 8), 255, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "wall.webp", lossless=True)
+    assert np.array_equal(read_image(tmp_path / "wall.webp"), rgba[..., :3])
 
 
 def test_read_image_errors_are_one_line(tmp_path):
