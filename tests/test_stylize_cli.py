@@ -80,6 +80,23 @@ def test_shipped_style_distance_falls_monotonically_with_alpha():
     assert all(b < a for a, b in zip(distances, distances[1:], strict=False)), distances
 
 
+@pytest.mark.slow
+def test_shipped_decoder_draws_no_mesh_and_no_frame_on_a_held_out_pair():
+    """Issue 28: grace_hopper x gravel (both never trained on) at 512 px through `stylize`'s path.
+    Bounds from the measures' own calibration (tests/style/test_eval.py): nearest-upsampled rows
+    give a grid > 0.3, a 2-px frame line 16 px in a border of 0.4-1.7. The stage-2 decoder, shipped
+    before 2026-12-07, scores 0.51 and 0.52 here; stage 3 0.00 and 0.14."""
+    from gan_style.core import data
+    from gan_style.style import eval as style_eval
+    from gan_style.style.fusion_generator import FusionGenerator
+
+    content = style_eval.resize_long_side(data.bundled_image("grace_hopper"), 512)
+    style = style_eval.resize_long_side(data.bundled_image("gravel"), 512)
+    output = style_eval.ours(FusionGenerator.from_pretrained())(content, style)
+    assert style_eval.grid_measure(output, content, style) < 0.1
+    assert style_eval.border_measure(output, content) < 0.3
+
+
 def test_adain_encodes_the_style_at_style_side():
     from gan_style.core import data
     from gan_style.style.eval import ours, resize_long_side
