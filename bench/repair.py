@@ -19,9 +19,7 @@ def _pipeline(domain: str, tiny: bool, compiled: bool = True):
     if not tiny:
         pipeline = QCPipeline.from_pretrained(domain)
         if not compiled:
-            pipeline = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain,
-                                  compiled=False, texture=pipeline.texture, texture_cell=pipeline.texture_cell,
-                                  side_thresholds=dict(pipeline.side_thresholds))
+            pipeline = pipeline.replace(compiled=False)
         return pipeline
     from gan_style.qc.regressor import build_quality_regressor
     from gan_style.qc.repair_unet import build_repair_unet
@@ -46,12 +44,10 @@ def quality(tiny: bool) -> dict:
         num = 16 if tiny else (500 if domain == "digits" else 160)
         reports[domain] = evaluate_repair(pipeline.repairer, domain, num=num, pipeline=pipeline)
         if domain == "rgb":  # the same pipeline without the exemplar texture (`--smooth`), same images
-            from gan_style.qc.pipeline import QCPipeline
             from gan_style.qc.repair_eval import pipeline_numbers, validation_set
 
             clean, corrupted, _, _ = validation_set(domain, num)
-            smooth = QCPipeline(pipeline.regressor, pipeline.repairer, pipeline.threshold, domain,
-                                side_thresholds=dict(pipeline.side_thresholds))
+            smooth = pipeline.replace(texture=False)
             reports[domain]["smooth_pipeline"] = pipeline_numbers(smooth, clean, corrupted)
     return reports
 
@@ -77,10 +73,7 @@ def throughput(batches: dict, repeats: int = 3, tiny: bool = False) -> list[dict
                     row["speedup_vs_eager"] = eager[stage] / timing["median_s"]
                 rows.append(row)
         if domain == "rgb":  # the same compiled pipeline without the exemplar texture (`--smooth`)
-            from gan_style.qc.pipeline import QCPipeline
-
-            p = _pipeline(domain, tiny)
-            smooth = QCPipeline(p.regressor, p.repairer, p.threshold, domain)
+            smooth = _pipeline(domain, tiny).replace(texture=False)
             timing = time_call(lambda s=smooth, x=x: s.run(x, threshold=0.999), repeats=repeats, warmup=1)
             rows.append({"domain": domain, "batch": batch, "side": side, "stage": "assess+repair",
                          "mode": "tf.function, smooth fill", "images_per_s": batch / timing["median_s"]})
@@ -95,7 +88,6 @@ def one_artifact(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False) -
     from skimage import data
 
     from gan_style.qc.artifacts import corrupt
-    from gan_style.qc.pipeline import QCPipeline
 
     base = _pipeline("rgb", tiny)
     photo = data.chelsea().astype(np.float32) / 127.5 - 1.0
@@ -104,8 +96,7 @@ def one_artifact(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False) -
         image = tf.image.resize(photo, (side, side)).numpy()
         x = corrupt(image, "hole", np.random.default_rng(side), 0.5, "rgb")[0][None]
         for fill, texture in (("texture", True), ("smooth (--smooth)", False)):
-            p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture=texture,
-                           texture_cell=base.texture_cell, side_thresholds=dict(base.side_thresholds))
+            p = base.replace(texture=texture)
             result = p.run(x)
             timing = time_call(lambda p=p, x=x: p.run(x), repeats=repeats, warmup=1)
             rows.append({"side": side, "fill": fill, "abnormal": bool(result.abnormal[0]),
@@ -121,7 +112,6 @@ def flat_check_cost(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False
     from skimage import data
 
     from gan_style.core.data import fit_long_side
-    from gan_style.qc.pipeline import QCPipeline
 
     base = _pipeline("rgb", tiny)
     photos = [data.chelsea(), data.astronaut(), data.coffee(), data.rocket()]
@@ -129,8 +119,7 @@ def flat_check_cost(sides: tuple[int, ...], repeats: int = 3, tiny: bool = False
     for side in sides:
         images = [fit_long_side(p, side).astype(np.float32)[None] / 127.5 - 1.0 for p in photos]
         for label, flat in (("with the check (default)", True), ("without", False)):
-            p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture_cell=base.texture_cell,
-                           flat_patches=flat, side_thresholds=dict(base.side_thresholds))
+            p = base.replace(texture=False, flat_patches=flat)
             timing = time_call(lambda p=p, xs=images: [p.run(x, repair=False) for x in xs], repeats=repeats, warmup=1)
             rows.append({"side": side, "check": label, "images": len(images),
                          "flagged": int(sum(p.run(x, repair=False).abnormal[0] for x in images)),
@@ -145,7 +134,7 @@ def photo_scale(sides: dict[int, int], tiny: bool = False) -> list[dict]:
     flagged, fixed, their PSNR to the originals, the share of the true mask repaired, s/image."""
     import time
 
-    from gan_style.qc.pipeline import RGB_SCALES, QCPipeline
+    from gan_style.qc.pipeline import RGB_SCALES
     from gan_style.qc.repair_eval import pipeline_numbers, validation_set
 
     base = _pipeline("rgb", tiny)
@@ -154,9 +143,7 @@ def photo_scale(sides: dict[int, int], tiny: bool = False) -> list[dict]:
     for side, num in sides.items():
         clean, corrupted, masks, _ = validation_set("rgb", num, size=side)
         for label, scales in (("one (default)", (1,)), ("1, 2, 4 (--multi-scale)", RGB_SCALES)):
-            p = QCPipeline(base.regressor, base.repairer, base.threshold, "rgb", texture=True,
-                           texture_cell=base.texture_cell, scales=scales, min_side=min_side,
-                           side_thresholds=dict(base.side_thresholds))
+            p = base.replace(texture=True, scales=scales, min_side=min_side)
             p.run(corrupted[:1])  # trace outside the timing
             start = time.perf_counter()
             numbers = pipeline_numbers(p, clean, corrupted, masks)

@@ -178,6 +178,7 @@ class QCPipeline:
                  scales: tuple[int, ...] = (1,), min_side: int = 64, classifier=None,
                  flat_patches: bool | None = None, impulses: float | bool | None = None,
                  side_thresholds: dict[int, float] | None = None):
+        self._arguments = {k: v for k, v in locals().items() if k != "self"}  # for `replace`
         if domain not in DOMAINS:
             raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
         if not 0.0 < threshold < 1.0:
@@ -221,6 +222,12 @@ class QCPipeline:
             self.marks = tf.function(self._marks, input_signature=[spec])
             self.locate = tf.function(self._pass_mask, input_signature=[maps, maps, tf.TensorSpec((), tf.float32)])
             self.repair_pass = tf.function(self._repair_pass, input_signature=[spec, maps])
+
+    def replace(self, **changes) -> QCPipeline:
+        """A new pipeline with this one's constructor arguments (networks, thresholds, classifier,
+        options), `changes` applied: e.g. `replace(texture=False)` is the same pipeline with the
+        smooth fill."""
+        return QCPipeline(**{**self._arguments, **changes})
 
     def threshold_for(self, shape) -> float:
         """The threshold of an image of `shape` ((H, W, ...)): `threshold` without

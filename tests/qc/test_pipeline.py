@@ -107,6 +107,18 @@ def test_side_thresholds_apply_by_longer_side_rounded_up_to_a_calibrated_side():
         QCPipeline(None, None, 0.3, "rgb", side_thresholds={256: 1.5})
 
 
+def test_replace_keeps_every_setting_but_the_ones_changed():
+    base = QCPipeline(_flat_scores(0.02), None, 0.01, "rgb", texture=True, texture_cell=4, classifier="guard",
+                      side_thresholds={512: 0.01, 256: 0.04}, flat_patches=False)
+    smooth = base.replace(texture=False)
+    assert not smooth.texture and base.texture  # a new pipeline; the base is untouched
+    assert (smooth.scorer, smooth.texture_cell, smooth.classifier, smooth.side_thresholds, smooth.flat_patches) == (
+        base.scorer, 4, "guard", ((256, 0.04), (512, 0.01)), False)
+    assert smooth.threshold_for((256, 256)) == 0.04
+    with pytest.raises(ValueError, match="threshold"):
+        base.replace(threshold=2.0)  # validated like the constructor
+
+
 def _hand_regressor(channels: int = 1) -> keras.Model:
     """Rules, no training: the pixel head marks pixels above 0.9 (in any channel); a 4x4 cell scores 0
     when it holds a marked pixel or is all black (under -0.99), else 1; the image scores its worst cell."""
