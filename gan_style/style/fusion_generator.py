@@ -24,7 +24,7 @@ import keras
 from keras import layers, ops
 
 from gan_style.core import manifests
-from gan_style.core.layers import EPSILON, BilinearUpsample2x, ReflectionPadding2D, instance_normalize, mean_std
+from gan_style.core.layers import EPSILON, BilinearUpsample2x, ReflectionPadding2D, mean_std
 from gan_style.style.encoder import build_encoder
 
 FUSIONS = ("adain", "linear")
@@ -36,8 +36,18 @@ def adain(content, style, epsilon: float = EPSILON):
     content (B, h, w, C), style (B, h', w', C) (any spatial size) -> (B, h, w, C) whose channel
     means are exactly the style's and stds the style's up to epsilon.
     """
+    scale, shift = adain_affine(content, style, epsilon)
+    return ops.cast(content, "float32") * scale + shift
+
+
+def adain_affine(content, style, epsilon: float = EPSILON):
+    """AdaIN as the per-channel affine map it is: AdaIN(x, y) = a * x + b with
+    a = std(y) / std(x), b = mean(y) - a * mean(x); two (B, 1, 1, C) float32 tensors. One pass
+    over the content instead of four (at 512 px the relu1_1 map alone is 16 M values)."""
+    c_mean, c_std = mean_std(content, epsilon)
     s_mean, s_std = mean_std(style, epsilon)
-    return s_std * instance_normalize(content, epsilon) + s_mean
+    scale = s_std / c_std
+    return scale, s_mean - scale * c_mean
 
 
 def check_alpha(alpha) -> None:
@@ -51,16 +61,19 @@ def fuse(content_features, style_features, alpha=1.0, fusion: str = "adain"):
     if fusion not in FUSIONS:
         raise ValueError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
     check_alpha(alpha)
-    content_features, style_features = ops.cast(content_features, "float32"), ops.cast(style_features, "float32")
+    content_features = ops.cast(content_features, "float32")
     if fusion == "linear":
-        return alpha * content_features + (1.0 - alpha) * style_features
-    return alpha * adain(content_features, style_features) + (1.0 - alpha) * content_features
+        return alpha * content_features + (1.0 - alpha) * ops.cast(style_features, "float32")
+    # alpha * (a x + b) + (1 - alpha) x, as one multiply-add per value (`adain_affine`)
+    scale, shift = adain_affine(content_features, style_features)
+    return content_features * (alpha * scale + (1.0 - alpha)) + alpha * shift
 
 
-def encoder_dtype(precision: str) -> str | None:
-    """The encoder's dtype policy for an inference `precision`: "float32" -> None (the global
-    policy); "auto" -> `runtime.auto_precision()` where it is a mixed one (bfloat16 on CPUs with AMX
-    or AVX512-BF16: the encoder 4-7x faster at 512 px), else None (emulated bfloat16 is slower)."""
+def inference_dtype(precision: str) -> str | None:
+    """The dtype policy of the encoder and decoder for an inference `precision`: "float32" -> None
+    (the global policy); "auto" -> `runtime.auto_precision()` where it is a mixed one (bfloat16 on
+    CPUs with AMX or AVX512-BF16: the encoder 2-7x and the decoder 2x faster at 512 px), else None
+    (emulated bfloat16 is slower)."""
     from gan_style.core import runtime
 
     if precision not in ("float32", "auto"):
@@ -82,7 +95,8 @@ def fused_levels(skips: int) -> tuple[str, ...]:
     return ("relu4_1", *SKIP_LEVELS[:skips])
 
 
-def build_decoder(width: int = 32, skips: int = 0, name: str = "fusion_decoder") -> keras.Model:
+def build_decoder(width: int = 32, skips: int = 0, name: str = "fusion_decoder",
+                  dtype: str | None = None) -> keras.Model:
     """relu4_1-level features (B, h, w, 512) -> image (B, 8h, 8w, 3) in about [-1, 1] (linear output).
 
     Mirrors the encoder: 3x3 reflect-padded convolutions with ReLU, bilinear x2 upsampling (no
@@ -91,14 +105,16 @@ def build_decoder(width: int = 32, skips: int = 0, name: str = "fusion_decoder")
     (the AdaIN paper's decoder is w = 64; w = 32 is 4x lighter). With `skips` > 0 the input is a
     dict {level: (B, h_l, w_l, C_l)} of `fused_levels(skips)`; each lower level, through a 1x1
     convolution initialised to zero, is added right after the upsampling that reaches its scale.
+    `dtype`: the layers' dtype policy (None: the global one), e.g. "mixed_bfloat16"; the output
+    layer is float32 whatever it is.
     """
     if width < 1:
         raise ValueError(f"width must be >= 1, got {width}")
     levels = fused_levels(skips)
 
     def conv(x, filters, activation="relu"):
-        x = ReflectionPadding2D(1)(x)
-        return layers.Conv2D(filters, 3, activation=activation)(x)
+        x = ReflectionPadding2D(1, dtype=dtype)(x)
+        return layers.Conv2D(filters, 3, activation=activation, dtype=dtype)(x)
 
     if skips:
         inputs = {level: keras.Input((None, None, CHANNELS[level]), name=level) for level in levels}
@@ -106,14 +122,15 @@ def build_decoder(width: int = 32, skips: int = 0, name: str = "fusion_decoder")
         inputs = keras.Input((None, None, 512), name="features")
 
     def up(x, level):
-        x = BilinearUpsample2x()(x)
+        x = BilinearUpsample2x(dtype=dtype)(x)
         if level not in levels[1:]:
             return x
         # a zero-initialised 1x1 projection of the scaled skip, added: training starts from the
         # plain decoder (concatenating raw VGG activations instead collapsed it to dead ReLUs)
-        skip = layers.Rescaling(SKIP_SCALE)(inputs[level])
-        skip = layers.Conv2D(x.shape[-1], 1, use_bias=False, kernel_initializer="zeros", name=f"skip_{level}")(skip)
-        return layers.Add()([x, skip])
+        skip = layers.Rescaling(SKIP_SCALE, dtype=dtype)(inputs[level])
+        skip = layers.Conv2D(x.shape[-1], 1, use_bias=False, kernel_initializer="zeros", name=f"skip_{level}",
+                             dtype=dtype)(skip)
+        return layers.Add(dtype=dtype)([x, skip])
 
     x = conv(inputs["relu4_1"] if skips else inputs, 4 * width)  # relu4_1 level
     x = up(x, "relu3_1")
@@ -138,7 +155,8 @@ class FusionGenerator(keras.Model):
     a multiple of 8 and the output cropped back. `linear` needs F_c and F_s of one shape, so the
     style is resized to the padded content size first. The encoder is frozen; only the decoder
     trains. `encoder_dtype`: the encoder's dtype policy (None: the global one; "mixed_bfloat16"
-    runs it 4-7x faster on CPUs with AMX, features within 0.5%); fusion and decoder stay float32.
+    runs it 2-7x faster on CPUs with AMX or AVX512-BF16, features within 0.5%); the fusion is
+    float32, the decoder what it was built with (`build_decoder`'s `dtype`).
     """
 
     def __init__(self, width: int = 32, fusion: str = "adain", encoder_weights: str | None = "hed",
@@ -185,13 +203,18 @@ class FusionGenerator(keras.Model):
                         precision: str = "float32") -> FusionGenerator:
         """The shipped decoder (checkpoints/<name>/decoder.keras, sha256-verified) on the offline
         encoder named in its manifest (weights and padding; manifests before `encoder_padding`
-        existed were trained on zero padding). `precision`: the encoder's, "float32" or "auto"
-        (`runtime.auto_precision()`: mixed bfloat16 on CPUs with AMX or AVX512-BF16, where it is
-        the encoder 4-7x faster at 512 px; float32 elsewhere, where bfloat16 is emulated and slower)."""
-        dtype = encoder_dtype(precision)
+        existed were trained on zero padding). `precision`: the encoder's and decoder's, "float32" or
+        "auto" (`inference_dtype`: mixed bfloat16 on CPUs with AMX or AVX512-BF16, the whole call
+        1.5-2x faster at 512 px, the picture within 50 dB of float32's; float32 elsewhere, where
+        bfloat16 is emulated and slower)."""
+        dtype = inference_dtype(precision)
         manifest = manifests.verify(name)
         decoder = manifests.load_model(name, "decoder.keras")  # its custom layers are defined here
         config = manifest.get("config", {})
-        return cls(width=config.get("width", 32), fusion=fusion, encoder_weights=config.get("encoder_weights", "hed"),
-                   decoder=decoder, skips=config.get("skips", 0),
+        width, skips = config.get("width", 32), config.get("skips", 0)
+        if dtype is not None:  # the same weights in layers of the faster policy
+            weights, decoder = decoder.get_weights(), build_decoder(width, skips, dtype=dtype)
+            decoder.set_weights(weights)
+        return cls(width=width, fusion=fusion, encoder_weights=config.get("encoder_weights", "hed"),
+                   decoder=decoder, skips=skips,
                    encoder_padding=config.get("encoder_padding", "zeros"), encoder_dtype=dtype)

@@ -43,10 +43,10 @@ def test_bench_tiny_writes_results_and_markdown(tmp_path):
     assert (tmp_path / results["style_grid"]).stat().st_size > 0
     from bench import style
 
-    breakdowns = results["style_breakdown"]  # float32, and the bf16 encoder where the CPU runs it natively
+    breakdowns = results["style_breakdown"]  # float32, and bf16 where the CPU runs it natively
     assert [b["precision"] for b in breakdowns] == ["float32", "auto"][:1 + style.bf16_native()]
     assert all(b["encoder_s"] > 0 and b["decoder_s"] > 0 for b in breakdowns)
-    assert ("ours adain a=1.0, bf16 encoder (--precision auto)" in methods) == style.bf16_native()
+    assert ("ours adain a=1.0, bf16 (--precision auto)" in methods) == style.bf16_native()
     assert all("error" not in p for p in results["style_memory"])
     for domain in ("digits", "rgb"):
         report = results["repair_quality"][domain]

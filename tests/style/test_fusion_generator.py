@@ -89,7 +89,8 @@ def test_save_load_round_trip(tiny, tmp_path):
 
 def test_bilinear_upsampling_duplicates_no_rows_as_nearest_does():
     """Nearest-neighbour x2 duplicates every row pair (the period-2 mesh of issue 28); the
-    decoder's bilinear x2 (tf.image.resize's, in keras.ops) does not, also compiled on unknown sizes."""
+    decoder's bilinear x2 (tf.image.resize's; on other backends its formula in keras.ops, equal)
+    does not, also compiled on unknown sizes."""
     import tensorflow as tf
 
     from gan_style.core.layers import BilinearUpsample2x
@@ -100,6 +101,10 @@ def test_bilinear_upsampling_duplicates_no_rows_as_nearest_does():
     x = np.random.default_rng(0).uniform(-1, 1, (2, 9, 11, 3)).astype(np.float32)
     up = BilinearUpsample2x()
     np.testing.assert_allclose(up(x), tf.image.resize(x, (18, 22), "bilinear"), atol=1e-5)
+    np.testing.assert_allclose(BilinearUpsample2x.formula(x), up(x), atol=1e-5)  # the JAX / torch path
+    compiled_formula = tf.function(BilinearUpsample2x.formula,
+                                   input_signature=[tf.TensorSpec((None, None, None, 3), tf.float32)])
+    np.testing.assert_allclose(compiled_formula(x[:, :7, :4]), up(x[:, :7, :4]), atol=1e-5)
     compiled = tf.function(up, input_signature=[tf.TensorSpec((None, None, None, 3), tf.float32)])
     np.testing.assert_allclose(compiled(x[:, :5, :6]), tf.image.resize(x[:, :5, :6], (10, 12), "bilinear"),
                                atol=1e-5)  # unknown sizes in a graph (Keras' bilinear UpSampling2D fails)
@@ -141,25 +146,37 @@ def test_from_pretrained_builds_the_encoder_padding_its_manifest_records(tmp_pat
     assert bool(pads) == (generator.encoder_padding == "reflect")
 
 
-def test_a_bfloat16_encoder_renders_what_the_float32_one_does():
-    """The encoder under "mixed_bfloat16" (what `--precision auto` picks on AMX / AVX512-BF16 CPUs):
-    its features come out in bfloat16, the fusion and decoder stay float32, and the picture is the
-    float32 encoder's to within bfloat16's rounding (the real VGG weights, a 64-px photo)."""
-    from gan_style.core import data
+def test_a_bfloat16_generator_renders_what_the_float32_one_does(tmp_path, monkeypatch):
+    """`--precision auto` on AMX / AVX512-BF16 CPUs (forced here): `from_pretrained` runs the encoder
+    and the decoder (the checkpoint's weights, rebuilt under "mixed_bfloat16") in bfloat16, the
+    fusion in float32; the picture is float32's to within bfloat16's rounding (the real VGG
+    weights, a 64-px photo, a decoder with a skip)."""
+    from gan_style.core import checkpoints, data, manifests, runtime
 
     keras.utils.set_random_seed(0)
     decoder = build_decoder(width=4, skips=1)
+    skip = decoder.get_layer("skip_relu3_1")  # zero-initialised: given weights, so the skip counts
+    skip.set_weights([np.random.default_rng(0).normal(0, 0.05, skip.kernel.shape).astype(np.float32)])
+    checkpoints.save_model(decoder, tmp_path / "decoder.keras")
+    manifests.write_manifest(tmp_path, ["decoder.keras"], config={"width": 4, "skips": 1, "encoder_weights": "hed",
+                                                                  "encoder_padding": "reflect"})
     pictures = [data.fit_long_side(data.bundled_image(n), 64) for n in ("chelsea", "gravel")]
     content, style = (p[None, :48, :64].astype(np.float32) / 127.5 - 1.0 for p in pictures)
+    monkeypatch.setattr(runtime, "auto_precision", lambda: "mixed_bfloat16")
     outputs = {}
-    for dtype in (None, "mixed_bfloat16"):
-        generator = FusionGenerator(decoder=decoder, skips=1, encoder_dtype=dtype)
-        assert generator.encode(content)["relu4_1"].dtype == ("bfloat16" if dtype else "float32")
-        outputs[dtype] = np.asarray(generator((content, style)))
-    assert outputs["mixed_bfloat16"].dtype == np.float32
-    gap = np.abs(outputs["mixed_bfloat16"] - outputs[None])
+    for precision in ("float32", "auto"):
+        generator = FusionGenerator.from_pretrained(str(tmp_path), precision=precision)
+        bf16 = precision == "auto"
+        assert generator.encode(content)["relu4_1"].dtype == ("bfloat16" if bf16 else "float32")
+        convolutions = [layer for layer in generator.decoder.layers if isinstance(layer, keras.layers.Conv2D)]
+        assert {layer.compute_dtype for layer in convolutions} == {"bfloat16" if bf16 else "float32"}
+        for mine, saved in zip(generator.decoder.get_weights(), decoder.get_weights(), strict=True):
+            np.testing.assert_array_equal(mine, saved)  # the same float32 weights
+        outputs[precision] = np.asarray(generator((content, style)))
+    assert outputs["auto"].dtype == np.float32
+    gap = np.abs(outputs["auto"] - outputs["float32"])
     # different arithmetic, the same picture: measured RMSE 3% of the picture's own spread
-    assert 0 < gap.max() and np.sqrt((gap ** 2).mean()) < 0.1 * outputs[None].std()
+    assert 0 < gap.max() and np.sqrt((gap ** 2).mean()) < 0.1 * outputs["float32"].std()
 
 
 def test_from_pretrained_rejects_an_unknown_precision():
