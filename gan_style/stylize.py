@@ -39,7 +39,7 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
     content's longer side is `size` px; adain encodes the style at `style_side` px (None: `size`),
     linear always at `size`; a content over `work_side` px is rendered at `work_side` and resized
     to `size` (None: rendered at `size`). progress: callable(done, total) after each pair.
-    precision: the encoder's (`FusionGenerator.from_pretrained`), when `generator` is None.
+    precision: the encoder's and decoder's (`FusionGenerator.from_pretrained`), when `generator` is None.
     """
     from gan_style.style.fusion_generator import FusionGenerator
 
@@ -95,8 +95,9 @@ def build_parser() -> cli.ArgumentParser:
                         help="longer side at which a larger content is rendered, then resized to --size, px "
                              "(0: render at --size)")
     parser.add_argument("--precision", default="auto", choices=["auto", "float32"],
-                        help="the encoder's: auto = bfloat16 where the CPU has AMX or AVX512-BF16 (the encoder "
-                             "4-7x faster at 512 px), else float32")
+                        help="the encoder's and decoder's: auto = bfloat16 where the CPU has AMX or AVX512-BF16 "
+                             "(a whole call 1.9x faster at 512 px, the picture 45-56 dB from float32's), "
+                             "else float32")
     return parser
 
 
