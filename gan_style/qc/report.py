@@ -118,10 +118,24 @@ def failure(source: object, shape: tuple, exc: BaseException) -> str:
 # an image's row and output images
 
 
+NEAR_MISS = 10.0  # the overlay's red starts at scores this many times the threshold
+
+
+def closeness(scores: np.ndarray, threshold: float, span: float = NEAR_MISS) -> np.ndarray:
+    """How near each score (any shape, in (0, 1]) is to being flagged, on a log scale: 0 at
+    `span` x threshold and above, 1 at the threshold and below,
+        clip(log(span * threshold / score) / log(span), 0, 1).
+    Scores of clean pictures spread over decades (cells of 0.02-0.9 where the threshold is 0.011),
+    so red in proportion to 1 - score painted regions 30x above the threshold deep red on images
+    judged clean; this shows only the near misses."""
+    scores = np.maximum(np.asarray(scores, np.float32), 1e-12)
+    return np.clip(np.log(span * threshold / scores) / np.log(span), 0.0, 1.0).astype(np.float32)
+
+
 def overlay(image: np.ndarray, badness: np.ndarray, mask: np.ndarray, rows: int = 512) -> np.ndarray:
     """Heat map over the image: uint8 (H, W, 3). Red in proportion to badness (H, W) in [0, 1]
-    (1 - the region's score), abnormal regions outlined in yellow. Computed `rows` rows at a time,
-    so a large image needs no whole-image float copies."""
+    (`closeness` of the region's score to the threshold), abnormal regions outlined in yellow.
+    Computed `rows` rows at a time, so a large image needs no whole-image float copies."""
     from scipy import ndimage
 
     height, width = image.shape[:2]
@@ -177,7 +191,8 @@ def image_outputs(result, index: int, *, source: object, domain: str, raw: np.nd
     row["outcome"] = "repaired" if kept else "clean" if accepted else "rejected"
     shown = raw if raw.shape[-1] == image.shape[-1] else to_uint8(image)
     files = {"mask": (mask * 255).astype(np.uint8),
-             "overlay": overlay(shown, 1.0 - pixel_scores(result.score_map[j], mask.shape), mask)}
+             "overlay": overlay(shown, pixel_scores(closeness(result.score_map[j], float(result.threshold)),
+                                                    mask.shape), mask)}
     if repair:
         files["repaired"] = to_uint8(result.repaired[j]) if kept else raw  # rejected: the input unchanged
         if changed and not kept:

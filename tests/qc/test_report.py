@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pytest
 
 from gan_style.qc import report
@@ -72,3 +73,18 @@ def test_from_pretrained_reads_another_checkpoints_folder(tmp_path, monkeypatch)
 
     with pytest.raises(checkpoints.CheckpointError, match=str(empty / "quality_digits")):
         QCPipeline.from_pretrained("digits", checkpoints=empty)
+
+
+def test_overlay_reddens_only_near_misses():
+    """Red grows on a log scale from NEAR_MISS x the threshold (none) to the threshold (full): a
+    region 30x above the threshold of a picture judged clean is left as it is, as it was not
+    when red followed 1 - score."""
+    from gan_style.qc.report import NEAR_MISS, closeness, overlay
+
+    t = 0.01
+    scores = np.array([0.9, 0.3, NEAR_MISS * t, np.sqrt(NEAR_MISS) * t, t, t / 2, 0.0])
+    np.testing.assert_allclose(closeness(scores, t), [0, 0, 0, 0.5, 1, 1, 1], atol=1e-6)
+    image = np.full((2, 7, 3), 100, np.uint8)
+    shown = overlay(image, np.tile(closeness(scores, t), (2, 1)), np.zeros((2, 7), bool))
+    np.testing.assert_array_equal(shown[:, :3], image[:, :3])  # clean regions untouched
+    assert (shown[:, 4:, 0] > 200).all() and (shown[:, 4:, 1] < 40).all()  # at or under t: red
