@@ -7,8 +7,10 @@ once corrupted by the project's simulator, every kind in turn (all eleven, blur-
 kinds included), covering 1-10% of the picture. Per checkpoint, at its own shipped threshold
 (chosen on the same clean pictures, so the false-alarm rate is about 5% by construction):
 image AUROC, false alarms, detection overall and per kind; also the threshold the same rule
-gives without our decoder's outputs among the clean pictures, and median scores of holes, defocus
-and smears whole and in a 128-px crop around them (is a weak response a context effect?). Run:
+gives without our decoder's outputs among the clean pictures; the per-side threshold the same rule
+gives on these clean pictures, with detection at it (`by_side`: comparable across checkpoints
+calibrated on other draws of the stylised pictures); and median scores of holes, defocus and
+smears whole and in a 128-px crop around them (is a weak response a context effect?). Run:
 
     PYTHONPATH=. .venv/bin/python experiments/qc_validation_select.py checkpoints/quality_rgb runs/X \
         --out experiments/rgb-quality-validation-select-DATE.json
@@ -107,6 +109,17 @@ def measure(checkpoint: str, sets: dict) -> dict:
                                   for k in sorted(set(kinds))},
             "whole_vs_crop_medians": context,
         }
+    # the rule of `calibrate_rgb` on these clean pictures, per side (the pipeline's thresholds by side):
+    # comparable across checkpoints whatever clean pictures their manifests were calibrated on
+    for side, (sc, sb, ours) in scores.items():
+        t = float(metrics.threshold_for_fpr(sc, 0.05))
+        flagged = sb < t
+        kinds = sets[side][3]
+        report[str(side)]["by_side"] = {
+            "threshold": t, "false_alarms": float(np.mean(sc < t)),
+            "false_alarms_ours": float(np.mean(sc[ours] < t)), "detection": float(flagged.mean()),
+            "detection_by_kind": {k: float(np.mean([f for f, kk in zip(flagged, kinds, strict=True) if kk == k]))
+                                  for k in sorted(set(kinds))}}
     # the rule of `calibrate_rgb` on the clean pictures that are not our decoder's outputs
     without = min(metrics.threshold_for_fpr(sc[~ours], 0.05) for sc, _, ours in scores.values())
     report["calibrated_without_ours"] = {"threshold": float(without), **{
@@ -135,6 +148,10 @@ def main() -> None:
             print(f"{checkpoint} {side} px: AUROC {r['auroc']:.3f}, false alarms {r['false_alarms']:.1%} "
                   f"(ours {r['false_alarms_ours']:.1%}, others {r['false_alarms_others']:.1%}), "
                   f"detection {r['detection']:.0%} ({kinds}); whole / crop medians {r['whole_vs_crop_medians']}")
+            b = r["by_side"]
+            print(f"{checkpoint} {side} px, threshold by side {b['threshold']:.4f}: false alarms "
+                  f"{b['false_alarms']:.1%} (ours {b['false_alarms_ours']:.1%}), detection {b['detection']:.0%} "
+                  f"({', '.join(f'{k} {v:.0%}' for k, v in b['detection_by_kind'].items())})")
         print(f"{checkpoint} calibrated without our outputs: {row['calibrated_without_ours']}")
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=1))

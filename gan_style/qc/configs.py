@@ -41,6 +41,7 @@ class QualityConfig(ManifestConfig):
     all_kinds: bool = False
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated, or "corpus"
     stylised_share: float = 0.0  # RGB: share of the clean training crops cut from stylised pictures
+    style_sources: str = ""  # RGB: style-only sources (data.STYLE_SOURCES) their styles are also drawn from
     init: str = ""  # a quality checkpoint (folder) to start from, sha256-verified; "" = from scratch
 
     def __post_init__(self):
@@ -54,6 +55,8 @@ class QualityConfig(ManifestConfig):
             self.held_out_kinds = HELD_OUT_KINDS[self.domain]
         if not 0.0 <= self.stylised_share < 1.0 or (self.stylised_share and self.domain == "digits"):
             raise ValueError(f"stylised_share is an RGB share in [0, 1), got {self.stylised_share}")
+        if self.style_sources and not self.stylised_share:
+            raise ValueError(f"style_sources style the stylised crops; set stylised_share, got {self.style_sources!r}")
 
     @property
     def stride(self) -> int:

@@ -70,7 +70,8 @@ def training_dataset(config: QualityConfig, failures: np.ndarray | None):
     """Endless tf.data pipeline of (images, masks, abnormal, mask_known) batches, and its source."""
     num = 0 if config.domain == "digits" else 4000
     images, source = clean_images(config.domain, "train", num, config.seed, config.crop_size,
-                                  pictures=config.pictures, stylised_share=config.stylised_share)
+                                  pictures=config.pictures, stylised_share=config.stylised_share,
+                                  style_sources=config.style_sources)
     batcher = ArtifactBatcher(config.train_kinds(), config.domain, failures=failures,
                               failure_fraction=config.failure_fraction)
     ds = tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=config.seed).repeat()

@@ -62,19 +62,22 @@ def stylisers(which: tuple[str, ...] = STYLISERS) -> dict[str, Callable]:
 
 
 def stylise_pictures(pictures: dict[str, np.ndarray], side: int, seed: int = 0,
-                     which: tuple[str, ...] = STYLISERS) -> dict[str, np.ndarray]:
+                     which: tuple[str, ...] = STYLISERS,
+                     styles: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Every picture (longer side brought to `side`) once stylised, the stylisers taken in turn,
-    each with a style drawn from the other pictures: {"<styliser>:<name>": uint8 (h, w, 3)}."""
+    each with a style drawn from `styles` other than itself (default: the other pictures):
+    {"<styliser>:<name>": uint8 (h, w, 3)}."""
     from gan_style.core.data import fit_long_side
 
     methods = stylisers(which)
+    styles = pictures if styles is None else styles
     order, names = list(methods), list(pictures)
     rng = np.random.default_rng(seed)
     out = {}
     for i, name in enumerate(names):
         styliser = order[i % len(order)]
-        others = [n for n in names if n != name]
-        style = fit_long_side(pictures[others[rng.integers(len(others))]], 256)
+        others = [n for n in styles if n != name]
+        style = fit_long_side(styles[others[rng.integers(len(others))]], 256)
         out[f"{styliser}:{name}"] = methods[styliser](fit_long_side(pictures[name], side), style, rng)
     log.info("stylised %d pictures at %d px (%s)", len(out), side, ", ".join(order))
     return out
