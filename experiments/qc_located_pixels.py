@@ -1,6 +1,7 @@
 """Which pixels of flagged RGB cells to repair, on validation pictures (never the reserved ones):
 cells the pixel head marks nothing in whole or kept (`--variants cell,keep`), and the head's marks
-plus pixels far from their 3x3 median (`--variants impulses=0.4,impulses=0.25`, `impulse_marks`).
+plus pixels far from their 3x3 median (`--variants impulses=0.4,impulses=0.25`, `impulse_marks`; in
+several passes: `impulses=0.4:3`).
 
 Question (issue 27, part 4: "no visible blocks"): on the independent set a dense pixel dropout comes
 back with flat grey 8-px squares (notebook 03): the pipeline repairs a flagged cell with no pixel
@@ -30,11 +31,13 @@ import numpy as np
 STYLISERS = ("lite-builtin", "lite-arbitrary", "ours")
 
 
-def corrupted_set(side: int):
-    from experiments.qc_validation_select import cached_set
+def corrupted_set(side: int, cache: str | None = None):
+    from pathlib import Path
+
+    from experiments.qc_validation_select import CACHE, cached_set
     from gan_style.qc.independent import CorruptedSet
 
-    names, clean, bad, kinds = cached_set(side)
+    names, clean, bad, kinds = cached_set(side, Path(cache) if cache else CACHE)
     masks = [(np.abs(c.astype(np.int16) - b.astype(np.int16)) > 0).any(axis=-1)
              for c, b in zip(clean, bad, strict=True)]
     stylised = [n.split(":")[0] if n.split(":")[0] in STYLISERS else "" for n in names]
@@ -46,22 +49,28 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--sizes", default="256,512")
     parser.add_argument("--variants", default="cell,keep",
-                        help="comma-separated: cell, keep, or impulses=LEVEL (cell plus `impulse_marks` over LEVEL)")
+                        help="comma-separated: cell, keep, or impulses=LEVEL[:PASSES] (cell plus `impulse_marks` "
+                             "over LEVEL, in PASSES passes)")
+    parser.add_argument("--cache", default=None, help="folder of qc_validation_select's drawn sets (default: its own)")
     args = parser.parse_args()
 
     from gan_style.core import runtime
     from gan_style.qc import eval as qc_eval
+    from gan_style.qc import pipeline as pipeline_module
     from gan_style.qc.pipeline import QCPipeline
+
+    shipped_passes = pipeline_module.IMPULSE_PASSES
 
     runtime.quiet_tensorflow()
     run = qc_eval.run_pipeline
     report = {"sizes": {}}
     for side in (int(s) for s in args.sizes.split(",")):
-        data = corrupted_set(side)
+        data = corrupted_set(side, args.cache)
         report["sizes"][side] = row = {}
         for unmarked in args.variants.split(","):
-            options = ({"impulses": float(unmarked.split("=")[1])} if unmarked.startswith("impulses=")
+            options = ({"impulses": float(unmarked.split("=")[1].split(":")[0])} if unmarked.startswith("impulses=")
                        else {"unmarked": unmarked, "impulses": False})  # the pixel head's marks alone
+            pipeline_module.IMPULSE_PASSES = int(unmarked.split(":")[1]) if ":" in unmarked else shipped_passes
             pipeline = QCPipeline.from_pretrained("rgb", **options)
             start = time.time()
             runs = []  # evaluate_set's two pipeline runs (clean, corrupted), kept for the capped PSNR
