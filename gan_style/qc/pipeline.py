@@ -71,7 +71,6 @@ MAX_PASSES = 4  # digits validation artifacts: fix rate 73% after 1 pass, 86% af
 # 256 px and +3.52 -> +3.81 at 512, pixel IoU 0.412 -> 0.422 and 0.335 -> 0.344, dead pixels +1.2 ->
 # +2.4 and +1.9 -> +3.4 dB (0.25: less gain, fix rate down at 512)
 IMPULSE_LEVEL = 0.4
-IMPULSE_PASSES = 1
 RGB_SCALES = (1, 2, 4)  # `--multi-scale`: defects of up to ~4x the training crops' (module docstring)
 
 
@@ -86,32 +85,18 @@ _MEDIAN9 = ((1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 
             (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2))
 
 
-def _median3x3(images):
-    """Each pixel's 3x3 neighbourhood median per channel (reflect-padded), by elementwise min / max
-    only (`_MEDIAN9`): about as costly as a few convolutions' worth of memory traffic, no sort."""
+def impulse_marks(images, level: float):
+    """Pixels far from their 3x3 neighbourhood's median: images (B, H, W, C) in [-1, 1] ->
+    (B, H, W) float32 in {0, 1}, 1 where max_c |x - med_3x3(x)| > `level` (reflect-padded): dead
+    pixels, dropped pixels, salt and strong noise, which a pixel head may miss (a white dot on a
+    bright band). Elementwise min / max only (`_MEDIAN9`): about as costly as a few convolutions'
+    worth of memory traffic, no sort."""
     padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="REFLECT")
     height, width = tf.shape(images)[1], tf.shape(images)[2]
     p = [padded[:, dy:dy + height, dx:dx + width] for dy in range(3) for dx in range(3)]
     for a, b in _MEDIAN9:
         p[a], p[b] = tf.minimum(p[a], p[b]), tf.maximum(p[a], p[b])
-    return p[4]
-
-
-def impulse_marks(images, level: float, passes: int | None = None):
-    """Pixels far from their 3x3 neighbourhood's median: images (B, H, W, C) in [-1, 1] ->
-    (B, H, W) float32 in {0, 1}, 1 where max_c |x - med_3x3(x_k)| > `level` in some pass k: dead
-    pixels, dropped pixels, salt and strong noise, which a pixel head may miss (a white dot on a
-    bright band). x_1 = x; x_k+1 = x with the pixels marked so far replaced by their median, so a
-    dense dotting, whose neighbourhood medians are dots themselves, is marked pass by pass
-    (`passes`, default IMPULSE_PASSES)."""
-    passes = IMPULSE_PASSES if passes is None else passes
-    marks, cleaned = None, images
-    for _ in range(passes):
-        median = _median3x3(cleaned)
-        far = tf.cast(tf.reduce_max(tf.abs(images - median), axis=-1) > level, tf.float32)
-        marks = far if marks is None else tf.maximum(marks, far)
-        cleaned = tf.where(marks[..., None] > 0, median, images)
-    return marks
+    return tf.cast(tf.reduce_max(tf.abs(images - p[4]), axis=-1) > level, tf.float32)
 
 
 def _impulse_level(domain: str, impulses: float | bool | None) -> float | None:

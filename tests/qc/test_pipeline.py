@@ -186,23 +186,12 @@ def test_impulse_marks_are_pixels_far_from_their_3x3_median():
     x = np.random.default_rng(5).uniform(-1, 1, (2, 20, 24, 3)).astype(np.float32)
     median = np.stack([ndimage.median_filter(x[..., c], (1, 3, 3), mode="mirror") for c in range(3)], axis=-1)
     expected = np.abs(x - median).max(axis=-1) > 0.4
-    np.testing.assert_array_equal(impulse_marks(tf.constant(x), 0.4, passes=1).numpy(), expected)
+    np.testing.assert_array_equal(impulse_marks(tf.constant(x), 0.4).numpy(), expected)
     band = np.full((1, 16, 16, 3), 0.8, np.float32)  # a white dot on a bright band, one on a dark one
     band[0, 8:, :] = -0.6
     band[0, 3, 5], band[0, 12, 10] = 1.0, 1.0
     marks = impulse_marks(tf.constant(band), 0.15).numpy()[0]
     assert marks[3, 5] and marks[12, 10] and marks.sum() == 2  # the band's edge is no impulse
-
-
-def test_impulse_marks_reach_a_dense_cluster_pass_by_pass():
-    grey = np.zeros((1, 12, 12, 3), np.float32)
-    cluster = grey.copy()
-    cluster[0, 4:7, 4:7] = -1.0  # 3x3 dead pixels: the middle ones' medians are dead pixels too
-    marked = [impulse_marks(tf.constant(cluster), 0.4, passes=k).numpy()[0] for k in (1, 2, 3)]
-    assert [int(m.sum()) for m in marked] == [4, 8, 9]  # corners, then edges, then the centre
-    assert marked[0][4, 4] and marked[0][6, 6] and not marked[0][5, 5] and not marked[1][5, 5]
-    assert all(m[4:7, 4:7].sum() == m.sum() for m in marked)  # nothing outside the cluster
-    assert impulse_marks(tf.constant(grey), 0.4, passes=3).numpy().sum() == 0
 
 
 def test_impulses_add_dead_pixels_the_pixel_head_misses_in_flagged_cells_only():
