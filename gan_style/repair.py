@@ -550,6 +550,14 @@ class _StopSignals:
                 signal.signal(s, handler)
 
 
+def times_threshold(row: dict) -> str:
+    """The returned picture's score (`score_after`, else `score_before`) as a multiple of the row's
+    threshold: "2.2x", "17x"."""
+    score = row["score_before"] if row["score_after"] is None else row["score_after"]
+    ratio = score / row["threshold"]
+    return f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # before TensorFlow is imported: usage errors are instant
@@ -599,8 +607,10 @@ def main(argv: list[str] | None = None) -> int:
         if not row["error"] and not row["skipped"]:
             after = "" if row["score_after"] is None else f" -> {row['score_after']:.3f}"
             # a row resumed from an older run's report.jsonl may predate the threshold field
-            # the threshold, not a verdict: a new user read "(abnormal under 0.042)" on a clean picture as one
-            under = "" if row["threshold"] is None else f" (threshold {row['threshold']:.3g})"
+            # the threshold, not a verdict: a new user read "(abnormal under 0.042)" on a clean picture as one;
+            # and the returned picture's score as a multiple of it: a clean photo's 0.012 reads as bad on its own
+            under = "" if row["threshold"] is None else (
+                f" (threshold {row['threshold']:.3g}, {times_threshold(row)})")
             print(f"{row['input']}: {row['domain']} score {row['score_before']:.3f}{after}{under}, "
                   f"{len(row['regions'])} region(s), {row['passes']} pass(es), {row['outcome']}")
     s = summary(report)

@@ -84,7 +84,9 @@ def test_batch_with_bad_files(inputs, tmp_path):
         assert 0 <= entry["score_before"] <= 1 and 0 <= entry["score_after"] <= 1
         assert entry["threshold"] == _threshold(entry["domain"], original.shape)  # the verdict's, reported
         assert f"{name}: {entry['domain']} score {entry['score_before']:.3f}" in result.stdout
-        assert f"(threshold {entry['threshold']:.3g})" in result.stdout  # on its stdout line too
+        ratio = entry["score_after"] / entry["threshold"]  # the returned picture's, as a multiple of it
+        shown = f"{ratio:.0f}x" if ratio >= 10 else f"{ratio:.1f}x"
+        assert f"(threshold {entry['threshold']:.3g}, {shown})" in result.stdout  # on its stdout line too
         assert entry["abnormal"] == (entry["score_before"] < entry["threshold"])
         assert bool(entry["regions"]) == bool(mask.any())
         assert entry["abnormal"] or not entry["regions"]  # regions only in abnormal images
