@@ -89,6 +89,9 @@ def test_batch_with_bad_files(inputs, tmp_path):
         assert f"(threshold {entry['threshold']:.3g}, {shown})" in result.stdout  # on its stdout line too
         assert entry["abnormal"] == (entry["score_before"] < entry["threshold"])
         assert bool(entry["regions"]) == bool(mask.any())
+        x0, y0, x1, y1 = entry["worst"]["bbox"]  # the lowest-scoring cell, in the picture
+        assert 0 <= x0 < x1 <= original.shape[1] and 0 <= y0 < y1 <= original.shape[0]
+        assert not entry["regions"] or entry["worst"]["score"] == round(entry["regions"][0]["score"], 4)
         assert entry["abnormal"] or not entry["regions"]  # regions only in abnormal images
         assert entry["passes"] == 0 or entry["regions"]  # nothing located: nothing repaired
         assert entry["accepted"] == (entry["score_after"] >= entry["threshold"])

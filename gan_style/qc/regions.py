@@ -19,6 +19,19 @@ def pixel_scores(score_map: np.ndarray, image_shape: tuple[int, int]) -> np.ndar
     return np.repeat(np.repeat(score_map, stride_y, axis=0), stride_x, axis=1)[:height, :width]
 
 
+def worst_cell(score_map: np.ndarray, image_shape: tuple[int, int]) -> dict:
+    """The lowest-scoring map cell (h, w) that covers pixels of the (H, W) image, as {"bbox":
+    [x0, y0, x1, y1] (pixels, x1/y1 exclusive), "score"}: where a picture comes nearest its
+    threshold (a clean one) or furthest under it (an abnormal one: its worst region's score)."""
+    h, w = score_map.shape
+    height, width = image_shape
+    stride_y, stride_x = -(-height // h), -(-width // w)
+    visible = score_map[: -(-height // stride_y), : -(-width // stride_x)]  # cells past the edge cover nothing
+    iy, ix = np.unravel_index(int(np.argmin(visible)), visible.shape)
+    return {"bbox": [int(ix * stride_x), int(iy * stride_y), int(min(width, (ix + 1) * stride_x)),
+                     int(min(height, (iy + 1) * stride_y))], "score": float(visible[iy, ix])}
+
+
 def abnormal_mask(score_map: np.ndarray, threshold: float, image_shape: tuple[int, int]) -> np.ndarray:
     """Boolean pixel mask (H, W): where the upsampled score is below `threshold`."""
     return pixel_scores(score_map, image_shape) < threshold

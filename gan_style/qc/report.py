@@ -20,7 +20,7 @@ import numpy as np
 
 from gan_style.core.io import DEFAULT_MAX_PIXELS, ImageError, to_uint8
 
-FIELDS = ("input", "domain", "score_before", "score_after", "threshold", "abnormal", "regions", "passes",
+FIELDS = ("input", "domain", "score_before", "score_after", "threshold", "abnormal", "regions", "worst", "passes",
           "accepted", "repaired", "mask", "error", "overlay", "attempt", "outcome", "note", "skipped", "sha256")
 OUTPUT_KINDS = ("repaired", "mask", "overlay", "attempt")
 OWN_OUTPUT = re.compile(r"\.(repaired|mask|overlay|attempt)\.png$", re.IGNORECASE)
@@ -175,17 +175,20 @@ def image_outputs(result, index: int, *, source: object, domain: str, raw: np.nd
     or a rejected image's input unchanged) and, for a rejected image whose best repair changed
     it, attempt. The row's output fields stay None: the caller writes the images and fills them.
     """
-    from gan_style.qc.regions import pixel_scores
+    from gan_style.qc.regions import pixel_scores, worst_cell
 
     j = index
     note = digit_note(raw) if domain == "digits" else None
     mask, regions = result.located(j)
+    worst = worst_cell(result.score_map[j], mask.shape)
+    worst["score"] = round(worst["score"], 4)  # as the row's scores: runs of the same image agree
     changed = repair and bool(result.masks[j].any())
     accepted = bool(result.accepted[j]) and note is None
     kept = changed and accepted
     score_before = round(float(result.score_before[j]), 4)
     row = entry(source, domain=domain, score_before=score_before, threshold=float(result.threshold),
-                abnormal=bool(result.abnormal[j]), regions=regions, passes=int(result.passes[j]),
+                abnormal=bool(result.abnormal[j]), regions=regions,
+                worst=worst, passes=int(result.passes[j]),
                 accepted=accepted, sha256=sha256, note=note)
     row["score_after"] = (round(float(result.score_after[j]), 4) if kept else score_before) if repair else None
     row["outcome"] = "repaired" if kept else "clean" if accepted else "rejected"

@@ -46,6 +46,17 @@ def test_pixel_scores_for_sizes_not_divisible_by_the_stride():
     assert up[0, 0] == 0 and up[3, 3] == 0 and up[4, 4] == 4 and up[6, 9] == 5
 
 
+def test_worst_cell_is_the_lowest_visible_cell_in_pixels():
+    score_map = np.full((2, 3), 0.9)
+    score_map[1, 2] = 0.2  # a 7 x 10 image at stride 4: the bottom-right cell is cut to 3 x 2 pixels
+    assert regions.worst_cell(score_map, (7, 10)) == {"bbox": [8, 4, 10, 7], "score": 0.2}
+    hidden = np.full((4, 4), 0.9)
+    hidden[3, 0], hidden[1, 2] = 0.05, 0.4  # a 9 x 12 image at stride 3 (rows) x 3: row 3 covers nothing
+    assert regions.worst_cell(hidden, (9, 12)) == {"bbox": [6, 3, 9, 6], "score": 0.4}
+    _, found = regions.extract_regions(score_map, 0.5, (7, 10))
+    assert found[0]["score"] == regions.worst_cell(score_map, (7, 10))["score"]  # an abnormal one's worst region
+
+
 def _textured(shape=(64, 64, 3), seed=0):
     return np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32)
 
