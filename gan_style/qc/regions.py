@@ -11,11 +11,15 @@ import numpy as np
 from scipy import ndimage
 
 
+def cell_strides(map_shape: tuple[int, int], image_shape: tuple[int, int]) -> tuple[int, int]:
+    """Pixels per map cell along (H, W): ceil(H / h), ceil(W / w), as the regressor's strided convs give."""
+    return -(-image_shape[0] // map_shape[0]), -(-image_shape[1] // map_shape[1])
+
+
 def pixel_scores(score_map: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
     """Each pixel gets the score of the map cell covering it: (h, w) -> (H, W), h = ceil(H / s)."""
-    h, w = score_map.shape
     height, width = image_shape
-    stride_y, stride_x = -(-height // h), -(-width // w)
+    stride_y, stride_x = cell_strides(score_map.shape, image_shape)
     return np.repeat(np.repeat(score_map, stride_y, axis=0), stride_x, axis=1)[:height, :width]
 
 
@@ -23,9 +27,8 @@ def worst_cell(score_map: np.ndarray, image_shape: tuple[int, int]) -> dict:
     """The lowest-scoring map cell (h, w) that covers pixels of the (H, W) image, as {"bbox":
     [x0, y0, x1, y1] (pixels, x1/y1 exclusive), "score"}: where a picture comes nearest its
     threshold (a clean one) or furthest under it (an abnormal one: its worst region's score)."""
-    h, w = score_map.shape
     height, width = image_shape
-    stride_y, stride_x = -(-height // h), -(-width // w)
+    stride_y, stride_x = cell_strides(score_map.shape, image_shape)
     visible = score_map[: -(-height // stride_y), : -(-width // stride_x)]  # cells past the edge cover nothing
     iy, ix = np.unravel_index(int(np.argmin(visible)), visible.shape)
     return {"bbox": [int(ix * stride_x), int(iy * stride_y), int(min(width, (ix + 1) * stride_x)),
