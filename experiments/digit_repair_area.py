@@ -14,6 +14,10 @@ Two validation sets, never the independent 400:
 Each through `eval.evaluate_set` (issue 27's numbers) for each variant of `QCPipeline.from_pretrained`.
 
     PYTHONPATH=. .venv/bin/python experiments/digit_repair_area.py --out experiments/digit-repair-area-2026-12-07.json
+
+The JSON was written at 40c4501, before the class guard's probe shipped: there "pixels + cell
+probe" was the shipped pipeline with the probe added by a wrapper (run the script at 40c4501); since
+then every variant includes it.
 """
 
 from __future__ import annotations
@@ -21,34 +25,8 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-import tensorflow as tf
-
 VARIANTS = {"pixels (shipped)": {}, "pixels grown 2": {"grow": 2}, "pixels grown 3": {"grow": 3},
-            "cells": {"area": "cells"}, "pixels + cell probe": {"probe": True}}
-
-
-def probed(pipeline):
-    """`pipeline` whose class guard also gives back the input where the digit's class changes
-    when the first assessment's flagged cells are repaired whole (a probe the pipeline does not
-    return): a class that depends on the repair's mask is not known."""
-    guard = pipeline._guard_class
-
-    def guard_with_probe(images, result):
-        guard(images, result)
-        changed = np.flatnonzero(result.masks.reshape(len(images), -1).any(axis=1))
-        if not len(changed):
-            return
-        cells = pipeline.cell_mask(result.score_map[changed], result.threshold, images.shape[1:3])
-        probe = pipeline.repairer({"images": tf.constant(images[changed]), "masks": cells[..., None]},
-                                  training=False)["repaired"]
-        classify = lambda x: np.argmax(np.asarray(pipeline.classifier(x, training=False)), axis=-1)  # noqa: E731
-        revert = changed[classify(probe) != classify(result.repaired[changed])]
-        result.repaired[revert], result.score_after[revert] = images[revert], result.score_before[revert]
-        result.masks[revert] = False
-
-    pipeline._guard_class = guard_with_probe
-    return pipeline
+            "cells": {"area": "cells"}}
 KEYS = ("fpr", "detection_rate", "pixel_iou", "fix_rate", "clean_returned_45db", "accepted_repairs",
         "class_changed")
 
@@ -77,11 +55,7 @@ def main() -> None:
     report = {"sets": {name: len(s.clean) for name, s in sets.items()}, "variants": {},
               "provenance": manifests.measured(("quality_digits", "repair_digits", "mnist_classifier"))}
     for name in args.variants.split(","):
-        options = dict(VARIANTS[name])
-        probe = options.pop("probe", False)
-        pipeline = QCPipeline.from_pretrained("digits", **options)
-        if probe:
-            pipeline = probed(pipeline)
+        pipeline = QCPipeline.from_pretrained("digits", **VARIANTS[name])
         rows = {}
         for set_name, data in sets.items():
             full = evaluate_set(pipeline, data, classifier=pipeline.classifier, baselines=False)

@@ -361,6 +361,28 @@ def test_class_guard_gives_back_the_input_where_the_repair_changes_the_class():
     assert (classify(guarded.repaired) == classify(images)).all()
 
 
+def test_class_guard_gives_back_the_input_where_a_whole_cell_probe_changes_the_class():
+    # every cell flagged (threshold 0.999): the probe repairs whole images, which an untrained
+    # U-Net fills with 0 (mean 0, class 0 under a split at 0.25). Bright digits (mean 0.5, class 1)
+    # keep their class under the pixel-mark repair (80% of the pixels, filled from the rest) but
+    # not under the probe: given back. Dark ones (mean -0.5) keep class 0 either way: repaired.
+    keras.utils.set_random_seed(0)
+    regressor, repairer = build_quality_regressor(1, 4, 4), build_repair_unet(1, 4, 2)
+    offset = np.array([0.5, -0.5] * 3, np.float32)[:, None, None, None]
+    images = np.random.default_rng(5).uniform(-0.2, 0.2, (6, 28, 28, 1)).astype(np.float32) + offset
+    bright = offset[:, 0, 0, 0] > 0
+    plain = QCPipeline(regressor, repairer, threshold=0.999, max_passes=1).run(images)
+    assert plain.masks.any(axis=(1, 2)).all()
+    classify = lambda x: x.reshape(len(x), -1).mean(axis=1) > 0.25  # noqa: E731
+    assert (classify(plain.repaired) == classify(images)).all()  # the input guard alone keeps all
+    guarded = QCPipeline(regressor, repairer, threshold=0.999, max_passes=1,
+                         classifier=_classifier_by_ink(0.25)).run(images)
+    np.testing.assert_array_equal(guarded.repaired[bright], images[bright])
+    assert not guarded.masks[bright].any()
+    np.testing.assert_array_equal(guarded.repaired[~bright], plain.repaired[~bright])
+    assert guarded.masks[~bright].any(axis=(1, 2)).all()
+
+
 def test_located_pixels_are_the_first_pass_mask_before_growing(pipeline):
     images = _images(3, (28, 28), seed=6)
     result = pipeline.run(images, threshold=0.999, max_passes=2)
