@@ -35,6 +35,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated names of VARIANTS")
+    parser.add_argument("--quality", default="", help="comma-separated quality checkpoints (folders) to run "
+                        "with the shipped options, each at its manifest's threshold, after the variants")
     args = parser.parse_args()
 
     from gan_style.core import manifests, runtime
@@ -54,15 +56,17 @@ def main() -> None:
     sets = {"simulator": simulator, "independent kinds, 600 other held-out digits": other}
     report = {"sets": {name: len(s.clean) for name, s in sets.items()}, "variants": {},
               "provenance": manifests.measured(("quality_digits", "repair_digits", "mnist_classifier"))}
-    for name in args.variants.split(","):
-        pipeline = QCPipeline.from_pretrained("digits", **VARIANTS[name])
+    runs = {name: VARIANTS[name] for name in args.variants.split(",") if name}
+    runs.update({f"regressor {q}": {"quality": q} for q in args.quality.split(",") if q})
+    for name, options in runs.items():
+        pipeline = QCPipeline.from_pretrained("digits", **options)
         rows = {}
         for set_name, data in sets.items():
             full = evaluate_set(pipeline, data, classifier=pipeline.classifier, baselines=False)
             rows[set_name] = {k: full[k] for k in KEYS}
             rows[set_name]["box_gain_db"] = full["repair_in_box"]["pipeline"]["gain_db"]
             print(name, set_name, json.dumps(rows[set_name]), flush=True)
-        report["variants"][name] = {"options": VARIANTS[name], **rows}
+        report["variants"][name] = {"options": options, **rows}
     with open(args.out, "w") as f:
         json.dump(report, f, indent=1)
 
