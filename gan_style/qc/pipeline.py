@@ -58,7 +58,7 @@ import numpy as np
 import tensorflow as tf
 from scipy import ndimage
 
-from gan_style.qc.regions import extract_regions, foreign_patches, grow_over_flat_patches
+from gan_style.qc.regions import cell_strides, extract_regions, foreign_patches, grow_over_flat_patches
 from gan_style.qc.regressor import scoring_model
 from gan_style.qc.texture import detailed_repair
 
@@ -75,7 +75,8 @@ RGB_SCALES = (1, 2, 4)  # `--multi-scale`: defects of up to ~4x the training cro
 
 
 def _cell_stride(size, cells_hw):
-    """Pixels per map cell along (H, W): ceil(size / cells), as the regressor's strided convs give."""
+    """Pixels per map cell along (H, W): ceil(size / cells), as the regressor's strided convs give;
+    `regions.cell_strides` for tensors inside the compiled hot path."""
     return (size + cells_hw - 1) // cells_hw
 
 
@@ -391,7 +392,7 @@ class QCPipeline:
     def _zero_cells(score_map: np.ndarray, pixels: np.ndarray) -> np.ndarray:
         """A copy of `score_map` (B, h, w) with every cell holding a pixel of `pixels` (B, H, W) at 0."""
         out = score_map.copy()
-        stride = _cell_stride(np.array(pixels.shape[1:3]), np.array(score_map.shape[1:3]))
+        stride = cell_strides(score_map.shape[1:3], pixels.shape[1:3])
         b, ys, xs = np.nonzero(pixels)
         out[b, ys // stride[0], xs // stride[1]] = 0.0
         return out

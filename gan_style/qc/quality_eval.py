@@ -45,7 +45,7 @@ def _detection(regressor, clean, corrupted, masks, threshold, clean_scores, kind
     cells = np.stack([regions.abnormal_mask(m[..., 0], threshold, corrupted.shape[1:3]) for m in out["score_map"]])
     cell_iou, _ = metrics.mask_iou_f1(cells, masks > 0)
     iou, f1 = metrics.mask_iou_f1(cells & (out["pixel_map"][..., 0] > 0.5), masks > 0)
-    stride = -(-corrupted.shape[1] // out["score_map"].shape[1])
+    stride = regions.cell_strides(out["score_map"].shape[1:3], corrupted.shape[1:3])[0]
     true_cells = np.asarray(losses.region_targets(masks, stride))[..., 0] > 0
     region_iou, _ = metrics.mask_iou_f1(out["score_map"][..., 0] < threshold, true_cells)
     result = {
