@@ -167,7 +167,8 @@ gpu-pack: install data
 train-repair: install
 	$(PY) -m gan_style.train repair --domain digits --out checkpoints/repair_digits --width 16 --steps 1500 $(REPAIR_FLAGS)
 	$(PY) -m gan_style.train repair --domain rgb --out checkpoints/repair_rgb --width 16 --batch-size 12 \
-		--steps 3000 --learning-rate 1e-3 --norm l2 --vary --perceptual-weight 0 --style-weight 0 $(REPAIR_FLAGS)
+		--steps 3000 --learning-rate 1e-3 --norm l2 --vary --perceptual-weight 0 --style-weight 0 --fill biharmonic \
+		$(REPAIR_FLAGS)
 
 train: train-classifier train-mnist train-style train-quality train-repair
 

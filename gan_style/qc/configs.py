@@ -100,6 +100,10 @@ class RepairConfig(ManifestConfig):
     style_weight: float = 0.1  # RGB: mean/std of those features
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
     intact_share: float = 0.3  # of the training holes laid over intact pixels only (repair_examples)
+    # the coarse fill under the saved U-Net: "laplace" or "biharmonic" (repair_unet.FILLS). It trains
+    # on Laplace's either way: trained on the biharmonic fill, a U-Net learnt a residual where that
+    # fill is exact (experiments/README.md, "The shipped RGB U-Net on a biharmonic fill")
+    fill: str = "laplace"
     seed: int = 0
 
     def __post_init__(self):
@@ -111,6 +115,8 @@ class RepairConfig(ManifestConfig):
             raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
         if not 0.0 <= self.intact_share < 1.0:
             raise ValueError(f"intact_share must be in [0, 1), got {self.intact_share}")
+        if self.fill not in ("laplace", "biharmonic"):
+            raise ValueError(f"fill must be laplace or biharmonic, got {self.fill!r}")
         if not self.depth:
             self.depth = 2 if self.domain == "digits" else 3
 

@@ -132,6 +132,16 @@ def _batches(config: RepairConfig, size: int, batch_size: int, num: int):
     return ds.map(lambda i, x: with_holes(x, i + base), num_parallel_calls=tf.data.AUTOTUNE), source
 
 
+def on_fill(repairer: keras.Model, config: RepairConfig) -> keras.Model:
+    """The trained U-Net (on the Laplace fill) with `config.fill` under it: the same weights in
+    `build_repair_unet(..., fill=config.fill)` (the fill has none)."""
+    if config.fill == "laplace":
+        return repairer
+    served = build_repair_unet(config.channels, config.width, config.depth, name=repairer.name, fill=config.fill)
+    served.set_weights(repairer.get_weights())
+    return served
+
+
 def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", verbose: int = 2,
                  evaluate: bool = True) -> dict:
     """Train, then (`finish_run`) write `out_dir/repairer.keras` in float32, evaluate it on validation
@@ -152,6 +162,6 @@ def train_repair(config: RepairConfig, out_dir: str | Path, command: str = "", v
                                            num=200 if config.domain == "digits" else 100, baselines=False)}
 
     return finish_run(
-        out_dir, {"repairer.keras": trainer.repairer}, start=start, evaluate=measure,
+        out_dir, {"repairer.keras": on_fill(trainer.repairer, config)}, start=start, evaluate=measure,
         command=command, data_source=source, seed=config.seed, steps=steps, config=config.to_dict(),
     )

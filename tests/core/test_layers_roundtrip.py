@@ -29,7 +29,8 @@ def _mask(b=2, h=12, w=10):
 CASES = {
     "ResizeLike": ({"interpolation": "bilinear"}, lambda: [_images(h=6, w=5), _images(h=12, w=10, c=1)], "bfloat16"),
     "GatedConv2D": ({"filters": 4, "kernel_size": 3, "strides": 2}, lambda: [_images()], "bfloat16"),
-    "CoarseFill": ({"levels": 3, "iterations": 4, "coarse_iterations": 2}, lambda: [_images(), _mask()],
+    "CoarseFill": ({"levels": 3, "iterations": 4, "coarse_iterations": 2, "bi_iterations": 2,
+                    "bi_coarse_iterations": 2}, lambda: [_images(), _mask()],
                    "float32"),  # computes in float32 whatever the policy (Jacobi sums)
     "Composite": ({}, lambda: [_images(), _images(seed=1), _mask()], "bfloat16"),
     "CategoricalCode": ({"categories": 10}, lambda: [np.random.default_rng(0).standard_normal((4, 6), "float32")],

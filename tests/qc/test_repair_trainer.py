@@ -89,3 +89,26 @@ def test_the_manifest_records_the_steps_run_not_the_steps_asked(tmp_path):
     config = RepairConfig(width=4, depth=1, batch_size=4, steps=15)
     manifest = train_repair(config, tmp_path / "repair", verbose=0, evaluate=False)
     assert manifest["steps"] == 10 and manifest["config"]["steps"] == 15
+
+
+def test_a_repairer_saved_on_the_biharmonic_fill_keeps_its_weights_and_trains_on_laplace():
+    from gan_style.qc.repair_trainer import on_fill
+    from gan_style.qc.repair_unet import FILLS
+
+    config = RepairConfig(domain="rgb", width=4, depth=2, fill="biharmonic")
+    trained = build_repair_trainer(config).repairer
+    assert trained.get_layer("coarse_fill").bi_iterations == 0  # trains on Laplace's fill
+    served = on_fill(trained, config)
+    fill = served.get_layer("coarse_fill")
+    assert {k: getattr(fill, k) for k in FILLS["biharmonic"]} == FILLS["biharmonic"]
+    for a, b in zip(trained.get_weights(), served.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # a ramp with a hole: the biharmonic fill continues it, Laplace's flattens it
+    ramp = np.repeat(np.linspace(-1, 1, 32, dtype=np.float32)[None, None, :, None] ** 2, 32, axis=1)
+    ramp = np.repeat(ramp, 3, axis=-1)
+    mask = np.zeros((1, 32, 32, 1), np.float32)
+    mask[:, 10:20, 12:22] = 1
+    inputs = {"images": tf.constant(ramp), "masks": tf.constant(mask)}
+    errors = [np.abs(np.asarray(model(inputs)["repaired"]) - ramp).mean() for model in (trained, served)]
+    assert errors[1] < errors[0]
+    assert on_fill(trained, RepairConfig(domain="rgb", width=4, depth=2)) is trained
