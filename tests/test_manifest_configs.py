@@ -63,7 +63,8 @@ def test_every_shipped_checkpoint_has_a_makefile_training_line():
 
 
 # {checkpoint: {field its manifest lacks: why today's default is what the run did}}. The repair runs
-# (8d314dc, 2026-11-24) predate these options.
+# (8d314dc, 2026-11-24) predate these options; repair_rgb's config was rewritten whole when it was
+# re-saved on the biharmonic fill (scripts/refill_repairer.py).
 UNRECORDED = {
     "quality_digits": {
         "style_sources": "'': the styles of stylised RGB crops; digits train on MNIST, never stylised",
@@ -73,10 +74,7 @@ UNRECORDED = {
         "vary": "False: turns, channel orders and intensity maps are RGB only",
         "pictures": "bundled: digits train on MNIST, the option is for RGB pictures",
         "intact_share": "0.3: 30% of the training holes were free-form strokes (repair_masks' choice >= 0.7)",
-    },
-    "repair_rgb": {
-        "pictures": "bundled: the only picture source before opencv-doc (e79db5e)",
-        "intact_share": "0.3: 30% of the training holes were free-form strokes (repair_masks' choice >= 0.7)",
+        "fill": "laplace: the only coarse fill then; the biharmonic one is RGB's (2026-12-07)",
     },
 }
 

@@ -336,15 +336,16 @@ def test_rejected_images_come_back_unchanged_with_the_attempt_beside_them(tmp_pa
     assert entry["score_after"] == entry["score_before"]  # of the returned image: the input
     assert _same_pixels(entry["repaired"], tmp_path / "blotted.png")
 
-    # attempt.png is written exactly when a repair scored higher than the input: the shipped digit
-    # models at two thresholds, one where the best repair of this blot beats the input and stays
-    # under the threshold (0.9: 0.003 -> 0.43), one where no repair beats the input (0.99)
+    # attempt.png is written exactly when a kept repair scored higher than the input: the shipped
+    # digit models where the best repair of this blot beats the input and stays under the
+    # threshold (0.9, no class guard: 0.003 -> 0.43), and where no repair is kept (0.99 with the
+    # class guard, whose whole-cell probe gives this blot's repair back: another class)
     from gan_style.qc.pipeline import QCPipeline
     from gan_style.repair import repair_files
 
     x = blotted[None, ..., None].astype(np.float32) / 127.5 - 1.0
     for threshold, beaten in ((0.9, True), (0.99, False)):
-        pipeline = QCPipeline.from_pretrained("digits", threshold=threshold)
+        pipeline = QCPipeline.from_pretrained("digits", threshold=threshold, class_guard=not beaten)
         premise = pipeline.run(x)
         assert premise.score_before[0] < threshold and bool(premise.masks[0].any()) == beaten
         assert premise.score_after[0] < threshold and (premise.score_after[0] > premise.score_before[0]) == beaten
