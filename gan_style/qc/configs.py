@@ -12,6 +12,10 @@ from gan_style.qc.artifacts import ARTIFACTS
 
 HELD_OUT_KINDS = {"digits": ("smear", "ghost_stroke"), "rgb": ("tearing", "blocking")}
 STRIDES = {"digits": 4, "rgb": 8}
+# the repair U-Net's coarse fills: `CoarseFill` settings per name (`RepairConfig.fill`). Biharmonic
+# steps chosen on whole validation pictures (CoarseFill's docstring); 8 at full size and 32 on the
+# next three levels did as well as 16-64 and cost less
+FILLS = {"laplace": {}, "biharmonic": {"bi_iterations": 8, "bi_coarse_iterations": 32, "bi_levels": 4}}
 
 
 @dataclass
@@ -100,7 +104,7 @@ class RepairConfig(ManifestConfig):
     style_weight: float = 0.1  # RGB: mean/std of those features
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
     intact_share: float = 0.3  # of the training holes laid over intact pixels only (repair_examples)
-    # the coarse fill under the saved U-Net: "laplace" or "biharmonic" (repair_unet.FILLS). It trains
+    # the coarse fill under the saved U-Net: a key of FILLS. It trains
     # on Laplace's either way: trained on the biharmonic fill, a U-Net learnt a residual where that
     # fill is exact (experiments/README.md, "The shipped RGB U-Net on a biharmonic fill")
     fill: str = "laplace"
@@ -115,8 +119,8 @@ class RepairConfig(ManifestConfig):
             raise ValueError(f"pictures are for the RGB domain; digits train on MNIST, got {self.pictures!r}")
         if not 0.0 <= self.intact_share < 1.0:
             raise ValueError(f"intact_share must be in [0, 1), got {self.intact_share}")
-        if self.fill not in ("laplace", "biharmonic"):
-            raise ValueError(f"fill must be laplace or biharmonic, got {self.fill!r}")
+        if self.fill not in FILLS:
+            raise ValueError(f"fill must be one of {', '.join(FILLS)}, got {self.fill!r}")
         if not self.depth:
             self.depth = 2 if self.domain == "digits" else 3
 

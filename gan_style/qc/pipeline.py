@@ -74,12 +74,6 @@ IMPULSE_LEVEL = 0.4
 RGB_SCALES = (1, 2, 4)  # `--multi-scale`: defects of up to ~4x the training crops' (module docstring)
 
 
-def _cell_stride(size, cells_hw):
-    """Pixels per map cell along (H, W): ceil(size / cells), as the regressor's strided convs give;
-    `regions.cell_strides` for tensors inside the compiled hot path."""
-    return (size + cells_hw - 1) // cells_hw
-
-
 # the median of 9 by 19 compare-exchanges (a sorting network's pruned form, Paeth 1990 / Devillard):
 # each pair (a, b) leaves min in a and max in b; the median ends in position 4
 _MEDIAN9 = ((1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5), (7, 8), (0, 3), (5, 8), (4, 7),
@@ -347,7 +341,7 @@ class QCPipeline:
         if self.unmarked == "keep":
             return marks
         cells_hw = tf.shape(score_map)[1:3]
-        stride = _cell_stride(size, cells_hw)
+        stride = cell_strides(cells_hw, size)
         padded = tf.pad(marks, [[0, 0], [0, cells_hw[0] * stride[0] - size[0]],
                                 [0, cells_hw[1] * stride[1] - size[1]]])
         blocks = tf.reshape(padded, [-1, cells_hw[0], stride[0], cells_hw[1], stride[1]])
@@ -402,7 +396,7 @@ class QCPipeline:
         """Map (B, h, w) -> pixel mask (B, H, W) float32: each cell's flag (score under
         `threshold`) copied to its s x s pixels, s = ceil(H / h)."""
         flags = tf.cast(score_map < threshold, tf.float32)
-        stride = _cell_stride(size, tf.shape(flags)[1:3])
+        stride = cell_strides(tf.shape(flags)[1:3], size)
         up = tf.repeat(tf.repeat(flags, stride[0], axis=1), stride[1], axis=2)
         return up[:, : size[0], : size[1]]
 

@@ -7,12 +7,15 @@ worst cell's. (Bilinear upsampling would dilute an isolated bad cell above the t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import ndimage
 
 
-def cell_strides(map_shape: tuple[int, int], image_shape: tuple[int, int]) -> tuple[int, int]:
-    """Pixels per map cell along (H, W): ceil(H / h), ceil(W / w), as the regressor's strided convs give."""
+def cell_strides(map_shape: Sequence, image_shape: Sequence) -> tuple:
+    """Pixels per map cell along (H, W): ceil(H / h), ceil(W / w), as the regressor's strided convs
+    give. Shapes as tuples of ints, or as int tensors (the pipeline's compiled path)."""
     return -(-image_shape[0] // map_shape[0]), -(-image_shape[1] // map_shape[1])
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from keras import layers, ops
 
 from gan_style.core.layers import ResizeLike
+from gan_style.qc.configs import FILLS
 
 
 @keras.saving.register_keras_serializable(package="gan_style")
@@ -159,11 +160,6 @@ class Composite(layers.Layer):
 
     def call(self, image, prediction, mask):
         return composite(image, prediction, mask)
-
-
-# CoarseFill settings per `fill`: biharmonic steps chosen on whole validation pictures (CoarseFill's
-# docstring); 8 at full size and 32 on the next three levels did as well as 16-64 and cost less
-FILLS = {"laplace": {}, "biharmonic": {"bi_iterations": 8, "bi_coarse_iterations": 32, "bi_levels": 4}}
 
 
 def build_repair_unet(channels: int = 1, width: int = 32, depth: int = 2, name: str = "repair_unet",

@@ -76,7 +76,8 @@ def test_coarse_fill_recovers_smooth_images_and_never_reads_holes():
 
 
 def test_biharmonic_fill_continues_gradients_where_laplace_flattens():
-    from gan_style.qc.repair_unet import FILLS, CoarseFill
+    from gan_style.qc.configs import FILLS
+    from gan_style.qc.repair_unet import CoarseFill
 
     yy, xx = np.mgrid[0:48, 0:48].astype(np.float32) / 48
     bowl = np.repeat(((xx - 0.3) ** 2 + (yy - 0.6) ** 2 - 0.5)[None, ..., None], 3, -1)  # Delta^2 = 0
