@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import numpy as np
 
@@ -41,9 +40,8 @@ def main() -> None:
 
     import tensorflow as tf
 
-    from experiments.qc_validation_select import cached_set
+    from experiments.rgb_fill_biharmonic import box_psnr_table
     from gan_style.core import manifests, runtime
-    from gan_style.qc import eval as qc_eval
     from gan_style.qc.pipeline import QCPipeline
     from gan_style.qc.repair_unet import CoarseFill
     from gan_style.qc.texture import THIN, detailed_repair, textured_part
@@ -76,34 +74,7 @@ def main() -> None:
     methods["U-Net + detail, thin parts keep the coarse fill"] = pipeline_repair(True)
     report = {"provenance": manifests.measured(("repair_rgb",)), "fill_variants": FILL_VARIANTS, "thin": THIN}
     for size in (int(s) for s in args.sizes.split(",")):
-        _, clean_set, bad_set, kind_set = cached_set(size)
-        scores = {name: [] for name in methods}
-        seconds = dict.fromkeys(methods, 0.0)
-        kinds = []
-        for clean, bad, kind in zip(clean_set, bad_set, kind_set, strict=True):
-            mask = (clean != bad).any(-1)
-            if not mask.any():
-                continue
-            kinds.append(kind)
-            x = ((bad.astype(np.float32) / 127.5 - 1.0) * ~mask[..., None])[None].astype(np.float32)
-            for name, method in methods.items():
-                if not kinds[:-1]:
-                    method(x, mask[None])  # traced before timing
-                start = time.perf_counter()
-                out = method(x, mask[None])[0]
-                seconds[name] += time.perf_counter() - start
-                returned = np.round((np.clip(out, -1, 1) + 1.0) * 127.5).astype(np.uint8)
-                scores[name].append(qc_eval.box_quality(returned, clean, mask))
-        kinds = np.array(kinds)
-        part = {"pictures": len(kinds)}
-        for name, values in scores.items():
-            psnr = np.array([v[0] for v in values])
-            part[name] = {"psnr": round(float(psnr.mean()), 3),
-                          "psnr_capped_60": round(float(np.minimum(psnr, 60).mean()), 3),
-                          "ssim": round(float(np.mean([v[1] for v in values])), 4),
-                          "seconds_per_picture": round(seconds[name] / len(kinds), 4),
-                          "psnr_by_kind": {k: round(float(psnr[kinds == k].mean()), 2) for k in sorted(set(kinds))}}
-        report[f"rgb_{size}"] = part
+        report[f"rgb_{size}"] = part = box_psnr_table(methods, size, warmup=True)
         print(size, json.dumps({n: (v["psnr"], v["psnr_capped_60"], v["ssim"], v["seconds_per_picture"])
                                 for n, v in part.items() if n != "pictures"}, indent=0), flush=True)
     with open(args.out, "w") as f:
