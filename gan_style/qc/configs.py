@@ -9,13 +9,10 @@ from typing import ClassVar
 
 from gan_style.core.configs import ManifestConfig
 from gan_style.qc.artifacts import ARTIFACTS
+from gan_style.qc.fills import FILLS
 
 HELD_OUT_KINDS = {"digits": ("smear", "ghost_stroke"), "rgb": ("tearing", "blocking")}
 STRIDES = {"digits": 4, "rgb": 8}
-# the repair U-Net's coarse fills: `CoarseFill` settings per name (`RepairConfig.fill`). Biharmonic
-# steps chosen on whole validation pictures (CoarseFill's docstring); 8 at full size and 32 on the
-# next three levels did as well as 16-64 and cost less
-FILLS = {"laplace": {}, "biharmonic": {"bi_iterations": 8, "bi_coarse_iterations": 32, "bi_levels": 4}}
 
 
 @dataclass

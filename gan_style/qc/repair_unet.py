@@ -22,7 +22,7 @@ import numpy as np
 from keras import layers, ops
 
 from gan_style.core.layers import ResizeLike
-from gan_style.qc.configs import FILLS
+from gan_style.qc.fills import FILLS
 
 
 @keras.saving.register_keras_serializable(package="gan_style")

@@ -92,7 +92,7 @@ def test_the_manifest_records_the_steps_run_not_the_steps_asked(tmp_path):
 
 
 def test_a_repairer_saved_on_the_biharmonic_fill_keeps_its_weights_and_trains_on_laplace():
-    from gan_style.qc.configs import FILLS
+    from gan_style.qc.fills import FILLS
     from gan_style.qc.repair_trainer import on_fill
 
     config = RepairConfig(domain="rgb", width=4, depth=2, fill="biharmonic")

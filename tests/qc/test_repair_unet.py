@@ -76,7 +76,7 @@ def test_coarse_fill_recovers_smooth_images_and_never_reads_holes():
 
 
 def test_biharmonic_fill_continues_gradients_where_laplace_flattens():
-    from gan_style.qc.configs import FILLS
+    from gan_style.qc.fills import FILLS
     from gan_style.qc.repair_unet import CoarseFill
 
     yy, xx = np.mgrid[0:48, 0:48].astype(np.float32) / 48
