@@ -101,9 +101,9 @@ class RepairConfig(ManifestConfig):
     style_weight: float = 0.1  # RGB: mean/std of those features
     pictures: str = "bundled"  # RGB training pictures: data.PICTURE_SOURCES, comma-separated
     intact_share: float = 0.3  # of the training holes laid over intact pixels only (repair_examples)
-    # the coarse fill under the saved U-Net: a key of FILLS. It trains
-    # on Laplace's either way: trained on the biharmonic fill, a U-Net learnt a residual where that
-    # fill is exact (experiments/README.md, "The shipped RGB U-Net on a biharmonic fill")
+    # the coarse fill under the saved U-Net: a key of FILLS. It trains on Laplace's either way:
+    # trained on the biharmonic fill, a U-Net learnt a residual where that fill is exact
+    # (experiments/README.md, "The shipped RGB U-Net on a biharmonic fill")
     fill: str = "laplace"
     seed: int = 0
 
