@@ -8,7 +8,8 @@ Criminisi et al. 2004) copies it from elsewhere in the same image instead. Here,
 
     L = G_sigma * y,  D = y - L                  y: the fill (the input outside the hole)
     s* = argmin_s  sum_{p in cell + margin} (1 - m_p) |y_p - y_{p-s}|^2 + m_p |L_p - L_{p-s}|^2
-    out_p = y_p + m_p * D_{p-s*}                 over shifts s of at most `radius` pixels
+    a* = sum_q D_q . D_{q-s*} / sum_q |D_{q-s*}|^2    q: the cell and its neighbours, q and q - s* known
+    out_p = y_p + m_p * clip(a*, floor, 1) * D_{p-s*}    over shifts s of at most `radius` pixels
 
 The cost runs over the cell and `margin` pixels around it (one cell by default, so a cell deep
 inside a hole still reaches known pixels and neighbouring cells agree). It compares the known
@@ -21,13 +22,17 @@ outside the hole are returned bit for bit. The search runs per image on the box 
 around its holes that it can read (margin, shifts, blur), so its cost grows with the hole, not
 with the picture; past the image border a source reads the nearest edge pixel.
 
+The copy's amplitude a* is its least-squares gain on the known pixels around the cell, where the
+truth is at hand: near 1 where the texture repeats (the copy predicts what is there), near 0 where
+it is random (grain, foliage: copied detail is not the detail that was there, and the smooth mean
+errs least). It is kept in [`floor`, 1], so random texture still gets half its contrast: a smooth
+blob in texture is an artifact of its own, which the regressor flags.
+
 Only the parts of the hole that a (2 `thin` + 1)-px square fits in take detail (`textured_part`): a
 dead pixel or a thin scratch keeps the smooth fill, a block gets detail up to its edge.
 
 A period-8 texture with a 24-pixel hole comes back at 39.1 dB inside it (a flat fill: 17.7 dB;
-a 4-pixel margin: 18.6). On photos (docs/results.md, BENCHMARKS.md) the regressor, unchanged, accepts
-far more of the repairs, and PSNR inside the hole falls by about 1 dB: detail copied from
-elsewhere is not the detail that was there, and the smooth mean errs least.
+a 4-pixel margin: 18.6).
 """
 
 from __future__ import annotations
@@ -41,6 +46,12 @@ import tensorflow as tf
 # 0.72 -> 0.32 dB at 256 px and 0.72 -> 0.20 at 512; dead pixels 30.9 -> 35.2 and 36.0 -> 41.6 dB,
 # the fill's own value (experiments/README.md, "biharmonic fill"); blocks keep all their detail
 THIN = 2
+# the least amplitude of copied detail. Whole validation pictures, simulator kinds (256 / 512 px):
+# through the pipeline, fix rate and box gain with floor 1 (the full copy) 86.6% / 71.0%, +1.31 /
+# +3.79 dB; 1/2: 83.6% / 87.1%, +1.74 / +4.13 dB; 1/4: 73.1% / 87.1%, +1.90 / +4.24 dB. 1/2 has the
+# largest gain of the floors whose fix rate stays within 5 points of the full copy's at both sizes
+# (experiments/README.md, "amplitude of the copied detail")
+FLOOR = 0.5
 
 
 def _blur_radius(sigma: float) -> int:
@@ -71,10 +82,11 @@ def shift_table(radius: int, step: int, cell: int) -> np.ndarray:
 
 
 def transfer_detail(filled, masks, cell: int = 8, radius: int = 24, step: int = 4, sigma: float = 2.0,
-                    margin: int | None = None, thin: int = THIN):
+                    margin: int | None = None, thin: int = THIN, floor: float = FLOOR):
     """filled (B, H, W, C) float32 in [-1, 1], C known when traced (a fill, equal to the image outside the hole), masks
     (B, H, W, 1) in {0, 1} (1 = hole) -> (B, H, W, C) in [-1, 1]: the fill plus detail copied
-    from the best-matching valid source of each cell (module docstring). Any H, W; graph-small
+    from the best-matching valid source of each cell, at the copy's amplitude on the known pixels
+    around, at least `floor` (module docstring; `floor` 1: the full copy). Any H, W; graph-small
     (one `tf.while_loop` over the shift table), so it traces once inside a `tf.function`.
 
     Each image is searched only in the box around its hole cells that the search can read (cost
@@ -95,7 +107,7 @@ def transfer_detail(filled, masks, cell: int = 8, radius: int = 24, step: int = 
         def search_box():
             box = (image[top_left[0] : bottom_right[0], top_left[1] : bottom_right[1]],
                    mask[top_left[0] : bottom_right[0], top_left[1] : bottom_right[1]])
-            out = _search(box[0][None], box[1][None], table, cell, margin, sigma, thin)[0]
+            out = _search(box[0][None], box[1][None], table, cell, margin, sigma, thin, floor)[0]
             around = [[top_left[0], size[0] - bottom_right[0]], [top_left[1], size[1] - bottom_right[1]], [0, 0]]
             return tf.where(mask > 0, tf.pad(out, around), image)
 
@@ -108,7 +120,7 @@ def transfer_detail(filled, masks, cell: int = 8, radius: int = 24, step: int = 
     # boxes covering most of the batch (many scattered holes) are searched as one batch instead
     boxed = tf.reduce_sum(tf.reduce_prod(last - first, axis=1))
     return tf.cond(2 * boxed < tf.size(masks), per_image,
-                   lambda: _search(filled, masks, table, cell, margin, sigma, thin))
+                   lambda: _search(filled, masks, table, cell, margin, sigma, thin, floor))
 
 
 def _hole_boxes(hole, cell: int, context: int):
@@ -140,7 +152,8 @@ def textured_part(masks, thin: int):
     return masks * tf.nn.max_pool2d(eroded, 2 * thin + 1, 1, "SAME") if thin else masks
 
 
-def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: float, thin: int = THIN):
+def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: float, thin: int = THIN,
+            floor: float = FLOOR):
     """`transfer_detail`'s search on (B, H, W, C): one image's box, or whole images, the cell grid
     aligned with the image's. A source pixel off the box reads the nearest edge pixel (and is
     never valid to copy from)."""
@@ -202,7 +215,45 @@ def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: flo
     source_cols = tf.clip_by_value(cols[..., 0] - offsets[..., 1], 0, width - 1)
     copied = tf.gather_nd(detail, tf.stack([batch, source_rows, source_cols], -1))
     copied *= tf.cast(index >= 0, tf.float32)[..., None] * textured_part(masks, thin)
+    if floor < 1.0:
+        amplitude = _copy_amplitude(detail, valid, chosen, shifts, cell, -(-margin // cell))
+        copied *= to_pixels(tf.clip_by_value(amplitude, floor, 1.0))
     return filled * valid + tf.clip_by_value(filled + copied, -1.0, 1.0) * masks
+
+
+def _copy_amplitude(detail, valid, chosen, shifts, cell: int, k: int):
+    """The least-squares amplitude of each cell's copy on the known pixels of the cell and the `k`
+    cells around it: a* = sum D_p D_{p-s} / sum D_{p-s}^2 over p, p - s both valid (s the cell's
+    chosen shift; `chosen` (B, h, w, 1), -1 none) -> (B, h, w, 1); 0 where nothing is known."""
+    shape = tf.shape(detail)
+    height, width = shape[1], shape[2]
+    cells_h, cells_w = tf.shape(chosen)[1], tf.shape(chosen)[2]
+    pad_h, pad_w = cells_h * cell - height, cells_w * cell - width
+    table = tf.concat([shifts, tf.zeros((1, 2), tf.int32)], 0)
+    rows = tf.range(height)[None, :, None]
+    cols = tf.range(width)[None, None, :]
+    batch = tf.broadcast_to(tf.range(shape[0])[:, None, None], shape[:3])
+    padded = tf.pad(chosen, [[0, 0], [k, k], [k, k], [0, 0]], constant_values=-1)
+    sums = 0.0
+    for dy in range(-k, k + 1):
+        for dx in range(-k, k + 1):
+            # the pixels of cell c + (dy, dx), each with the shift chosen for cell c
+            owner = padded[:, k - dy : k - dy + cells_h, k - dx : k - dx + cells_w]
+            index = tf.repeat(tf.repeat(owner, cell, axis=1), cell, axis=2)[:, :height, :width, 0]
+            offset = tf.gather(table, tf.where(index < 0, len(shifts), index))
+            source_rows, source_cols = rows - offset[..., 0], cols - offset[..., 1]
+            inside = ((source_rows >= 0) & (source_rows < height) & (source_cols >= 0) & (source_cols < width)
+                      & (index >= 0))
+            at = tf.stack([batch, tf.clip_by_value(source_rows, 0, height - 1),
+                           tf.clip_by_value(source_cols, 0, width - 1)], -1)
+            both = valid * tf.gather_nd(valid, at) * tf.cast(inside, tf.float32)[..., None]
+            source = tf.gather_nd(detail, at)
+            terms = both * tf.stack([tf.reduce_sum(detail * source, -1), tf.reduce_sum(tf.square(source), -1)], -1)
+            per_cell = tf.nn.avg_pool2d(tf.pad(terms, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]]), cell, cell, "VALID")
+            # back to the cell c whose shift it used: cell c + (dy, dx) -> c
+            per_cell = tf.pad(per_cell, [[0, 0], [k, k], [k, k], [0, 0]])
+            sums += per_cell[:, k + dy : k + dy + cells_h, k + dx : k + dx + cells_w]
+    return sums[..., :1] / (sums[..., 1:] + 1e-8)
 
 
 def detailed_repair(outputs: dict, images, masks, cell: int = 8):

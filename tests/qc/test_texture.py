@@ -1,13 +1,14 @@
-"""Exemplar detail transfer: only hole pixels change; a periodic texture comes back; a smooth
-region keeps its fill; texture energy in the hole matches the surroundings; only the hole's
-neighbourhood is read; traced once."""
+"""Exemplar detail transfer: only hole pixels change; a periodic texture comes back in full; a smooth
+region keeps its fill; random grain gets its surroundings' detail energy from the full copy and
+part of it by default; the copy's amplitude is its least-squares gain around the cell; only the
+hole's neighbourhood is read; traced once."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 from scipy import ndimage
 
-from gan_style.qc.texture import _search, shift_table, textured_part, transfer_detail
+from gan_style.qc.texture import FLOOR, _copy_amplitude, _search, shift_table, textured_part, transfer_detail
 
 
 def _hole(size=64, box=(20, 44, 16, 40)):
@@ -48,6 +49,11 @@ def test_a_periodic_texture_is_restored_far_better_than_by_the_smooth_fill():
     out = transfer_detail(fill, mask).numpy()
     # sigma 2 keeps ~71% of a period-8 wave as detail: about 10 dB closer than the flat fill
     assert _in_hole_psnr(out, image, mask) > _in_hole_psnr(fill, image, mask) + 6.0
+    # the copy predicts the known texture around, so it keeps (nearly) its full amplitude: 38.6 dB
+    # against the full copy's 39.1 (the flat fill's edge leaks into the known detail through the
+    # blur); a quarter of the amplitude everywhere would give about 20 dB
+    full = transfer_detail(fill, mask, floor=1.0).numpy()
+    assert _in_hole_psnr(out, image, mask) > _in_hole_psnr(full, image, mask) - 1.0
 
 
 def test_only_parts_of_the_hole_a_5px_square_fits_in_take_detail():
@@ -75,13 +81,14 @@ def test_a_smooth_region_keeps_its_fill():
     np.testing.assert_allclose(out, ramp, atol=2e-3)
 
 
-def test_hole_gets_the_texture_energy_of_its_surroundings():
+def test_random_grain_gets_its_surroundings_energy_in_full_and_part_of_it_by_default():
+    """The full copy (floor 1) gives a hole in random grain the detail energy around it; by default
+    the copy there predicts little of the known detail, so it comes back fainter, but not flat."""
     rng = np.random.default_rng(3)
     grain = ndimage.gaussian_filter(rng.normal(0, 1, (64, 64)), 1.0)
     image = np.repeat((0.4 * grain / grain.std())[None, ..., None], 3, -1).astype(np.float32)
     mask = _hole()
     fill = _mean_fill(image, mask)
-    out = transfer_detail(fill, mask).numpy()
     hole = mask[0, ..., 0] > 0
     ring = ndimage.binary_dilation(hole, iterations=8) & ~hole
 
@@ -89,10 +96,38 @@ def test_hole_gets_the_texture_energy_of_its_surroundings():
         gray = x[0].mean(-1)
         return (gray - ndimage.gaussian_filter(gray, 2.0))[where].std()
 
-    ratio = detail_std(out, hole) / detail_std(image, ring)
-    assert 0.6 < ratio < 1.4, ratio
+    full = detail_std(transfer_detail(fill, mask, floor=1.0).numpy(), hole) / detail_std(image, ring)
+    assert 0.6 < full < 1.4, full
+    ratio = detail_std(transfer_detail(fill, mask).numpy(), hole) / detail_std(image, ring)
+    assert 0.9 * FLOOR * full < ratio < 0.75 * full, (ratio, full)
     inner = ndimage.binary_erosion(hole, iterations=6)  # away from the flat fill's own edge
     assert detail_std(fill, inner) < 0.05 * detail_std(image, ring)
+
+
+def test_copy_amplitude_is_the_least_squares_gain_on_the_known_pixels_around_each_cell():
+    """`_copy_amplitude` against a direct sum: for each cell, over the pixels of it and its 8
+    neighbours whose source under the cell's shift is known too, sum D_q D_(q-s) / sum D_(q-s)^2."""
+    rng = np.random.default_rng(6)
+    height, width, cell = 27, 35, 8  # partial cells at the bottom and right
+    detail = rng.normal(0, 1, (1, height, width, 3)).astype(np.float32)
+    valid = (rng.random((1, height, width, 1)) > 0.3).astype(np.float32)
+    shifts = shift_table(24, 4, cell)[:7]
+    chosen = rng.integers(-1, len(shifts), (1, 4, 5, 1)).astype(np.int32)
+    got = _copy_amplitude(tf.constant(detail), tf.constant(valid), tf.constant(chosen),
+                          tf.constant(shifts), cell, 1).numpy()
+    for i in range(4):
+        for j in range(5):
+            if chosen[0, i, j, 0] < 0:
+                continue
+            dy, dx = shifts[chosen[0, i, j, 0]]
+            cross = energy = 0.0
+            for y in range(max(0, (i - 1) * cell), min(height, (i + 2) * cell)):
+                for x in range(max(0, (j - 1) * cell), min(width, (j + 2) * cell)):
+                    sy, sx = y - dy, x - dx
+                    if 0 <= sy < height and 0 <= sx < width and valid[0, y, x, 0] and valid[0, sy, sx, 0]:
+                        cross += float(detail[0, y, x] @ detail[0, sy, sx])
+                        energy += float(detail[0, sy, sx] @ detail[0, sy, sx])
+            np.testing.assert_allclose(got[0, i, j, 0], cross / (energy + 1e-8), rtol=1e-4, atol=1e-6)
 
 
 def test_searching_the_box_around_the_hole_equals_searching_the_whole_image():
