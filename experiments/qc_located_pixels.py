@@ -1,7 +1,8 @@
 """Which pixels of flagged RGB cells to repair, on validation pictures (never the reserved ones):
 cells the pixel head marks nothing in whole or kept (`--variants cell,keep`), and the head's marks
 plus pixels far from their 3x3 median (`--variants impulses=0.4,impulses=0.25`, `impulse_marks`;
-in several passes, `impulses=0.4:3`: run it at 0e7ad81).
+in several passes, `impulses=0.4:3`: run it at 0e7ad81), and the shipped pipeline with another floor
+of the exemplar detail's amplitude (`--variants floor=1,floor=0.25`, `texture.FLOOR`).
 
 Question (issue 27, part 4: "no visible blocks"): on the independent set a dense pixel dropout comes
 back with flat grey 8-px squares (notebook 03): the pipeline repairs a flagged cell with no pixel
@@ -49,13 +50,16 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--sizes", default="256,512")
     parser.add_argument("--variants", default="cell,keep",
-                        help="comma-separated: cell, keep, or impulses=LEVEL (cell plus `impulse_marks` over LEVEL)")
+                        help="comma-separated: cell, keep, impulses=LEVEL (cell plus `impulse_marks` over LEVEL), "
+                             "or floor=F (the shipped pipeline, the detail's amplitude at least F)")
     parser.add_argument("--cache", default=None, help="folder of qc_validation_select's drawn sets (default: its own)")
     args = parser.parse_args()
 
     from gan_style.core import runtime
     from gan_style.qc import eval as qc_eval
+    from gan_style.qc import pipeline as pipeline_module
     from gan_style.qc.pipeline import QCPipeline
+    from gan_style.qc.texture import transfer_detail
 
     runtime.quiet_tensorflow()
     run = qc_eval.run_pipeline
@@ -65,7 +69,12 @@ def main() -> None:
         report["sizes"][side] = row = {}
         for unmarked in args.variants.split(","):
             options = ({"impulses": float(unmarked.split("=")[1])} if unmarked.startswith("impulses=")
+                       else {} if unmarked.startswith("floor=")  # the shipped options, another detail floor
                        else {"unmarked": unmarked, "impulses": False})  # the pixel head's marks alone
+            if unmarked.startswith("floor="):
+                floor = float(unmarked.split("=")[1])
+                pipeline_module.detailed_repair = lambda outputs, images, masks, cell=8, f=floor: transfer_detail(
+                    outputs["repaired"], masks, cell=cell, floor=f)
             pipeline = QCPipeline.from_pretrained("rgb", **options)
             start = time.time()
             runs = []  # evaluate_set's two pipeline runs (clean, corrupted), kept for the capped PSNR

@@ -51,12 +51,12 @@ def validation_set(side: int, seed: int = 0):
     return list(pictures), clean, bad, kinds
 
 
-def cached_set(side: int, folder: Path = CACHE):
-    cache = folder / f"validation-{side}.npz"
+def cached_set(side: int, folder: Path = CACHE, seed: int = 0):
+    cache = folder / (f"validation-{side}.npz" if seed == 0 else f"validation-{side}-seed{seed}.npz")
     if cache.exists():
         z = np.load(cache, allow_pickle=True)
         return tuple(list(z[k]) for k in ("names", "clean", "bad", "kinds"))
-    names, clean, bad, kinds = validation_set(side)
+    names, clean, bad, kinds = validation_set(side, seed)
     folder.mkdir(parents=True, exist_ok=True)
     np.savez(cache, names=np.array(names, object), clean=np.array(clean, object), bad=np.array(bad, object),
              kinds=np.array(kinds, object))

@@ -43,16 +43,22 @@ VARIANTS = {"laplace": {},
             "biharmonic 64 / 32, 10 levels": {"bi_iterations": 64, "bi_coarse_iterations": 32, "bi_levels": 10}}
 
 
-def box_psnr_table(methods: dict, size: int, warmup: bool = False) -> dict:
+def box_psnr_table(methods: dict, size: int, warmup: bool = False, accept=None, seeds=(0,)) -> dict:
     """Each inpainter of `methods` ((1, H, W, 3) float in [-1, 1] with the hole zeroed, (1, H, W) bool
     -> (1, H, W, 3)) on `qc_validation_select`'s cached pictures at `size`, the mask every changed
     pixel: box PSNR (mean, capped at 60 dB, median, by kind), SSIM and seconds a picture. `warmup`:
-    each method traced on the first picture before it is timed."""
+    each method traced on the first picture before it is timed. `accept` (returned (H, W, 3) uint8 ->
+    bool): also the share of repairs it accepts, overall and by kind. `seeds`: the cached sets drawn
+    with each seed (the same pictures, corrupted afresh), pooled."""
     from experiments.qc_validation_select import cached_set
     from gan_style.qc import eval as qc_eval
 
-    _, clean_set, bad_set, kind_set = cached_set(size)
+    clean_set, bad_set, kind_set = [], [], []
+    for seed in seeds:
+        _, clean, bad, kinds = cached_set(size, seed=seed)
+        clean_set, bad_set, kind_set = clean_set + clean, bad_set + bad, kind_set + kinds
     scores = {name: [] for name in methods}
+    accepted = {name: [] for name in methods}
     seconds = dict.fromkeys(methods, 0.0)
     kinds = []
     for clean, bad, kind in zip(clean_set, bad_set, kind_set, strict=True):
@@ -69,6 +75,8 @@ def box_psnr_table(methods: dict, size: int, warmup: bool = False) -> dict:
             seconds[name] += time.perf_counter() - start
             returned = np.round((np.clip(out, -1, 1) + 1.0) * 127.5).astype(np.uint8)
             scores[name].append(qc_eval.box_quality(returned, clean, mask))
+            if accept is not None:
+                accepted[name].append(bool(accept(returned)))
     kinds = np.array(kinds)
     part = {"pictures": len(kinds)}
     for name, values in scores.items():
@@ -79,6 +87,10 @@ def box_psnr_table(methods: dict, size: int, warmup: bool = False) -> dict:
                       "ssim": round(float(np.mean([v[1] for v in values])), 4),
                       "seconds_per_picture": round(seconds[name] / len(kinds), 4),
                       "psnr_by_kind": {k: round(float(psnr[kinds == k].mean()), 2) for k in sorted(set(kinds))}}
+        if accept is not None:
+            ok = np.array(accepted[name])
+            part[name]["accepted"] = round(float(ok.mean()), 4)
+            part[name]["accepted_by_kind"] = {k: round(float(ok[kinds == k].mean()), 2) for k in sorted(set(kinds))}
     return part
 
 
