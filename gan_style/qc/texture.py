@@ -164,8 +164,6 @@ def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: flo
     height, width = shape[1], shape[2]
     cells_h, cells_w = (height + cell - 1) // cell, (width + cell - 1) // cell
     pad_h, pad_w = cells_h * cell - height, cells_w * cell - width
-    rows = tf.range(height)[None, :, None, None]
-    cols = tf.range(width)[None, None, :, None]
 
     def per_cell_mean(error):  # (B, H, W, 1) -> mean over each cell grown by `margin`: (B, h, w, 1)
         if margin % cell:
@@ -179,9 +177,6 @@ def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: flo
 
     def per_cell_max(values):  # (B, H, W, 1) -> max over each cell: (B, h, w, 1)
         return tf.nn.max_pool2d(tf.pad(values, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]]), cell, cell, "VALID")
-
-    def to_pixels(flags):  # (B, h, w, 1) -> (B, H, W, 1)
-        return tf.repeat(tf.repeat(flags, cell, axis=1), cell, axis=2)[:, :height, :width]
 
     shifts = tf.constant(table)
     reach = int(np.abs(table).max())
@@ -208,17 +203,32 @@ def _search(filled, masks, table: np.ndarray, cell: int, margin: int, sigma: flo
     _, _, chosen = tf.while_loop(lambda i, *_: i < len(table), body,
                                  (tf.constant(0), best, tf.fill(tf.shape(best), -1)))
     # one gather: each pixel's detail from p - s*, s* its cell's chosen shift
-    index = to_pixels(chosen)[..., 0]  # (B, H, W)
-    offsets = tf.gather(tf.concat([shifts, tf.zeros((1, 2), tf.int32)], 0), tf.where(index < 0, len(table), index))
-    batch = tf.broadcast_to(tf.range(shape[0])[:, None, None], tf.shape(index))
-    source_rows = tf.clip_by_value(rows[..., 0] - offsets[..., 0], 0, height - 1)
-    source_cols = tf.clip_by_value(cols[..., 0] - offsets[..., 1], 0, width - 1)
-    copied = tf.gather_nd(detail, tf.stack([batch, source_rows, source_cols], -1))
+    index = _to_pixels(chosen, cell, height, width)[..., 0]  # (B, H, W)
+    copied = tf.gather_nd(detail, _at_sources(index, shifts)[0])
     copied *= tf.cast(index >= 0, tf.float32)[..., None] * textured_part(masks, thin)
     if floor < 1.0:
         amplitude = _copy_amplitude(detail, valid, chosen, shifts, cell, -(-margin // cell))
-        copied *= to_pixels(tf.clip_by_value(amplitude, floor, 1.0))
+        copied *= _to_pixels(tf.clip_by_value(amplitude, floor, 1.0), cell, height, width)
     return filled * valid + tf.clip_by_value(filled + copied, -1.0, 1.0) * masks
+
+
+def _to_pixels(per_cell, cell: int, height, width):
+    """(B, h, w, K) per cell -> (B, H, W, K) per pixel."""
+    return tf.repeat(tf.repeat(per_cell, cell, axis=1), cell, axis=2)[:, :height, :width]
+
+
+def _at_sources(index, shifts):
+    """Each pixel p's shift, `index` (B, H, W) into `shifts` (N, 2) (-1: none) -> the gather_nd
+    indices (B, H, W, 3) of its source p - s (clamped to the picture: an edge pixel), and (B, H, W, 1)
+    float32, 1 where p has a shift and p - s lies in the picture."""
+    shape = tf.shape(index)
+    offsets = tf.gather(tf.concat([shifts, tf.zeros((1, 2), tf.int32)], 0), tf.where(index < 0, len(shifts), index))
+    rows = tf.range(shape[1])[None, :, None] - offsets[..., 0]
+    cols = tf.range(shape[2])[None, None, :] - offsets[..., 1]
+    inside = (index >= 0) & (rows >= 0) & (rows < shape[1]) & (cols >= 0) & (cols < shape[2])
+    batch = tf.broadcast_to(tf.range(shape[0])[:, None, None], shape)
+    at = tf.stack([batch, tf.clip_by_value(rows, 0, shape[1] - 1), tf.clip_by_value(cols, 0, shape[2] - 1)], -1)
+    return at, tf.cast(inside, tf.float32)[..., None]
 
 
 def _copy_amplitude(detail, valid, chosen, shifts, cell: int, k: int):
@@ -229,24 +239,14 @@ def _copy_amplitude(detail, valid, chosen, shifts, cell: int, k: int):
     height, width = shape[1], shape[2]
     cells_h, cells_w = tf.shape(chosen)[1], tf.shape(chosen)[2]
     pad_h, pad_w = cells_h * cell - height, cells_w * cell - width
-    table = tf.concat([shifts, tf.zeros((1, 2), tf.int32)], 0)
-    rows = tf.range(height)[None, :, None]
-    cols = tf.range(width)[None, None, :]
-    batch = tf.broadcast_to(tf.range(shape[0])[:, None, None], shape[:3])
     padded = tf.pad(chosen, [[0, 0], [k, k], [k, k], [0, 0]], constant_values=-1)
     sums = 0.0
     for dy in range(-k, k + 1):
         for dx in range(-k, k + 1):
             # the pixels of cell c + (dy, dx), each with the shift chosen for cell c
             owner = padded[:, k - dy : k - dy + cells_h, k - dx : k - dx + cells_w]
-            index = tf.repeat(tf.repeat(owner, cell, axis=1), cell, axis=2)[:, :height, :width, 0]
-            offset = tf.gather(table, tf.where(index < 0, len(shifts), index))
-            source_rows, source_cols = rows - offset[..., 0], cols - offset[..., 1]
-            inside = ((source_rows >= 0) & (source_rows < height) & (source_cols >= 0) & (source_cols < width)
-                      & (index >= 0))
-            at = tf.stack([batch, tf.clip_by_value(source_rows, 0, height - 1),
-                           tf.clip_by_value(source_cols, 0, width - 1)], -1)
-            both = valid * tf.gather_nd(valid, at) * tf.cast(inside, tf.float32)[..., None]
+            at, inside = _at_sources(_to_pixels(owner, cell, height, width)[..., 0], shifts)
+            both = valid * tf.gather_nd(valid, at) * inside
             source = tf.gather_nd(detail, at)
             terms = both * tf.stack([tf.reduce_sum(detail * source, -1), tf.reduce_sum(tf.square(source), -1)], -1)
             per_cell = tf.nn.avg_pool2d(tf.pad(terms, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]]), cell, cell, "VALID")
