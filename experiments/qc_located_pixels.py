@@ -59,7 +59,7 @@ def main() -> None:
     from gan_style.qc import eval as qc_eval
     from gan_style.qc import pipeline as pipeline_module
     from gan_style.qc.pipeline import QCPipeline
-    from gan_style.qc.texture import transfer_detail
+    from gan_style.qc.texture import detailed_repair, transfer_detail
 
     runtime.quiet_tensorflow()
     run = qc_eval.run_pipeline
@@ -71,7 +71,7 @@ def main() -> None:
             options = ({"impulses": float(unmarked.split("=")[1])} if unmarked.startswith("impulses=")
                        else {} if unmarked.startswith("floor=")  # the shipped options, another detail floor
                        else {"unmarked": unmarked, "impulses": False})  # the pixel head's marks alone
-            if unmarked.startswith("floor="):
+            if unmarked.startswith("floor="):  # undone below: the next variant gets the shipped detail
                 floor = float(unmarked.split("=")[1])
                 pipeline_module.detailed_repair = lambda outputs, images, masks, cell=8, f=floor: transfer_detail(
                     outputs["repaired"], masks, cell=cell, floor=f)
@@ -80,7 +80,7 @@ def main() -> None:
             runs = []  # evaluate_set's two pipeline runs (clean, corrupted), kept for the capped PSNR
             qc_eval.run_pipeline = lambda p, images, _runs=runs, **kw: _runs.append(run(p, images, **kw)) or _runs[-1]
             result = qc_eval.evaluate_set(pipeline, data, baselines=False)
-            qc_eval.run_pipeline = run
+            qc_eval.run_pipeline, pipeline_module.detailed_repair = run, detailed_repair
             capped = np.array([min(qc_eval.box_quality(r, c, m)[0], 60.0)
                                for r, c, m in zip(runs[1]["returned"], data.clean, data.masks, strict=True)])
             before = np.array([min(qc_eval.box_quality(x, c, m)[0], 60.0)

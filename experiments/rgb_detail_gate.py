@@ -11,13 +11,14 @@ cell and its margin, where the truth is at hand: the least-squares amplitude of 
 
 is near 1 where the texture repeats (the copy predicts it) and near 0 where it is random. Variants:
 the copy scaled by a* clipped to [floor, 1] (`transfer_detail(floor=...)`, floors 0, 1/4 and 1/2),
-next to no detail, the full copy (shipped before) and constant amplitudes 1/4, 1/2, 3/4. The runs
-of the record were at 69c45d4 plus the floor; the first computed a* inside the search loop (the same
-numbers, a third slower), the second (floor 1/4 alone, `--variants`) as shipped. The floor shipped,
-1/2 (`texture.FLOOR`), was chosen through the whole pipeline (`qc_located_pixels.py --variants
-floor=...`), where the fix rate moves too.
-Each is measured by box PSNR to the clean picture and by the share of repairs the shipped regressor
-accepts at the shipped threshold (the reason the detail exists).
+next to no detail, the full copy (shipped before) and constant amplitudes 1/4, 1/2, 3/4. Each is
+measured by box PSNR to the clean picture and by the share of repairs the shipped regressor accepts
+at the shipped threshold (the reason the detail exists).
+
+The runs of the record were at 69c45d4 plus the floor: the first computed a* inside the search loop
+(equal to today's `_copy_amplitude` within 1e-6 on a check, a third slower), the second (floor 1/4
+alone, `--variants`) with today's code. The floor shipped, 1/2 (`texture.FLOOR`), was chosen through
+the whole pipeline (`qc_located_pixels.py --variants floor=...`), where the fix rate moves too.
 
 The set: `qc_validation_select.py`'s cached whole validation pictures (never the reserved ones) at 256
 and 512 px, each corrupted once by the simulator, its eleven kinds in turn; the mask is every changed

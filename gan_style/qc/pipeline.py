@@ -164,7 +164,8 @@ class QCPipeline:
     `texture` (default: on for RGB in `from_pretrained`) adds exemplar detail to the repairer's
     fill in cells of `texture_cell` pixels: a smooth fill in a textured region is an artifact of
     its own, which the regressor rightly flags (RGB validation artifacts, true masks: 53% of
-    smooth repairs accepted, 88% with the detail).
+    smooth repairs of 200 validation crops accepted, 88% with the full copy; on whole pictures at 256 px 67%
+    smooth, 76% with the detail at its own amplitude, `texture.FLOOR`; at 512 px 96% and 89%).
     """
 
     def __init__(self, regressor, repairer, threshold: float, domain: str = "digits",
