@@ -1,5 +1,6 @@
 """`python -m gan_style.train {dcgan,classifier,quality,style,repair} [FLAGS]`: train a model and
-write its checkpoint.
+write its checkpoint; `python -m gan_style.train quality-average [--out DIR] FIRST SECOND`: the mean
+of two quality checkpoints' weights, written and measured like a trained one.
 
 Each subcommand has one flag per field of its trainer's config dataclass (defaults: the recipe of
 the shipped checkpoint; the Makefile's targets give the exact commands). A run trains, saves the
@@ -62,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fields(classifier, ClassifierConfig)
     quality = sub.add_parser("quality", help="quality regressor -> checkpoints/quality_<domain>")
     quality.add_argument("--out", help="checkpoint folder to write (default: checkpoints/quality_<domain>)")
+    average = sub.add_parser("quality-average", help="mean of two quality regressors' weights -> --out")
+    average.add_argument("first", help="a quality checkpoint folder or name")
+    average.add_argument("second", help="another one of the same architecture (trained from the first)")
+    average.add_argument("--out", default="checkpoints/quality_rgb", help="checkpoint folder to write")
     style = sub.add_parser("style", help="fusion-style decoder + PatchGAN -> checkpoints/fusion_style")
     style.add_argument("--out", default="checkpoints/fusion_style", help="checkpoint folder to write")
     style.add_argument("--content-dir", help="more content pictures (any PNG/JPEG/BMP/GIF)")
@@ -103,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     command = "python -m gan_style.train " + shlex.join(argv)
+    if args.what == "quality-average":
+        return _average(args, command)
     try:
         config = _config(CONFIGS[args.what], args)
         if getattr(config, "init", ""):  # before TensorFlow, data or training: a bad --init fails at once
@@ -144,6 +151,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {args.out} in {manifest['wall_time_s']} s; metrics: {manifest['metrics']}")
+    return 0
+
+
+def _average(args: argparse.Namespace, command: str) -> int:
+    """`quality-average`: exit 0 written, 1 with a one-line error (missing or altered checkpoint,
+    different architectures)."""
+    try:
+        for checkpoint in (args.first, args.second):
+            checkpoints.verify(checkpoint, require=INIT_FILES["quality"])
+        runtime.quiet_tensorflow()
+        from gan_style.qc.regressor_trainer import average_quality
+
+        manifest = average_quality(args.first, args.second, args.out, command)
+    except (DataUnavailableError, ValueError, checkpoints.CheckpointError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.out} in {manifest['wall_time_s']} s; threshold {manifest['threshold']:.4g}")
     return 0
 
 

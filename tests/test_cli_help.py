@@ -14,7 +14,7 @@ import pytest
 from gan_style.core import cli
 
 CLIS = ("train", "evaluate", "generate", "stylize", "repair", "scale", "demo")
-SUBCOMMANDS = {"train": ("dcgan", "classifier", "quality", "style", "repair"),
+SUBCOMMANDS = {"train": ("dcgan", "classifier", "quality", "quality-average", "style", "repair"),
                "evaluate": ("dcgan", "quality", "style")}
 SETUP_CFG = Path(__file__).resolve().parents[1] / "setup.cfg"
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}

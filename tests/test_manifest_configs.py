@@ -33,17 +33,20 @@ def expand(value: str, variables: dict[str, str]) -> str:
 
 def training_lines(makefile: Path = ROOT / "Makefile") -> dict[str, list[str]]:
     """{checkpoint name: the train CLI's argv} for every `-m gan_style.train ... --out
-    checkpoints/<name>` line of the Makefile, Make variables expanded."""
+    checkpoints/<name>` line of the Makefile, Make variables expanded. A checkpoint written by
+    `quality-average --out checkpoints/<name> FIRST SECOND` carries SECOND's recipe: SECOND's line."""
     text = makefile.read_text().replace("\\\n", " ")
     variables = makefile_variables(text)
-    lines = {}
+    by_out = {}
     for line in text.splitlines():
         if "-m gan_style.train " not in line:
             continue
         argv = shlex.split(expand(line, variables).split("-m gan_style.train ", 1)[1])
-        out = argv[argv.index("--out") + 1]
+        by_out[argv[argv.index("--out") + 1]] = argv
+    lines = {}
+    for out, argv in by_out.items():
         if out.startswith("checkpoints/"):
-            lines[out.removeprefix("checkpoints/")] = argv
+            lines[out.removeprefix("checkpoints/")] = by_out[argv[-1]] if argv[0] == "quality-average" else argv
     return lines
 
 
@@ -53,6 +56,14 @@ def test_the_makefile_parser_expands_variables(tmp_path):
                         "\t$(PY) -m gan_style.train repair --out checkpoints/r --init $(C) $(A) $(UNSET)\n")
     assert training_lines(makefile) == {"r": ["repair", "--out", "checkpoints/r", "--init", "--steps", "5",
                                               "--width", "3"]}
+
+
+def test_an_averaged_checkpoint_takes_the_recipe_of_its_second_parent(tmp_path):
+    makefile = tmp_path / "Makefile"
+    makefile.write_text("t:\n\t$(PY) -m gan_style.train quality --out runs/a --steps 5\n"
+                        "\t$(PY) -m gan_style.train quality --out runs/b --init runs/a --steps 7\n"
+                        "\t$(PY) -m gan_style.train quality-average --out checkpoints/q runs/a runs/b\n")
+    assert training_lines(makefile) == {"q": ["quality", "--out", "runs/b", "--init", "runs/a", "--steps", "7"]}
 
 
 SHIPPED = sorted(p.parent.name for p in (ROOT / "checkpoints").glob("*/MANIFEST.json"))

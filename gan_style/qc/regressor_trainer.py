@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -147,17 +148,55 @@ def train_quality(config: QualityConfig, out_dir: str | Path, command: str = "",
         init_record["init"] = {"checkpoint": str(config.init), "files": init["files"], "steps": init.get("steps")}
 
     steps = int(trainer.optimizer.iterations.numpy())  # run: 10 epochs of whole tenths, not config.steps
+    return finish_run(
+        out_dir, {"regressor.keras": trainer.regressor}, start=start, evaluate=_measure(config, kinds),
+        command=command, data_source=source, seed=config.seed, steps=steps, config=config.to_dict(),
+        kinds=kinds, **init_record,
+    )
+
+
+def _measure(config: QualityConfig, kinds: list[str]):
+    """`finish_run`'s evaluation of a saved regressor: the threshold (RGB: `calibrate_rgb` on whole
+    validation pictures at users' sizes; digits: `evaluate_quality`'s) and the metrics."""
+
     def measure(saved):
         regressor, fields = saved["regressor.keras"], {}
         threshold = None
-        if config.domain == "rgb":  # the threshold of whole validation pictures at users' sizes
+        if config.domain == "rgb":
             fields["calibration"] = calibrate_rgb(regressor, config.max_fpr, seed=config.seed)
             threshold = fields["calibration"]["threshold"]
         report = evaluate_quality(regressor, config, threshold=threshold, kinds=kinds)
         return {"threshold": report["threshold"], "stride": config.stride, "metrics": report, **fields}
 
+    return measure
+
+
+def average_quality(first: str | Path, second: str | Path, out_dir: str | Path, command: str = "") -> dict:
+    """The mean of two quality checkpoints' weights, theta = (theta_first + theta_second) / 2, written
+    as a checkpoint like a trained one (threshold, metrics: `_measure`, with `second`'s config and
+    kinds). For two points of one fine-tuning path (`second` trained from `first`), which share a
+    basin of the loss: a weight average ("model soup", Wortsman et al. 2022) keeps much of what
+    each learnt, at no cost at inference. The shipped RGB regressor is the mean of stages 6 and 7
+    (experiments/README.md, "A weight average of stages 6 and 7"). Raises CheckpointError for a
+    missing or altered checkpoint, ValueError where the two differ in architecture."""
+    start = time.time()
+    parents = {str(c): checkpoints.read_manifest(c) for c in (first, second)}
+    models = [checkpoints.load_model(c, "regressor.keras") for c in (first, second)]
+    layout = [([type(layer).__name__ for layer in m.layers], [w.shape for w in m.get_weights()]) for m in models]
+    if layout[0] != layout[1]:
+        raise ValueError(f"{first} and {second} are regressors of different architectures: no mean of their weights")
+    manifest = parents[str(second)]
+    config = QualityConfig.from_dict(manifest["config"])
+    if manifest.get("init", {}).get("files") == parents[str(first)]["files"]:
+        # `second` was trained from these very weights (wherever they lay then): its recipe from `first`
+        config = dataclasses.replace(config, init=str(first))
+    kinds = manifest.get("kinds", config.train_kinds())
+    averaged = models[0]
+    averaged.set_weights([(a + b) / 2 for a, b in zip(models[0].get_weights(), models[1].get_weights(), strict=True)])
+    record = {str(c): {"command": m.get("command"), "steps": m.get("steps"), "files": m["files"],
+                       "git_commit": m.get("git_commit")} for c, m in parents.items()}
     return finish_run(
-        out_dir, {"regressor.keras": trainer.regressor}, start=start, evaluate=measure,
-        command=command, data_source=source, seed=config.seed, steps=steps, config=config.to_dict(),
-        kinds=kinds, **init_record,
+        out_dir, {"regressor.keras": averaged}, start=start, evaluate=_measure(config, kinds), command=command,
+        data_source=manifest.get("data_source"), seed=config.seed, config=config.to_dict(), kinds=kinds,
+        steps=0, average_of=record,  # no training here: the parents' steps are in `average_of`
     )

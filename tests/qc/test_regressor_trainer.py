@@ -1,5 +1,6 @@
 import dataclasses
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -74,3 +75,48 @@ def test_a_manifests_kinds_are_those_it_trained_on_not_todays_simulators():
     assert trained_kinds({**old, "kinds": seven[:3]}) == seven[:3]  # recorded: it wins
     report = evaluate_quality(build_quality_regressor(3, 8, 4), config, num=14, real_failures=False, kinds=seven)
     assert report["seen"]["kinds"] == seven and set(report["seen"]["auroc_by_kind"]) <= set(seven)
+
+
+def _saved_regressor(folder, config, seed, init=None):
+    """A freshly initialised regressor of `config` saved as a checkpoint folder with a manifest
+    (`init`: the manifest's record of the checkpoint it started from)."""
+    from gan_style.core import checkpoints
+
+    keras.utils.set_random_seed(seed)
+    regressor = build_quality_trainer(config).regressor
+    checkpoints.save_model(regressor, folder / "regressor.keras")
+    record = {"init": init} if init else {}
+    checkpoints.write_manifest(folder, ["regressor.keras"], config=config.to_dict(), kinds=config.train_kinds(),
+                               steps=10 * seed, command=f"made by a test, seed {seed}", **record)
+    return [w.copy() for w in regressor.get_weights()]
+
+
+def test_average_quality_writes_and_measures_the_mean_of_two_checkpoints(tmp_path):
+    from gan_style.core import checkpoints
+    from gan_style.qc.regressor_trainer import average_quality
+
+    config = QualityConfig(width=8, init="where a lay when b trained")
+    first = _saved_regressor(tmp_path / "a", config, 1)
+    started = {"checkpoint": "elsewhere", "files": checkpoints.read_manifest(tmp_path / "a")["files"]}
+    second = _saved_regressor(tmp_path / "b", config, 2, init=started)
+    manifest = average_quality(tmp_path / "a", tmp_path / "b", tmp_path / "mean", command="cmd")
+    weights = checkpoints.load_model(tmp_path / "mean", "regressor.keras").get_weights()
+    for w, a, b in zip(weights, first, second, strict=True):
+        np.testing.assert_allclose(w, (a + b) / 2, rtol=1e-6, atol=1e-7)
+    assert any(not np.allclose(w, a) for w, a in zip(weights, first, strict=True))
+    assert set(manifest["average_of"]) == {str(tmp_path / "a"), str(tmp_path / "b")}
+    assert manifest["average_of"][str(tmp_path / "b")]["steps"] == 20 and manifest["steps"] == 0
+    assert manifest["command"] == "cmd" and 0.0 <= manifest["metrics"]["false_positive_rate"] <= 1.0
+    assert manifest["threshold"] == manifest["metrics"]["threshold"] and manifest["stride"] == config.stride
+    assert checkpoints.read_manifest(tmp_path / "mean")["files"] == manifest["files"]
+    assert manifest["config"]["init"] == str(tmp_path / "a")  # b started from a's very weights: a's path now
+
+
+def test_average_quality_refuses_two_architectures(tmp_path):
+    from gan_style.qc.regressor_trainer import average_quality
+
+    _saved_regressor(tmp_path / "a", QualityConfig(width=8), 1)
+    _saved_regressor(tmp_path / "b", QualityConfig(width=16), 2)
+    with pytest.raises(ValueError, match="different architectures"):
+        average_quality(tmp_path / "a", tmp_path / "b", tmp_path / "mean")
+    assert not (tmp_path / "mean").exists()
