@@ -132,14 +132,15 @@ def main() -> None:
     parser.add_argument("checkpoints", nargs="+", help="quality checkpoint folders or names")
     parser.add_argument("--out", help="write the report as JSON here")
     parser.add_argument("--cache", default=str(CACHE), help="folder of the drawn sets (drawn there when missing)")
+    parser.add_argument("--seed", type=int, default=0, help="which draw of stylised pictures and corruptions")
     args = parser.parse_args()
     from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
     start = time.time()
-    sets = {side: cached_set(side, Path(args.cache)) for side in SIDES}
+    sets = {side: cached_set(side, Path(args.cache), args.seed) for side in SIDES}
     print(f"sets ready in {time.time() - start:.0f} s")
-    report = {"sides": list(SIDES), "cache": args.cache, "checkpoints": {}}
+    report = {"sides": list(SIDES), "cache": args.cache, "seed": args.seed, "checkpoints": {}}
     for checkpoint in args.checkpoints:
         report["checkpoints"][checkpoint] = row = measure(checkpoint, sets)
         for side in SIDES:
