@@ -209,15 +209,17 @@ class QCPipeline:
         self.impulses = _impulse_level(domain, impulses)
         # pixel marks need the full regressor (its pixel head); whole cells need none
         self.uses_marks = area == "pixels" and isinstance(regressor, keras.Model)
-        self.assess, self.marks, self.locate, self.repair_pass = (  # eager
-            self._assess, self._marks, self._pass_mask, self._repair_pass)
+        self.assess, self.marks, self.locate, self.repair_pass, self.classes = (  # eager
+            self._assess, self._marks, self._pass_mask, self._repair_pass, self._classes)
         if compiled:
             spec = tf.TensorSpec((None, None, None, self.channels), tf.float32)
             maps = tf.TensorSpec((None, None, None), tf.float32)
+            scalar = tf.TensorSpec((), tf.float32)
             self.assess = tf.function(self._assess, input_signature=[spec])
             self.marks = tf.function(self._marks, input_signature=[spec])
-            self.locate = tf.function(self._pass_mask, input_signature=[maps, maps, tf.TensorSpec((), tf.float32)])
+            self.locate = tf.function(self._pass_mask, input_signature=[maps, maps, scalar])
             self.repair_pass = tf.function(self._repair_pass, input_signature=[spec, maps])
+            self.classes = tf.function(self._classes, input_signature=[spec, spec, maps, scalar])
 
     def replace(self, **changes) -> QCPipeline:
         """A new pipeline with this one's constructor arguments (networks, thresholds, classifier,
@@ -401,6 +403,14 @@ class QCPipeline:
         up = tf.repeat(tf.repeat(flags, stride[0], axis=1), stride[1], axis=2)
         return up[:, : size[0], : size[1]]
 
+    def _classes(self, images, repaired, score_map, threshold):
+        """`classifier`'s classes (argmax), (3, B) int64: of `images` (B, H, W, C), of their
+        `repaired` versions and of the probe, `images` with the cells of `score_map` (B, h, w) under
+        `threshold` repaired whole (`_guard_class`)."""
+        cells = self.cell_mask(score_map, threshold, tf.shape(images)[1:3])
+        probe = self.repairer({"images": images, "masks": cells[..., None]}, training=False)["repaired"]
+        return tf.stack([tf.argmax(self.classifier(x, training=False), axis=-1) for x in (images, repaired, probe)])
+
     # -- the loop --------------------------------------------------------------------------
 
     def run(self, images: np.ndarray, repair: bool = True, max_passes: int | None = None,
@@ -471,11 +481,9 @@ class QCPipeline:
         changed = np.flatnonzero(result.masks.reshape(len(images), -1).any(axis=1))
         if not len(changed):
             return
-        cells = self.cell_mask(tf.constant(result.score_map[changed]), result.threshold, images.shape[1:3])
-        probe = self.repairer({"images": tf.constant(images[changed]), "masks": cells[..., None]},
-                              training=False)["repaired"]
-        before, after, probed = (np.argmax(np.asarray(self.classifier(x, training=False)), axis=-1)
-                                 for x in (images[changed], result.repaired[changed], probe))
+        before, after, probed = self.classes(tf.constant(images[changed]), tf.constant(result.repaired[changed]),
+                                             tf.constant(result.score_map[changed]),
+                                             tf.constant(result.threshold, tf.float32)).numpy()
         revert = changed[(before != after) | (probed != after)]
         result.repaired[revert], result.score_after[revert] = images[revert], result.score_before[revert]
         result.masks[revert] = False
