@@ -178,9 +178,12 @@ def average_quality(first: str | Path, second: str | Path, out_dir: str | Path, 
     basin of the loss: a weight average ("model soup", Wortsman et al. 2022) keeps much of what
     each learnt, at no cost at inference. The shipped RGB regressor is the mean of stages 6 and 7
     (experiments/README.md, "A weight average of stages 6 and 7"). Raises CheckpointError for a
-    missing or altered checkpoint, ValueError where the two differ in architecture."""
+    missing or altered checkpoint, ValueError where the two differ in architecture or hold the
+    same weights (the mean of one checkpoint is itself)."""
     start = time.time()
     parents = {str(c): checkpoints.read_manifest(c) for c in (first, second)}
+    if len(parents) < 2 or parents[str(first)]["files"] == parents[str(second)]["files"]:
+        raise ValueError(f"{first} and {second} hold the same weights: their mean is the checkpoint itself")
     models = [checkpoints.load_model(c, "regressor.keras") for c in (first, second)]
     layout = [([type(layer).__name__ for layer in m.layers], [w.shape for w in m.get_weights()]) for m in models]
     if layout[0] != layout[1]:

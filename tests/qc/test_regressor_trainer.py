@@ -120,3 +120,16 @@ def test_average_quality_refuses_two_architectures(tmp_path):
     with pytest.raises(ValueError, match="different architectures"):
         average_quality(tmp_path / "a", tmp_path / "b", tmp_path / "mean")
     assert not (tmp_path / "mean").exists()
+
+
+def test_average_quality_refuses_one_checkpoint_twice(tmp_path):
+    import shutil
+
+    from gan_style.qc.regressor_trainer import average_quality
+
+    _saved_regressor(tmp_path / "a", QualityConfig(width=8), 1)
+    shutil.copytree(tmp_path / "a", tmp_path / "copy")
+    for second in ("a", "copy"):  # the same folder, or the same files elsewhere
+        with pytest.raises(ValueError, match="same weights"):
+            average_quality(tmp_path / "a", tmp_path / second, tmp_path / "mean")
+    assert not (tmp_path / "mean").exists()
