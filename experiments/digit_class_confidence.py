@@ -12,7 +12,8 @@ held-out test digits the independent set does not use. For each tau, among accep
 class changed (vs the clean original), fix rate with those under tau given back, and among the
 clean digits, those returned at >= 45 dB.
 
-    PYTHONPATH=. .venv/bin/python experiments/digit_class_confidence.py --out experiments/digit-class-confidence-DATE.json
+    PYTHONPATH=. .venv/bin/python experiments/digit_class_confidence.py \
+        --out experiments/digit-class-confidence-DATE.json
 
 First written at 6d9a88e for the simulator set alone (`digit-class-confidence-2026-12-05.json`),
 then extended to both sets and run with the whole-cell probe in the guard (`-2026-12-08.json`).
