@@ -35,20 +35,12 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
 
+    from experiments.digit_repair_area import validation_sets
     from gan_style.core import manifests, metrics, runtime
-    from gan_style.core.io import to_uint8
     from gan_style.qc.eval import run_pipeline
-    from gan_style.qc.independent import CorruptedSet, digit_set
     from gan_style.qc.pipeline import QCPipeline
-    from gan_style.qc.repair_eval import validation_set
 
     runtime.quiet_tensorflow()
-    clean, corrupted, masks, kinds = validation_set("digits", 1000, size=28)
-    simulator = CorruptedSet([f"validation:{i}" for i in range(len(clean))], [to_uint8(x) for x in clean],
-                             [to_uint8(x) for x in corrupted], list(masks), list(kinds), [""] * len(clean))
-    held = digit_set(1000, seed=0)
-    other = CorruptedSet(*(getattr(held, f)[400:] for f in ("names", "clean", "corrupted", "masks", "kinds",
-                                                              "stylised")))
     pipeline = QCPipeline.from_pretrained("digits")
     classifier = pipeline.classifier
     report = {"taus": list(TAUS), "sets": {},
@@ -60,7 +52,7 @@ def main() -> None:
         e = np.exp(logits - logits.max(-1, keepdims=True))
         return e / e.sum(-1, keepdims=True)
 
-    for name, data in (("simulator", simulator), ("independent kinds, 600 other held-out digits", other)):
+    for name, data in validation_sets().items():
         bad, good = run_pipeline(pipeline, data.corrupted), run_pipeline(pipeline, data.clean)
         truth = probabilities(data.clean).argmax(-1)
         repaired = bad["abnormal"] & bad["accepted"] & (bad["passes"] > 0)

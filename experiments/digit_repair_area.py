@@ -31,6 +31,22 @@ KEYS = ("fpr", "detection_rate", "pixel_iou", "fix_rate", "clean_returned_45db",
         "class_changed")
 
 
+def validation_sets() -> dict:
+    """{name: CorruptedSet}: 1,000 validation digits with the simulator's kinds, and the 600
+    held-out test digits that the independent set does not use, with the independent kinds."""
+    from gan_style.core.io import to_uint8
+    from gan_style.qc.independent import CorruptedSet, digit_set
+    from gan_style.qc.repair_eval import validation_set
+
+    clean, corrupted, masks, kinds = validation_set("digits", 1000, size=28)
+    simulator = CorruptedSet([f"validation:{i}" for i in range(len(clean))], [to_uint8(x) for x in clean],
+                             [to_uint8(x) for x in corrupted], list(masks), list(kinds), [""] * len(clean))
+    held = digit_set(1000, seed=0)
+    other = CorruptedSet(*(getattr(held, f)[400:] for f in ("names", "clean", "corrupted", "masks", "kinds",
+                                                              "stylised")))
+    return {"simulator": simulator, "independent kinds, 600 other held-out digits": other}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True)
@@ -40,20 +56,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from gan_style.core import manifests, runtime
-    from gan_style.core.io import to_uint8
     from gan_style.qc.eval import evaluate_set
-    from gan_style.qc.independent import CorruptedSet, digit_set
     from gan_style.qc.pipeline import QCPipeline
-    from gan_style.qc.repair_eval import validation_set
 
     runtime.quiet_tensorflow()
-    clean, corrupted, masks, kinds = validation_set("digits", 1000, size=28)
-    simulator = CorruptedSet([f"validation:{i}" for i in range(len(clean))], [to_uint8(x) for x in clean],
-                             [to_uint8(x) for x in corrupted], list(masks), list(kinds), [""] * len(clean))
-    held = digit_set(1000, seed=0)
-    other = CorruptedSet(*(getattr(held, f)[400:] for f in ("names", "clean", "corrupted", "masks", "kinds",
-                                                              "stylised")))
-    sets = {"simulator": simulator, "independent kinds, 600 other held-out digits": other}
+    sets = validation_sets()
     report = {"sets": {name: len(s.clean) for name, s in sets.items()}, "variants": {},
               "provenance": manifests.measured(("quality_digits", "repair_digits", "mnist_classifier"))}
     runs = {name: VARIANTS[name] for name in args.variants.split(",") if name}
