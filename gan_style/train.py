@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _average(args: argparse.Namespace, command: str) -> int:
     """`quality-average`: exit 0 written, 1 with a one-line error (missing or altered checkpoint,
-    different architectures)."""
+    different architectures, one checkpoint twice)."""
     try:
         for checkpoint in (args.first, args.second):
             checkpoints.verify(checkpoint, require=INIT_FILES["quality"])
