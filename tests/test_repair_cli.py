@@ -63,7 +63,8 @@ def test_batch_with_bad_files(inputs, tmp_path):
     assert result.returncode == 1, result.stderr
     assert _digest(inputs) == before  # inputs never modified
     assert "Traceback" not in result.stderr
-    errors = result.stderr.strip().splitlines()
+    # a slow host's run also prints `progress:` lines (every 30 s): not errors
+    errors = [line for line in result.stderr.strip().splitlines() if not line.startswith("progress: ")]
     assert len(errors) == 3 and all(line.startswith("error: ") for line in errors)
     report = json.loads((out / "report.json").read_text())
     assert len(report) == 9 and all(list(entry) == list(FIELDS) for entry in report)
@@ -89,9 +90,12 @@ def test_batch_with_bad_files(inputs, tmp_path):
         assert f"(threshold {entry['threshold']:.3g}, {shown})" in result.stdout  # on its stdout line too
         assert entry["abnormal"] == (entry["score_before"] < entry["threshold"])
         assert bool(entry["regions"]) == bool(mask.any())
-        x0, y0, x1, y1 = entry["worst"]["bbox"]  # the lowest-scoring cell, in the picture
+        x0, y0, x1, y1 = entry["worst"]["bbox"]  # the block of cells the verdict used, in the picture
         assert 0 <= x0 < x1 <= original.shape[1] and 0 <= y0 < y1 <= original.shape[0]
-        assert not entry["regions"] or entry["worst"]["score"] == round(entry["regions"][0]["score"], 4)
+        # its score is its best cell's (RGB: 2 x 2 cells; digits: one, the worst region's own score)
+        worst_region = round(entry["regions"][0]["score"], 4) if entry["regions"] else None
+        assert worst_region is None or entry["worst"]["score"] >= worst_region
+        assert worst_region is None or entry["domain"] == "rgb" or entry["worst"]["score"] == worst_region
         assert entry["abnormal"] or not entry["regions"]  # regions only in abnormal images
         assert entry["passes"] == 0 or entry["regions"]  # nothing located: nothing repaired
         assert entry["accepted"] == (entry["score_after"] >= entry["threshold"])
@@ -414,4 +418,5 @@ def test_a_stopped_run_keeps_what_finished_and_resume_does_the_rest(tmp_path, si
     redone = [r["input"] for r in rows[len(report):]]
     assert len(redone) == 40 - len(report) and not set(redone) & done  # only the unfinished ones
     assert not list(out.glob(".*"))
+
 

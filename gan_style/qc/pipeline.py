@@ -59,7 +59,7 @@ import tensorflow as tf
 from scipy import ndimage
 
 from gan_style.qc.regions import cell_strides, extract_regions, foreign_patches, grow_over_flat_patches
-from gan_style.qc.regressor import scoring_model
+from gan_style.qc.regressor import block_size, scoring_model
 from gan_style.qc.texture import detailed_repair
 
 DOMAINS = ("digits", "rgb")
@@ -122,6 +122,7 @@ class QCResult:
     tried: np.ndarray         # (B, H, W) bool: every pixel any pass repainted, kept or not
     located_pixels: np.ndarray | None = None  # (B, H, W) bool: the abnormal pixels located by the first
     # assessment (the pixel head's marks in flagged cells; a flagged cell it marks nothing in, whole), ungrown
+    block: int = 1  # the regressor's blocks of cells (`regions.block_scores`): what the global score judges
 
     @property
     def abnormal(self) -> np.ndarray:
@@ -188,6 +189,7 @@ class QCPipeline:
         self.regressor, self.repairer = regressor, repairer
         # the same work in eager and compiled runs; any callable images -> dict of the two also works
         self.scorer = scoring_model(regressor) if isinstance(regressor, keras.Model) else regressor
+        self.block = block_size(regressor) if isinstance(regressor, keras.Model) else 1
         self.threshold, self.domain, self.max_passes = float(threshold), domain, max_passes
         self.side_thresholds = tuple(sorted((int(k), float(v)) for k, v in (side_thresholds or {}).items()))
         for side, value in self.side_thresholds:
@@ -427,7 +429,7 @@ class QCPipeline:
         result = QCResult(images.copy(), score, score.copy(), self._zero_cells(score_map, foreign),
                           np.zeros(images.shape[:3], bool),
                           np.zeros(len(images), np.int64), threshold, np.zeros(images.shape[:3], bool),
-                          np.zeros(images.shape[:3], bool))
+                          np.zeros(images.shape[:3], bool), self.block)
         current, current_map, t = images.copy(), score_map, tf.constant(threshold, tf.float32)
         current_marks = np.zeros(images.shape[:3], np.float32)
         first = np.flatnonzero(score < threshold)

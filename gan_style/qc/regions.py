@@ -26,16 +26,37 @@ def pixel_scores(score_map: np.ndarray, image_shape: tuple[int, int]) -> np.ndar
     return np.repeat(np.repeat(score_map, stride_y, axis=0), stride_x, axis=1)[:height, :width]
 
 
-def worst_cell(score_map: np.ndarray, image_shape: tuple[int, int]) -> dict:
-    """The lowest-scoring map cell (h, w) that covers pixels of the (H, W) image, as {"bbox":
-    [x0, y0, x1, y1] (pixels, x1/y1 exclusive), "score"}: where a picture comes nearest its
-    threshold (a clean one) or furthest under it (an abnormal one: its worst region's score)."""
+def block_scores(score_map: np.ndarray, block: int = 1) -> np.ndarray:
+    """Each block's best score, (h, w) -> (h, w): entry (i, j) is the maximum over cells i..i+b-1,
+    j..j+b-1 that exist (b = `block`), as the regressor's global score takes it (`MaxPooling2D(b,
+    strides=1, padding="same")`: blocks at the bottom and right edges are cut short). A picture's
+    region score is the minimum of these: b = 2 (RGB) flags a picture only where a whole 2 x 2
+    block of cells is low, so one stray cell does not."""
+    if block < 1:
+        raise ValueError(f"block must be >= 1, got {block}")
+    return ndimage.maximum_filter(score_map, size=block, mode="nearest", origin=-(block // 2))
+
+
+def decision_scores(score_map: np.ndarray, block: int = 1) -> np.ndarray:
+    """Each cell's part in the verdict, (h, w) -> (h, w): the lowest `block_scores` of the blocks
+    that hold it, so a cell is under the threshold exactly where a block that holds it flags the
+    picture (a lone low cell in an RGB picture is not). The score map itself for block 1."""
+    blocks = block_scores(score_map, block)
+    return ndimage.minimum_filter(blocks, size=block, mode="nearest", origin=(block - 1) // 2)
+
+
+def worst_block(score_map: np.ndarray, image_shape: tuple[int, int], block: int = 1) -> dict:
+    """The lowest-scoring block of `block` x `block` map cells (h, w) that starts on the (H, W)
+    image, as {"bbox": [x0, y0, x1, y1] (pixels, x1/y1 exclusive), "score": its best cell's}: the
+    block that decides the picture's region score (`block_scores`), so where a clean picture comes
+    nearest its threshold, or an abnormal one is furthest under it. One cell for block 1."""
     height, width = image_shape
     stride_y, stride_x = cell_strides(score_map.shape, image_shape)
-    visible = score_map[: -(-height // stride_y), : -(-width // stride_x)]  # cells past the edge cover nothing
+    rows, cols = -(-height // stride_y), -(-width // stride_x)  # cells past the edge cover nothing
+    visible = block_scores(score_map[:rows, :cols], block)
     iy, ix = np.unravel_index(int(np.argmin(visible)), visible.shape)
-    return {"bbox": [int(ix * stride_x), int(iy * stride_y), int(min(width, (ix + 1) * stride_x)),
-                     int(min(height, (iy + 1) * stride_y))], "score": float(visible[iy, ix])}
+    return {"bbox": [int(ix * stride_x), int(iy * stride_y), int(min(width, (ix + block) * stride_x)),
+                     int(min(height, (iy + block) * stride_y))], "score": float(visible[iy, ix])}
 
 
 def abnormal_mask(score_map: np.ndarray, threshold: float, image_shape: tuple[int, int]) -> np.ndarray:

@@ -90,3 +90,10 @@ def scoring_model(regressor: keras.Model) -> keras.Model:
     digits), in eager and compiled runs alike."""
     outputs = {name: regressor.get_layer(name).output for name in ("global_score", "score_map")}
     return keras.Model(regressor.inputs, outputs, name=f"{regressor.name}_scores")
+
+
+def block_size(regressor: keras.Model) -> int:
+    """The `block` a regressor of `build_quality_regressor` was built with (1: no blocks): the
+    size of the blocks of regions whose best score its global score takes the worst of."""
+    pools = [layer for layer in regressor.layers if isinstance(layer, layers.MaxPooling2D)]
+    return int(pools[0].pool_size[0]) if pools else 1

@@ -134,7 +134,9 @@ def closeness(scores: np.ndarray, threshold: float, span: float = NEAR_MISS) -> 
 
 def overlay(image: np.ndarray, badness: np.ndarray, mask: np.ndarray, rows: int = 512) -> np.ndarray:
     """Heat map over the image: uint8 (H, W, 3). Red in proportion to badness (H, W) in [0, 1]
-    (`closeness` of the region's score to the threshold), abnormal regions outlined in yellow.
+    (`closeness` to the threshold of each cell's part in the verdict, `regions.decision_scores`: a
+    lone low cell of an RGB picture, which does not flag it, stays clear), abnormal regions
+    outlined in yellow.
     Computed `rows` rows at a time, so a large image needs no whole-image float copies."""
     from scipy import ndimage
 
@@ -175,12 +177,12 @@ def image_outputs(result, index: int, *, source: object, domain: str, raw: np.nd
     or a rejected image's input unchanged) and, for a rejected image whose best repair changed
     it, attempt. The row's output fields stay None: the caller writes the images and fills them.
     """
-    from gan_style.qc.regions import pixel_scores, worst_cell
+    from gan_style.qc.regions import decision_scores, pixel_scores, worst_block
 
     j = index
     note = digit_note(raw) if domain == "digits" else None
     mask, regions = result.located(j)
-    worst = worst_cell(result.score_map[j], mask.shape)
+    worst = worst_block(result.score_map[j], mask.shape, result.block)
     worst["score"] = round(worst["score"], 4)  # as the row's scores: runs of the same image agree
     changed = repair and bool(result.masks[j].any())
     accepted = bool(result.accepted[j]) and note is None
@@ -194,8 +196,8 @@ def image_outputs(result, index: int, *, source: object, domain: str, raw: np.nd
     row["outcome"] = "repaired" if kept else "clean" if accepted else "rejected"
     shown = raw if raw.shape[-1] == image.shape[-1] else to_uint8(image)
     files = {"mask": (mask * 255).astype(np.uint8),
-             "overlay": overlay(shown, pixel_scores(closeness(result.score_map[j], float(result.threshold)),
-                                                    mask.shape), mask)}
+             "overlay": overlay(shown, pixel_scores(closeness(decision_scores(result.score_map[j], result.block),
+                                                              float(result.threshold)), mask.shape), mask)}
     if repair:
         files["repaired"] = to_uint8(result.repaired[j]) if kept else raw  # rejected: the input unchanged
         if changed and not kept:

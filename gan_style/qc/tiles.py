@@ -84,4 +84,4 @@ def run_tiled(pipeline, image: np.ndarray, repair: bool = True, max_passes: int 
         after = min(after, float(result.score_after[0]))
         passes = max(passes, int(result.passes[0]))
     return QCResult(repaired[None], np.array([before], np.float32), np.array([after], np.float32), score_map[None],
-                    masks[None], np.array([passes]), threshold, tried[None])
+                    masks[None], np.array([passes]), threshold, tried[None], block=getattr(pipeline, "block", 1))

@@ -46,15 +46,40 @@ def test_pixel_scores_for_sizes_not_divisible_by_the_stride():
     assert up[0, 0] == 0 and up[3, 3] == 0 and up[4, 4] == 4 and up[6, 9] == 5
 
 
-def test_worst_cell_is_the_lowest_visible_cell_in_pixels():
+def test_worst_block_of_one_cell_is_the_lowest_visible_cell_in_pixels():
     score_map = np.full((2, 3), 0.9)
     score_map[1, 2] = 0.2  # a 7 x 10 image at stride 4: the bottom-right cell is cut to 3 x 2 pixels
-    assert regions.worst_cell(score_map, (7, 10)) == {"bbox": [8, 4, 10, 7], "score": 0.2}
+    assert regions.worst_block(score_map, (7, 10)) == {"bbox": [8, 4, 10, 7], "score": 0.2}
     hidden = np.full((4, 4), 0.9)
     hidden[3, 0], hidden[1, 2] = 0.05, 0.4  # a 9 x 12 image at stride 3 (rows) x 3: row 3 covers nothing
-    assert regions.worst_cell(hidden, (9, 12)) == {"bbox": [6, 3, 9, 6], "score": 0.4}
+    assert regions.worst_block(hidden, (9, 12)) == {"bbox": [6, 3, 9, 6], "score": 0.4}
     _, found = regions.extract_regions(score_map, 0.5, (7, 10))
-    assert found[0]["score"] == regions.worst_cell(score_map, (7, 10))["score"]  # an abnormal one's worst region
+    assert found[0]["score"] == regions.worst_block(score_map, (7, 10))["score"]  # an abnormal one's worst region
+
+
+def test_blocks_of_two_ignore_a_lone_low_cell_and_find_a_low_block():
+    lone = np.full((4, 5), 0.5)
+    lone[0, 2] = 0.0  # one cell on the top edge, as a clean photo's sky had: no block is low
+    np.testing.assert_array_equal(regions.block_scores(lone, 2), np.full((4, 5), 0.5))
+    np.testing.assert_array_equal(regions.decision_scores(lone, 2), np.full((4, 5), 0.5))
+    assert regions.worst_block(lone, (16, 20), 2)["score"] == 0.5
+    patch = np.full((4, 5), 0.5)
+    patch[1:3, 1:3] = [[0.1, 0.2], [0.05, 0.15]]  # a whole 2 x 2 block low: its best cell decides
+    assert regions.worst_block(patch, (16, 20), 2) == {"bbox": [4, 4, 12, 12], "score": 0.2}
+    decision = regions.decision_scores(patch, 2)
+    np.testing.assert_array_equal(decision[1:3, 1:3], np.full((2, 2), 0.2))
+    assert (np.delete(decision.ravel(), [6, 7, 11, 12]) == 0.5).all()
+    corner = np.full((4, 5), 0.5)
+    corner[3, 4] = 0.01  # the bottom-right block is cut short to this one cell, as in the model
+    assert regions.worst_block(corner, (16, 20), 2) == {"bbox": [16, 12, 20, 16], "score": 0.01}
+    for block in (1, 2, 3):  # a cell's part in the verdict: never under its own score, and the
+        rng = np.random.default_rng(block)  # lowest of them is the lowest block's
+        scores = rng.uniform(size=(6, 7))
+        decision = regions.decision_scores(scores, block)
+        assert (decision >= scores).all() and decision.min() == regions.block_scores(scores, block).min()
+    np.testing.assert_array_equal(regions.decision_scores(scores, 1), scores)
+    with pytest.raises(ValueError, match="got 0"):
+        regions.block_scores(scores, 0)
 
 
 def _textured(shape=(64, 64, 3), seed=0):

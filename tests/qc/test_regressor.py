@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from gan_style.qc.regressor import build_quality_regressor, scoring_model
+from gan_style.qc.regions import block_scores, worst_block
+from gan_style.qc.regressor import block_size, build_quality_regressor, scoring_model
 
 
 @pytest.mark.parametrize("channels, stride, size", [(1, 4, (28, 28)), (1, 4, (40, 52)), (3, 8, (64, 64)),
@@ -96,5 +97,11 @@ def test_block_global_score_needs_a_whole_block_of_bad_regions():
     expected = np.minimum(head, blocks.reshape(2, -1).min(axis=1, keepdims=True))
     np.testing.assert_allclose(np.asarray(out["global_score"]), expected, rtol=1e-5)
     assert (np.asarray(out["global_score"]) >= np.minimum(head, score_map.reshape(2, -1).min(1, keepdims=True))).all()
+    # the report's reading of the same rule (`regions.block_scores`, `worst_block`) and the block
+    # read back from the model
+    assert block_size(model) == 2 and block_size(build_quality_regressor(3, 8, width=8)) == 1
+    np.testing.assert_allclose(np.stack([block_scores(m, 2) for m in score_map]), blocks, rtol=1e-6)
+    worst = [worst_block(m, (48, 72), 2)["score"] for m in score_map]
+    np.testing.assert_allclose(np.asarray(out["global_score"])[:, 0], np.minimum(head[:, 0], worst), rtol=1e-5)
     with pytest.raises(ValueError, match="got 0"):
         build_quality_regressor(block=0)

@@ -88,3 +88,37 @@ def test_overlay_reddens_only_near_misses():
     shown = overlay(image, np.tile(closeness(scores, t), (2, 1)), np.zeros((2, 7), bool))
     np.testing.assert_array_equal(shown[:, :3], image[:, :3])  # clean regions untouched
     assert (shown[:, 4:, 0] > 200).all() and (shown[:, 4:, 1] < 40).all()  # at or under t: red
+
+
+def test_a_clean_picture_s_lone_low_cell_is_neither_its_worst_nor_red():
+    """RGB judges blocks of 2 x 2 cells: a picture whose one low cell (a row of sky on a clean
+    storm photo) does not flag it is reported and drawn by the blocks its verdict used, not by
+    that cell; the same cell in a 2 x 2 block of low ones is the worst block, in red."""
+    from gan_style.qc.pipeline import QCResult
+
+    t = 0.01  # 4 x 6 cells of 8 px
+    raw = np.full((32, 48, 3), 120, np.uint8)
+    image = raw.astype(np.float32) / 127.5 - 1.0
+    rows = {}
+    for name, low in (("lone", [(0, 2)]), ("block", [(0, 2), (0, 3), (1, 2), (1, 3)])):
+        score_map = np.full((4, 6), 0.5, np.float32)
+        for cell in low:
+            score_map[cell] = 0.0
+        score = min(report_block_score(score_map), 0.9)
+        result = QCResult(image[None], np.array([score]), np.array([score]), score_map[None],
+                          np.zeros((1, 32, 48), bool), np.zeros(1, int), t, np.zeros((1, 32, 48), bool),
+                          np.zeros((1, 32, 48), bool), block=2)
+        rows[name] = report.image_outputs(result, 0, source=name, domain="rgb", raw=raw, image=image, repair=False)
+    (lone, lone_files), (block, block_files) = rows["lone"], rows["block"]
+    assert not lone["abnormal"] and lone["worst"]["score"] == 0.5
+    np.testing.assert_array_equal(lone_files["overlay"], raw)  # nothing near its threshold: no red
+    assert block["abnormal"] and block["worst"] == {"bbox": [16, 0, 32, 16], "score": 0.0}
+    red = block_files["overlay"][1:15, 17:31]  # inside the yellow outline of the region
+    assert (red[..., 0] > 200).all() and (red[..., 1] < 60).all()
+
+
+def report_block_score(score_map):
+    """The region part of an RGB picture's global score: the lowest 2 x 2 block's best cell."""
+    from gan_style.qc.regions import block_scores
+
+    return float(block_scores(score_map, 2).min())
