@@ -28,7 +28,6 @@ import re
 import shutil
 import signal
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +68,6 @@ from gan_style.qc.report import (  # noqa: F401 - FIELDS, OUTPUT_KINDS, overlay,
 
 LOCK_NAME = ".gan_style.repair.lock"
 STALE_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}$")  # io.atomic_path's private folders
-PROGRESS_EVERY_S = 30.0
 
 
 class UsageError(ValueError):
@@ -568,13 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     if not plan.paths:
         parser.error("no input images found in " + " ".join(args.inputs))
     stop = _StopSignals()
-    started, last = time.monotonic(), [time.monotonic()]
-
-    def progress(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_EVERY_S and done < total:
-            last[0] = now
-            print(f"progress: {done} of {total} images done ({now - started:.0f} s)", file=sys.stderr, flush=True)
+    progress = cli.Progress("images")
 
     try:
         with stop.installed():

@@ -420,3 +420,21 @@ def test_a_stopped_run_keeps_what_finished_and_resume_does_the_rest(tmp_path, si
     assert not list(out.glob(".*"))
 
 
+
+@pytest.mark.slow
+def test_a_long_run_reports_its_progress_on_stderr(tmp_path, monkeypatch, capsys):
+    """Every PROGRESS_EVERY_S (here every batch but the last): `progress: N of M images done`."""
+    import re
+
+    from gan_style import repair
+    from gan_style.core import cli
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, digit in enumerate(_digits(3)):
+        Image.fromarray(digit).save(folder / f"d{i}.png")
+    monkeypatch.setattr(cli, "PROGRESS_EVERY_S", 0.0)
+    assert repair.main([str(folder), "--out", str(tmp_path / "out"), "--batch-size", "1"]) == 0
+    err = capsys.readouterr().err
+    assert [re.sub(r"\(\d+ s\)", "(N s)", line) for line in err.splitlines() if line.startswith("progress")] == [
+        "progress: 1 of 3 images done (N s)", "progress: 2 of 3 images done (N s)"]
