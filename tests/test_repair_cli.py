@@ -438,3 +438,15 @@ def test_a_long_run_reports_its_progress_on_stderr(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err
     assert [re.sub(r"\(\d+ s\)", "(N s)", line) for line in err.splitlines() if line.startswith("progress")] == [
         "progress: 1 of 3 images done (N s)", "progress: 2 of 3 images done (N s)"]
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_plain_line(tmp_path):
+    """Not the lock file's errno: which folder, and why (a file where a folder should be)."""
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    image = tmp_path / "d.png"
+    Image.fromarray(_digits(1)[0]).save(image)
+    result = run(image, "--out", blocker / "out")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot write to the output folder {blocker / 'out'}: Not a directory"]
