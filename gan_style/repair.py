@@ -42,6 +42,7 @@ from gan_style.core.io import (
     scan_inputs,
     sha256_file,
     to_domain,
+    writable_folder,
     write_png,
     write_text,
 )
@@ -220,12 +221,8 @@ def folder_lock(folder: Path) -> Iterator[Path]:
     when the block ends."""
     import fcntl
 
+    writable_folder(folder)  # a new user read "[Errno 1] ... /.gan_style.repair.lock" as a bug
     path = folder / LOCK_NAME
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
-    except OSError as exc:  # a new user read "[Errno 1] ... /.gan_style.repair.lock" as a bug
-        raise OSError(f"cannot write to the output folder {folder}: {exc.strerror or exc}") from None
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:

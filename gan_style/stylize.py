@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from gan_style.core import cli
-from gan_style.core.io import ImageError, list_images, read_image, write_png
+from gan_style.core.io import ImageError, list_images, read_image, writable_folder, write_png
 from gan_style.style.eval import STYLE_SIDE, WORK_SIDE, ours, resize_long_side
 
 MIN_SIDE = 16  # px: the encoder's relu3_1 is 4x smaller; a style or content under it cannot be read
@@ -57,7 +57,7 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
             loaded[path, side] = _fit(_rgb(image), side)
         return loaded[path, side]
 
-    single = len(contents) == 1 and len(styles) == 1 and out.suffix.lower() == ".png"
+    single = _single_file(contents, styles, out)
     for content in contents:
         for style in styles:
             try:
@@ -77,6 +77,11 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
             if progress is not None:
                 progress(done, len(contents) * len(styles))
     return errors
+
+
+def _single_file(contents: list[Path], styles: list[Path], out: Path) -> bool:
+    """Whether `out` is the one pair's output file (else a folder of outputs)."""
+    return len(contents) == 1 and len(styles) == 1 and out.suffix.lower() == ".png"
 
 
 def build_parser() -> cli.ArgumentParser:
@@ -115,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     if not contents or not styles:
         parser.error("no images found in " + (args.content if not contents else args.style))
 
+    out = Path(args.out)
+    try:
+        writable_folder(out.parent if _single_file(contents, styles, out) else out)
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
     from gan_style.core import runtime
 
     runtime.quiet_tensorflow()
@@ -122,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
     progress = cli.Progress("pairs")
     try:
-        errors = stylize_files(contents, styles, Path(args.out), args.alpha, args.fusion, args.size,
+        errors = stylize_files(contents, styles, out, args.alpha, args.fusion, args.size,
                                style_side=args.style_size or None, work_side=args.work_size or None,
                                progress=progress, precision=args.precision)
     except CheckpointError as exc:

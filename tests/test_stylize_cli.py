@@ -208,3 +208,16 @@ def test_folders_report_progress_per_pair_and_a_summary(pictures, tmp_path, monk
     progress = [line for line in err.splitlines() if line.startswith("progress: ")]
     assert [line.split(" (")[0] for line in progress] == [f"progress: {i} of 4 pairs done" for i in (1, 2, 3)]
     assert out.startswith(f"wrote 2 of 4 image(s) to {tmp_path / 'grid'}, 2 failed, in ")
+
+
+def test_an_output_folder_that_cannot_be_written_fails_before_rendering(pictures, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    cat, gravel = pictures / "contents" / "cat.jpg", pictures / "styles" / "gravel.png"
+    for args, why in (((cat, gravel, "--out", blocker / "o.png"), f"{blocker}: it is a file"),  # one pair's file
+                      ((pictures / "contents", pictures / "styles", "--out", blocker / "grid"),
+                       f"{blocker / 'grid'}: Not a directory")):  # a folder of pairs
+        result = run(*args)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr.strip().splitlines() == [f"error: cannot write to the output folder {why}"]
+        assert "wrote" not in result.stdout  # nothing rendered

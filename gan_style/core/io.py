@@ -39,6 +39,21 @@ def atomic_path(path: str | os.PathLike, mode: int | None = None) -> Iterator[Pa
         shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
+def writable_folder(folder: str | os.PathLike) -> Path:
+    """Create `folder` if needed and check that a file can be written in it; otherwise OSError
+    with one plain line: which folder, and why ("cannot write to the output folder X: it is a
+    file" / ": Permission denied"), for a CLI to print before any work."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OSError(f"cannot write to the output folder {folder}: it is a file")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        raise OSError(f"cannot write to the output folder {folder}: {exc.strerror or exc}") from None
+    return folder
+
+
 def sha256_file(path: str | os.PathLike) -> str:
     """Hex sha256 of a file's bytes, read 1 MiB at a time."""
     import hashlib

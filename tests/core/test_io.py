@@ -196,3 +196,16 @@ def test_write_jpeg_writes_a_close_copy_atomically(tmp_path):
     assert path.read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG, whatever the name
     assert np.abs(read_rgb(path).astype(int) - image).mean() < 8  # lossy, close
     assert [p.name for p in tmp_path.iterdir()] == ["grid.jpg"]  # no temporary file left
+
+
+def test_writable_folder_creates_or_says_in_one_line_why_not(tmp_path):
+    from gan_style.core.io import writable_folder
+
+    assert writable_folder(tmp_path / "a" / "b").is_dir()  # made, parents too
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OSError, match=f"^cannot write to the output folder {blocker}: it is a file$"):
+        writable_folder(blocker)
+    with pytest.raises(OSError, match=f"^cannot write to the output folder {blocker / 'sub'}: Not a directory$"):
+        writable_folder(blocker / "sub")
+    assert not list((tmp_path / "a" / "b").iterdir())  # the check leaves nothing behind
