@@ -48,7 +48,7 @@ def tile_boxes(height: int, width: int, core: int = CORE, margin: int = MARGIN, 
 
 def run_tiled(pipeline, image: np.ndarray, repair: bool = True, max_passes: int | None = None,
               threshold: float | None = None, core: int = CORE, margin: int = MARGIN, stride: int | None = None):
-    """`pipeline.run` on one image (H, W, C) float32 in [-1, 1], tile by tile; returns a
+    """`pipeline.run` (a `QCPipeline`) on one image (H, W, C) float32 in [-1, 1], tile by tile; returns a
     `QCResult` for a batch of one, as `pipeline.run(image[None])` does.
 
     stride: pixels per map cell (default: the pipeline's `texture_cell`, which `from_pretrained`
@@ -60,7 +60,7 @@ def run_tiled(pipeline, image: np.ndarray, repair: bool = True, max_passes: int 
     if image.ndim != 3:
         raise ValueError(f"run_tiled takes one image (H, W, C), got {image.shape}")
     height, width = image.shape[:2]
-    stride = int(stride or getattr(pipeline, "texture_cell", 8))
+    stride = int(stride or pipeline.texture_cell)
     cells = (-(-height // stride), -(-width // stride))
     # the whole image's threshold, not each tile's
     threshold = pipeline.threshold_for(image.shape) if threshold is None else float(threshold)
@@ -84,4 +84,4 @@ def run_tiled(pipeline, image: np.ndarray, repair: bool = True, max_passes: int 
         after = min(after, float(result.score_after[0]))
         passes = max(passes, int(result.passes[0]))
     return QCResult(repaired[None], np.array([before], np.float32), np.array([after], np.float32), score_map[None],
-                    masks[None], np.array([passes]), threshold, tried[None], block=getattr(pipeline, "block", 1))
+                    masks[None], np.array([passes]), threshold, tried[None], block=pipeline.block)
