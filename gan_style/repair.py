@@ -38,6 +38,7 @@ from gan_style.core import cli
 from gan_style.core.io import (
     DEFAULT_MAX_PIXELS,
     ImageError,
+    output_names,
     read_image,
     scan_inputs,
     sha256_file,
@@ -93,42 +94,6 @@ def _real(path: str | os.PathLike) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # planning: every path the run will write, checked before any work
-
-
-def output_names(paths: list[Path]) -> list[str]:
-    """One output name per input, unique (case-insensitively) across the run: the input's stem
-    when no other input shares it, else its path relative to the inputs' common folder with `__`
-    between the parts (`a/x.png` -> `a__x`; the suffix too when only it differs); a name that
-    still clashes with another (a real stem `a__x`) gets `~2`, `~3`... A stem such as `x-1`
-    can never take another input's name."""
-    if not paths:
-        return []
-    stems = [p.stem for p in paths]
-    shared = _counts(stems)
-    parents = [Path(os.path.realpath(p)).parent for p in paths]
-    base = Path(os.path.commonpath([str(p) for p in parents]))
-    wanted = [stem if shared[stem.casefold()] == 1 else "__".join([*parent.relative_to(base).parts, stem])
-              for stem, parent in zip(stems, parents, strict=True)]
-    twins = _counts([name for name, stem in zip(wanted, stems, strict=True) if shared[stem.casefold()] > 1])
-    wanted = [f"{name}__{path.suffix.lstrip('.') or 'nosuffix'}" if twins.get(name.casefold(), 0) > 1 else name
-              for name, path in zip(wanted, paths, strict=True)]
-    taken = {stem.casefold() for stem in stems if shared[stem.casefold()] == 1}  # real stems keep theirs
-    names = []
-    for name, stem in zip(wanted, stems, strict=True):
-        candidate, k = name, 1
-        while shared[stem.casefold()] > 1 and candidate.casefold() in taken:
-            k += 1
-            candidate = f"{name}~{k}"
-        taken.add(candidate.casefold())
-        names.append(candidate)
-    return names
-
-
-def _counts(names: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for name in names:
-        counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
-    return counts
 
 
 def journal_path(report: Path) -> Path:

@@ -155,15 +155,6 @@ def test_unmarked_reaches_the_pipelines_it_loads(inputs, tmp_path):
     assert (tmp_path / "blotted.repaired.png").exists()
 
 
-def test_output_names_cannot_collide_with_real_stems():
-    from gan_style.repair import output_names
-
-    assert output_names([Path("a/x.png"), Path("b/x.png"), Path("y.jpg")]) == ["a__x", "b__x", "y"]
-    assert output_names([Path("a/x.png"), Path("b/x.png"), Path("c/x-1.png")]) == ["a__x", "b__x", "x-1"]
-    names = output_names([Path("a/x.png"), Path("b/x.png"), Path("a__x.png"), Path("x.jpg"), Path("X.bmp")])
-    assert len({n.casefold() for n in names}) == 5 and names[2] == "a__x"  # a real stem keeps its name
-
-
 @pytest.mark.slow
 def test_rgb_repairs_get_texture_unless_smooth(tmp_path):
     """A hole in the held-out gravel photo: by default the repaired pixels carry gravel-like

@@ -172,10 +172,10 @@ def decode_image(data: bytes | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS,
     its start) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB, upright: an EXIF orientation tag is
     applied (`PIL.ImageOps.exif_transpose`).
 
-    Grayscale and grayscale+alpha stay one channel; palette, RGBA (alpha dropped, composited on
-    nothing) and CMYK become RGB; 16-bit samples are scaled to 8 bits. Anything else, no bytes,
-    a truncated or corrupt file, or more than `max_pixels` pixels (checked before the pixels are
-    decoded) raises `ImageError`: one line that starts with `source` (a path or URL) and says why.
+    Grayscale and grayscale+alpha stay one channel; palette, RGBA and CMYK become RGB; an alpha
+    channel or a transparent colour is composited on white (`_on_white`); 16-bit samples are
+    scaled to 8 bits. Anything else, no bytes, a truncated or corrupt file, or more than
+    `max_pixels` pixels (checked before the pixels are decoded) raises `ImageError`: one line that starts with `source` (a path or URL) and says why.
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -213,11 +213,26 @@ def _to_array(image) -> np.ndarray:
         wide = np.asarray(image, dtype=np.float64)
         top = 65535.0 if mode.startswith("I;16") or wide.max() > 255 else 255.0
         return np.clip(np.rint(wide / top * 255.0), 0, 255).astype(np.uint8)[..., None]
-    if mode in ("L", "LA", "1"):
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        gray = mode in ("LA", "La", "L", "1") or (mode in ("P", "PA") and _palette_is_gray(image))
+        image = _on_white(image)
+        return np.asarray(image.convert("L"), dtype=np.uint8)[..., None] if gray else np.asarray(image)
+    if mode in ("L", "1"):
         return np.asarray(image.convert("L"), dtype=np.uint8)[..., None]
     if mode in ("P", "PA") and _palette_is_gray(image):
         return np.asarray(image.convert("L"), dtype=np.uint8)[..., None]
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def _on_white(image):
+    """An image with transparency as it shows on a white page: RGB, alpha-composited on white,
+    out = alpha x + (1 - alpha) 255 (exactly x where alpha = 255). Transparent pixels' colours are
+    whatever the encoder kept (often white or black), and a wallpaper drawn in its alpha channel
+    (grey waves on transparency) has no picture in them."""
+    from PIL import Image
+
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
 
 
 def _palette_is_gray(image) -> bool:
@@ -315,3 +330,39 @@ def name_reason(name: str) -> str | None:
     if os.path.splitext(name)[1].lower() not in IMAGE_SUFFIXES:
         return f"not an image file name (expected {', '.join(IMAGE_SUFFIXES)})"
     return None
+
+
+def output_names(paths: list[Path]) -> list[str]:
+    """One output name per input, unique (case-insensitively) across the run: the input's stem
+    when no other input shares it, else its path relative to the inputs' common folder with `__`
+    between the parts (`a/x.png` -> `a__x`; the suffix too when only it differs); a name that
+    still clashes with another (a real stem `a__x`) gets `~2`, `~3`... A stem such as `x-1`
+    can never take another input's name."""
+    if not paths:
+        return []
+    stems = [p.stem for p in paths]
+    shared = _counts(stems)
+    parents = [Path(os.path.realpath(p)).parent for p in paths]
+    base = Path(os.path.commonpath([str(p) for p in parents]))
+    wanted = [stem if shared[stem.casefold()] == 1 else "__".join([*parent.relative_to(base).parts, stem])
+              for stem, parent in zip(stems, parents, strict=True)]
+    twins = _counts([name for name, stem in zip(wanted, stems, strict=True) if shared[stem.casefold()] > 1])
+    wanted = [f"{name}__{path.suffix.lstrip('.') or 'nosuffix'}" if twins.get(name.casefold(), 0) > 1 else name
+              for name, path in zip(wanted, paths, strict=True)]
+    taken = {stem.casefold() for stem in stems if shared[stem.casefold()] == 1}  # real stems keep theirs
+    names = []
+    for name, stem in zip(wanted, stems, strict=True):
+        candidate, k = name, 1
+        while shared[stem.casefold()] > 1 and candidate.casefold() in taken:
+            k += 1
+            candidate = f"{name}~{k}"
+        taken.add(candidate.casefold())
+        names.append(candidate)
+    return names
+
+
+def _counts(names: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
+    return counts

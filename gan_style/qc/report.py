@@ -227,7 +227,7 @@ def output_name(path: str) -> str:
     that differ in any character (case included) get names that differ in their digits, so a
     per-file worker never overwrites another file's outputs without knowing the others: for n
     inputs sharing a stem, the chance of any clash is about n**2 / 2**65 (1e-8 for a million).
-    The CLI, which sees every input, keeps plain stems (`repair.output_names`)."""
+    The CLI, which sees every input, keeps plain stems (`io.output_names`)."""
     text = str(path)
     stem = _safe_stem(PurePosixPath(text.replace("\\", "/")).stem)
     return f"{stem}-{hashlib.sha256(text.encode('utf-8', errors='surrogateescape')).hexdigest()[:NAME_HASH_DIGITS]}"
