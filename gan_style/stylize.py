@@ -1,7 +1,9 @@
 """`python -m gan_style.stylize CONTENT STYLE --out OUT.png`: render a content image in a style.
 
 CONTENT and STYLE are image files or directories; with directories every content x style pair is
-rendered into the folder `--out` as `<content>__<style>.png`. Exit status: 0 all written, 1 some
+rendered into the folder `--out` as `<content>__<style>.png` (inputs sharing a stem are told apart
+as the repair CLI does: `a__x`, `b__x`). In a folder that is also `--out`, files named like these
+outputs are not taken as inputs. An existing output is replaced. Exit status: 0 all written, 1 some
 inputs failed (one line each on stderr), 2 usage errors.
 """
 
@@ -13,11 +15,22 @@ from pathlib import Path
 import numpy as np
 
 from gan_style.core import cli
-from gan_style.core.io import ImageError, list_images, read_image, writable_folder, write_png
+from gan_style.core.io import (
+    DEFAULT_MAX_PIXELS,
+    IMAGE_SUFFIXES,
+    ImageError,
+    output_names,
+    read_image,
+    scan_inputs,
+    writable_folder,
+    write_png,
+)
 from gan_style.style.eval import STYLE_SIDE, WORK_SIDE, ours, resize_long_side
 
 MIN_SIDE = 16  # px: the encoder's relu3_1 is 4x smaller; a style or content under it cannot be read
 MAX_SIDE = 4096  # px for --size, --style-size, --work-size: the decoder's memory grows with the square
+OWN_OUTPUT = "an output of gan_style.stylize (this folder is --out)"
+FLAT_STD = 2.0  # grey levels: a style whose channels all vary less is one colour, and so is its output
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:
@@ -32,7 +45,8 @@ def _fit(image: np.ndarray, size: int | None) -> np.ndarray:
 
 def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: float = 1.0, fusion: str = "adain",
                   size: int | None = 512, generator=None, style_side: int | None = STYLE_SIDE,
-                  work_side: int | None = WORK_SIDE, progress=None, precision: str = "auto") -> list[str]:
+                  work_side: int | None = WORK_SIDE, progress=None, precision: str = "auto",
+                  max_pixels: int = DEFAULT_MAX_PIXELS, warn=None) -> list[str]:
     """Render every (content, style) pair; returns the one-line errors (empty when all were written).
 
     out is the output file for one pair, else a folder receiving `<content>__<style>.png`. The
@@ -40,6 +54,8 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
     linear always at `size`; a content over `work_side` px is rendered at `work_side` and resized
     to `size` (None: rendered at `size`). progress: callable(done, total) after each pair.
     precision: the encoder's and decoder's (`FusionGenerator.from_pretrained`), when `generator` is None.
+    max_pixels: larger inputs are refused (`read_image`). warn: callable(one line) for a style that
+    is one colour (every channel's std under FLAT_STD levels): AdaIN gives its output that colour.
     """
     from gan_style.style.fusion_generator import FusionGenerator
 
@@ -47,21 +63,25 @@ def stylize_files(contents: list[Path], styles: list[Path], out: Path, alpha: fl
     render = ours(generator, alpha, fusion, style_side, work_side)
     style_size = style_side if fusion == "adain" and style_side else size  # linear: F_s sized as F_c
     errors, loaded, done = [], {}, 0
+    content_names, style_names = output_names(contents), output_names(styles)
 
     def load(path, side):
         if (path, side) not in loaded:
-            image = read_image(path)
+            image = read_image(path, max_pixels)
             if min(image.shape[:2]) < MIN_SIDE:  # upscaled, it would be mostly made up
                 raise ImageError(f"{path}: {image.shape[1]}x{image.shape[0]} is too small to stylize "
                                  f"(at least {MIN_SIDE} px a side)")
             loaded[path, side] = _fit(_rgb(image), side)
+            if path in styles and warn is not None and loaded[path, side].std(axis=(0, 1)).max() < FLAT_STD:
+                warn(f"{path}: the style is one colour (it varies by under {FLAT_STD:g} grey levels), "
+                     "so the output is that colour too")
         return loaded[path, side]
 
     single = _single_file(contents, styles, out)
-    for content in contents:
-        for style in styles:
+    for content, content_name in zip(contents, content_names, strict=True):
+        for style, style_name in zip(styles, style_names, strict=True):
             try:
-                target = out if single else out / f"{content.stem}__{style.stem}.png"
+                target = out if single else out / f"{content_name}__{style_name}.png"
                 if target.resolve() in (content.resolve(), style.resolve()):
                     raise ImageError(f"{target}: is an input; refusing to overwrite it")
                 c_image, s_image = load(content, size), load(style, style_size)
@@ -84,13 +104,40 @@ def _single_file(contents: list[Path], styles: list[Path], out: Path) -> bool:
     return len(contents) == 1 and len(styles) == 1 and out.suffix.lower() == ".png"
 
 
+def out_problem(pairs: int, out: Path) -> str | None:
+    """Why `--out` cannot take `pairs` outputs, or None: an image name other than .png for one pair
+    (it would be a folder called `x.jpg`), an image name for several (they need a folder)."""
+    suffix = out.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES or out.is_dir():
+        return None
+    if pairs == 1 and suffix != ".png":
+        return f"--out {out}: stylize writes PNG; name the output {out.with_suffix('.png').name}"
+    if pairs > 1:
+        return f"--out {out} names one image, but there are {pairs} pairs: give a folder"
+    return None
+
+
+def own_output(out: Path):
+    """A `scan_inputs` skip rule: in the folder `out`, files named like stylize's outputs."""
+    folder = Path(out).resolve()
+
+    def skip(path: Path) -> str | None:
+        if path.parent.resolve() == folder and path.suffix.lower() == ".png" and "__" in path.stem:
+            return OWN_OUTPUT
+        return None
+
+    return skip
+
+
 def build_parser() -> cli.ArgumentParser:
     """The parser of `python -m gan_style.stylize` (argparse only: no TensorFlow)."""
     parser = cli.parser("python -m gan_style.stylize", __doc__)
     parser.add_argument("content", help="content image or folder")
     parser.add_argument("style", help="style image or folder")
     parser.add_argument("--out", required=True, help="OUT.png for one pair, else a folder")
-    parser.add_argument("--alpha", type=float, default=1.0, help="style strength, in [0, 1]")
+    parser.add_argument("--alpha", type=float, default=1.0,
+                        help="in [0, 1]; adain: the style's strength (0: the content redrawn); "
+                             "linear: the content's weight (1: the content alone)")
     parser.add_argument("--fusion", default="adain", choices=["adain", "linear"],
                         help="how content and style features are fused")
     parser.add_argument("--size", type=int, default=512, help="longer side of the content in px")
@@ -103,6 +150,8 @@ def build_parser() -> cli.ArgumentParser:
                         help="the encoder's and decoder's: auto = bfloat16 where the CPU has AMX or AVX512-BF16 "
                              "(a whole call 1.9x faster at 512 px, the picture 45-56 dB from float32's), "
                              "else float32")
+    parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS,
+                        help="refuse larger input images (a decompression-bomb guard)")
     return parser
 
 
@@ -116,11 +165,20 @@ def main(argv: list[str] | None = None) -> int:
     for flag, value in (("--style-size", args.style_size), ("--work-size", args.work_size)):
         if value != 0 and not MIN_SIDE <= value <= MAX_SIDE:
             parser.error(f"{flag} must be 0 or in [{MIN_SIDE}, {MAX_SIDE}], got {value}")
-    contents, styles = list_images([args.content]), list_images([args.style])
+    if args.max_pixels < 1:
+        parser.error(f"--max-pixels must be >= 1, got {args.max_pixels}")
+    out = Path(args.out)
+    skip = own_output(out)
+    (contents, left_c), (styles, left_s) = scan_inputs([args.content], skip), scan_inputs([args.style], skip)
     if not contents or not styles:
         parser.error("no images found in " + (args.content if not contents else args.style))
-
-    out = Path(args.out)
+    problem = out_problem(len(contents) * len(styles), out)
+    if problem:
+        parser.error(problem)
+    skipped = {path for path, reason in left_c + left_s if reason == OWN_OUTPUT}
+    if skipped:
+        print(f"note: {len(skipped)} file(s) in {out} named like stylize's outputs were not taken as inputs",
+              file=sys.stderr)
     try:
         writable_folder(out.parent if _single_file(contents, styles, out) else out)
     except OSError as exc:
@@ -136,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         errors = stylize_files(contents, styles, out, args.alpha, args.fusion, args.size,
                                style_side=args.style_size or None, work_side=args.work_size or None,
-                               progress=progress, precision=args.precision)
+                               progress=progress, precision=args.precision, max_pixels=args.max_pixels,
+                               warn=lambda message: print(f"warning: {message}", file=sys.stderr))
     except CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -221,3 +221,76 @@ def test_an_output_folder_that_cannot_be_written_fails_before_rendering(pictures
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert result.stderr.strip().splitlines() == [f"error: cannot write to the output folder {why}"]
         assert "wrote" not in result.stdout  # nothing rendered
+
+
+def test_inputs_sharing_a_stem_get_their_own_outputs(tmp_path, capsys):
+    """x.png and x.jpg (a new user's trial: one output silently replaced the other) come out
+    under two names, as the repair CLI names them."""
+    from gan_style import stylize
+    from gan_style.core import data
+
+    (tmp_path / "c").mkdir()
+    Image.fromarray(data.bundled_image("chelsea")[:48, :48]).save(tmp_path / "c" / "x.png")
+    Image.fromarray(data.bundled_image("coffee")[:48, :48]).save(tmp_path / "c" / "x.jpg")
+    Image.fromarray(data.bundled_image("gravel")[:48, :48]).save(tmp_path / "gravel.png")
+    assert stylize.main([str(tmp_path / "c"), str(tmp_path / "gravel.png"), "--out", str(tmp_path / "o"),
+                         "--size", "32", "--fusion", "linear"]) == 0
+    written = sorted(p.name for p in (tmp_path / "o").iterdir())
+    assert written == ["x__jpg__gravel.png", "x__png__gravel.png"]
+    cat, cup = (np.asarray(Image.open(tmp_path / "o" / name)) for name in written[::-1])
+    assert np.abs(cat.astype(int) - cup.astype(int)).mean() > 5  # two pictures, not one twice
+
+
+def test_a_run_into_its_content_folder_does_not_take_its_outputs_as_inputs(tmp_path, capsys):
+    from gan_style import stylize
+    from gan_style.core import data
+
+    Image.fromarray(data.bundled_image("chelsea")[:48, :48]).save(tmp_path / "cat.png")
+    Image.fromarray(data.bundled_image("gravel")[:48, :48]).save(tmp_path / "gravel.png")
+    style = tmp_path / "style"
+    style.mkdir()
+    (tmp_path / "gravel.png").rename(style / "gravel.png")
+    args = [str(tmp_path), str(style), "--out", str(tmp_path), "--size", "32", "--fusion", "linear"]
+    assert stylize.main(args) == 0
+    first = (tmp_path / "cat__gravel.png").read_bytes()
+    assert stylize.main(args) == 0  # again: cat only, not cat__gravel as a content
+    out, err = capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["cat.png", "cat__gravel.png"]
+    assert (tmp_path / "cat__gravel.png").read_bytes() == first
+    assert "note: 1 file(s)" in err and out.splitlines()[-1].startswith("wrote 1 of 1 image(s)")
+
+
+@pytest.mark.parametrize(("out", "why"), [("x.jpg", "stylize writes PNG; name the output x.png"),
+                                          ("y.png", "names one image, but there are 2 pairs: give a folder")])
+def test_an_out_that_names_the_wrong_kind_of_file_is_a_usage_error(pictures, tmp_path, out, why, capsys):
+    """`--out x.jpg` made a folder called x.jpg; `--out y.png` for several pairs likewise."""
+    from gan_style import stylize
+
+    content = pictures / "contents" / ("cat.jpg" if out == "x.jpg" else "")
+    with pytest.raises(SystemExit) as stop:
+        stylize.main([str(content), str(pictures / "styles" / "gravel.png"), "--out", str(tmp_path / out)])
+    assert stop.value.code == 2 and why in capsys.readouterr().err
+    assert not (tmp_path / out).exists()
+
+
+def test_max_pixels_is_an_option_as_its_error_says(pictures, tmp_path, capsys):
+    from gan_style import stylize
+
+    cat, gravel = pictures / "contents" / "cat.jpg", pictures / "styles" / "gravel.png"
+    args = [str(cat), str(gravel), "--out", str(tmp_path / "o.png"), "--size", "32", "--fusion", "linear"]
+    assert stylize.main([*args, "--max-pixels", "4000"]) == 1  # the 120 x 90 cat is over it
+    assert "raise it with --max-pixels" in capsys.readouterr().err
+    assert stylize.main([*args, "--max-pixels", "20000"]) == 0 and (tmp_path / "o.png").exists()
+
+
+def test_a_one_colour_style_is_named_in_a_warning(pictures, tmp_path, capsys):
+    from gan_style import stylize
+
+    Image.fromarray(np.full((32, 32, 3), (200, 40, 40), np.uint8)).save(tmp_path / "red.png")
+    args = [str(pictures / "contents" / "cat.jpg"), None, "--out", str(tmp_path / "o.png"), "--size", "32",
+            "--fusion", "linear"]
+    args[1] = str(tmp_path / "red.png")
+    assert stylize.main(args) == 0
+    assert f"warning: {tmp_path / 'red.png'}: the style is one colour" in capsys.readouterr().err
+    args[1] = str(pictures / "styles" / "gravel.png")
+    assert stylize.main(args) == 0 and "warning" not in capsys.readouterr().err
