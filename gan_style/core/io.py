@@ -175,7 +175,8 @@ def decode_image(data: bytes | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS,
     Grayscale and grayscale+alpha stay one channel; palette, RGBA and CMYK become RGB; an alpha
     channel or a transparent colour is composited on white (`_on_white`); 16-bit samples are
     scaled to 8 bits. Anything else, no bytes, a truncated or corrupt file, or more than
-    `max_pixels` pixels (checked before the pixels are decoded) raises `ImageError`: one line that starts with `source` (a path or URL) and says why.
+    `max_pixels` pixels (checked before the pixels are decoded) raises `ImageError`: one line
+    that starts with `source` (a path or URL) and says why.
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
