@@ -6,8 +6,9 @@ The job's options are the repair CLI's (`qc.report.add_qc_options`); every optio
 not know goes to Beam's `PipelineOptions` (`--project`, `--region`, `--temp_location` for
 Dataflow; `--flink_master` for Flink; `--direct_num_workers 2 --direct_running_mode
 multi_processing` here); an option neither knows is a usage error. Exit status, as the repair
-CLI's: 0 when every image was processed or skipped, 1 when the pipeline failed or any image failed
-(a row with an `error`), 2 on usage errors or without the Beam extra. docs/scale.md.
+CLI's: 0 when every image was processed or skipped, 1 when the pipeline failed, any image failed
+(a row with an `error`) or a local --out cannot be written, 2 on usage errors (no input image
+among the matches included) or without the Beam extra. docs/scale.md.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import sys
 
 from gan_style.core import cli
+from gan_style.core.io import writable_folder
 from gan_style.qc.report import add_qc_options, qc_settings
 
 
@@ -58,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     runtime.quiet_tensorflow()
     if args.shards < 1:
         parser.error(f"--shards must be >= 1, got {args.shards}")
+    if "://" not in args.out:  # a local folder: say now, in one line, what Beam would say in 30
+        try:
+            writable_folder(args.out)
+        except OSError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     settings = scale_beam.Settings(**qc_settings(args), checkpoints=args.checkpoints, shards=args.shards)
     options = PipelineOptions([f"--runner={args.runner}", *beam_args])
     try:
@@ -67,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
         lines = [line for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
         print(f"error: the pipeline failed: {lines[-1].strip()[:300]}", file=sys.stderr)
         return 1
+    if not counts["inputs"]:  # as the repair CLI: nothing to do is a usage error
+        print(f"error: no input images found in {' '.join(args.inputs)} ({counts['skipped']} skipped, "
+              f"each with its reason in {report}; a folder is not a pattern: DIR/*)", file=sys.stderr)
+        return 2
     print(f"{counts['processed']} of {counts['inputs']} processed: {counts['flagged']} flagged, "
           f"{counts['repaired']} repaired, {counts['accepted']} accepted, {counts['rejected']} rejected; "
           f"{counts['failed']} failed, {counts['skipped']} skipped; report: {report}")

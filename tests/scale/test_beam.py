@@ -171,8 +171,22 @@ def test_the_cli_exits_1_when_an_image_failed_and_0_when_none_did(tmp_path, caps
 
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / ".hidden.png").write_bytes(b"skipped")
-    assert main([str(tmp_path / "in" / "*.png"), "--out", str(tmp_path / "out"), "--direct_num_workers", "1"]) == 0
-    assert "0 failed, 1 skipped" in capsys.readouterr().out
+    # nothing to process (a pattern matching only a hidden file; a folder given as a pattern): as
+    # the repair CLI, a usage error, not "0 of 0 processed" and exit 0
+    for pattern in (tmp_path / "in" / "*.png", tmp_path / "in"):
+        assert main([str(pattern), "--out", str(tmp_path / "out"), "--direct_num_workers", "1"]) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and error.startswith(f"error: no input images found in {pattern} (1 skipped")
     (tmp_path / "in" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     assert main([str(tmp_path / "in" / "*.png"), "--out", str(tmp_path / "out")]) == 1
     assert "1 failed, 1 skipped" in capsys.readouterr().out
+
+
+def test_the_cli_says_in_one_line_that_a_local_out_cannot_be_written(tmp_path, capsys):
+    from gan_style.scale.__main__ import main
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    assert main([str(tmp_path / "*.png"), "--out", str(blocker / "out")]) == 1
+    error = capsys.readouterr().err
+    assert error == f"error: cannot write to the output folder {blocker / 'out'}: Not a directory\n"
