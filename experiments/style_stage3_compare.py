@@ -21,13 +21,14 @@ CONTENTS = ("chelsea", "grace_hopper", "Kleiber", "Solvay")
 STYLES = ("Klimt", "Painting-Colors", "gravel", "string")
 
 
-def pictures() -> dict[str, np.ndarray]:
+def pictures(max_side: int | None = None) -> dict[str, np.ndarray]:
+    """The pairs' pictures; the packages' at most `max_side` px (None: `data.MAX_PICTURE_SIDE`)."""
     from gan_style.core import data
 
     out = {name: data.bundled_image(name) for name in ("chelsea", "grace_hopper", "gravel")}
     found = {}
     for package in ("lomiri-wallpapers-20.04", "visp-images-data", "ukui-wallpapers"):
-        found.update(data.package_pictures(package))
+        found.update(data.package_pictures(package, max_side or data.MAX_PICTURE_SIDE))
     for name in ("Kleiber", "Solvay", "Klimt", "Painting-Colors", "string"):
         out[name] = next(v for k, v in found.items() if k.split(":")[1].startswith(name))
     return out
