@@ -2,6 +2,7 @@
 and the shipped model's style distance falls monotonically as alpha goes 0 -> 1."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -294,3 +295,21 @@ def test_a_one_colour_style_is_named_in_a_warning(pictures, tmp_path, capsys):
     assert f"warning: {tmp_path / 'red.png'}: the style is one colour" in capsys.readouterr().err
     args[1] = str(pictures / "styles" / "gravel.png")
     assert stylize.main(args) == 0 and "warning" not in capsys.readouterr().err
+
+
+def test_the_python_method_names_a_wrong_array_in_one_line():
+    """A new user's trial passed a float picture in [0, 1] (taken silently as near black) and a
+    grey (H, W) one (a TensorFlow binding error)."""
+    from gan_style.core import data
+    from gan_style.style.eval import ours
+    from gan_style.style.fusion_generator import FusionGenerator
+
+    render = ours(FusionGenerator(width=4))  # untrained: only the check of the arrays is asked
+    content, style = data.bundled_image("chelsea")[:32, :32], data.bundled_image("gravel")[:32, :32]
+    assert render(content, style).shape == (32, 32, 3)
+    for bad, what in ((content / 255.0, "content must be a uint8 RGB array (H, W, 3) in [0, 255], got float64"),
+                      (content[..., 0], "content must be a uint8 RGB array (H, W, 3) in [0, 255], got uint8 (32, 32)")):
+        with pytest.raises(ValueError, match=re.escape(what)):
+            render(bad, style)
+    with pytest.raises(ValueError, match="the style must be"):
+        render(content, style.tolist())

@@ -261,6 +261,11 @@ def ours(generator, alpha: float = 1.0, fusion: str = "adain", style_side: int |
         return generator((content, style), alpha=alpha_, fusion=fusion)
 
     def method(content, style):
+        for name, image in (("content", content), ("style", style)):
+            if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
+                    and image.shape[-1] == 3):
+                got = f"{image.dtype} {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
+                raise ValueError(f"the {name} must be a uint8 RGB array (H, W, 3) in [0, 255], got {got}")
         if style_side is not None and fusion == "adain" and max(style.shape[:2]) != style_side:
             style = resize_long_side(style, style_side)
         height, width = content.shape[:2]
