@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     except CheckpointError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for message in errors:
+    for message in dict.fromkeys(errors):  # a bad content fails with every style: said once
         print(f"error: {message}", file=sys.stderr)
     written = len(contents) * len(styles) - len(errors)
     print(f"wrote {written} of {len(contents) * len(styles)} image(s) to {args.out}, {len(errors)} failed, "
