@@ -280,21 +280,15 @@ CORPUS = ",".join(PICTURE_SOURCES)  # every training source: `--pictures corpus`
 MAX_PICTURE_SIDE = 1024  # package pictures are read at most this long (px): 4-6k wallpapers, fast
 
 
-def read_picture(path: str | os.PathLike, max_side: int | None = MAX_PICTURE_SIDE) -> np.ndarray:
-    """A package picture (PNG, JPEG, WebP) as uint8 RGB (H, W, 3), its longer side shrunk to at
-    most `max_side` (Lanczos; JPEGs decoded at a reduced scale first; None: as stored).
-
-    Alpha is dropped, not composited (`io.read_image` composites user inputs on white): every
-    recorded training, calibration and evaluation run read the pictures so. 7 of the 43 training
-    and validation package pictures and 15 of the 72 reserved ones have an alpha channel."""
+def read_picture(path: str | os.PathLike, max_side: int = MAX_PICTURE_SIDE) -> np.ndarray:
+    """A package picture (PNG, JPEG, WebP; alpha dropped) as uint8 RGB (H, W, 3), its longer side
+    shrunk to at most `max_side` (Lanczos; JPEGs decoded at a reduced scale first)."""
     from PIL import Image
 
     with Image.open(path) as image:
-        if max_side is not None:
-            image.draft("RGB", (max_side, max_side))
+        image.draft("RGB", (max_side, max_side))
         image = image.convert("RGB")
-        if max_side is not None:
-            image.thumbnail((max_side, max_side), Image.LANCZOS)
+        image.thumbnail((max_side, max_side), Image.LANCZOS)
         return np.asarray(image, np.uint8)
 
 
@@ -345,15 +339,16 @@ def validation_pictures() -> dict[str, np.ndarray]:
 
 
 def opencv_doc_images(root: str | os.PathLike = OPENCV_DOC_DIR) -> dict[str, np.ndarray]:
-    """The OPENCV_DOC_PHOTOS as uint8 RGB (H, W, 3), keyed "opencv-doc:<file stem>", at their
-    stored size (`read_picture`: chicky_512.png's alpha dropped, as the shipped models read it)."""
+    """The OPENCV_DOC_PHOTOS as uint8 RGB (H, W, 3), keyed "opencv-doc:<file stem>"."""
+    from gan_style.core.io import read_rgb
+
     root = Path(root)
     missing = [name for name in OPENCV_DOC_PHOTOS if not (root / name).is_file()]
     if missing:
         raise DataUnavailableError(
             f"{len(missing)} opencv-doc photos missing under {root} (e.g. {missing[0]}): "
             "install Debian's opencv-doc (`make data` does) or train on --pictures bundled")
-    return {f"opencv-doc:{Path(name).stem}": read_picture(root / name, None) for name in OPENCV_DOC_PHOTOS}
+    return {f"opencv-doc:{Path(name).stem}": read_rgb(root / name) for name in OPENCV_DOC_PHOTOS}
 
 
 def training_pictures(sources: str = "bundled") -> dict[str, np.ndarray]:
