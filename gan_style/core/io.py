@@ -172,11 +172,10 @@ def decode_image(data: bytes | BinaryIO, max_pixels: int = DEFAULT_MAX_PIXELS,
     its start) as uint8 (H, W, 1) grayscale or (H, W, 3) RGB, upright: an EXIF orientation tag is
     applied (`PIL.ImageOps.exif_transpose`).
 
-    Grayscale and grayscale+alpha stay one channel; palette, RGBA and CMYK become RGB; an alpha
-    channel or a transparent colour is composited on white (`_on_white`); 16-bit samples are
-    scaled to 8 bits. Anything else, no bytes, a truncated or corrupt file, or more than
-    `max_pixels` pixels (checked before the pixels are decoded) raises `ImageError`: one line
-    that starts with `source` (a path or URL) and says why.
+    Grayscale and grayscale+alpha stay one channel; palette, RGBA (alpha dropped, composited on
+    nothing) and CMYK become RGB; 16-bit samples are scaled to 8 bits. Anything else, no bytes,
+    a truncated or corrupt file, or more than `max_pixels` pixels (checked before the pixels are
+    decoded) raises `ImageError`: one line that starts with `source` (a path or URL) and says why.
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -214,26 +213,11 @@ def _to_array(image) -> np.ndarray:
         wide = np.asarray(image, dtype=np.float64)
         top = 65535.0 if mode.startswith("I;16") or wide.max() > 255 else 255.0
         return np.clip(np.rint(wide / top * 255.0), 0, 255).astype(np.uint8)[..., None]
-    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
-        gray = mode in ("LA", "La", "L", "1") or (mode in ("P", "PA") and _palette_is_gray(image))
-        image = _on_white(image)
-        return np.asarray(image.convert("L"), dtype=np.uint8)[..., None] if gray else np.asarray(image)
-    if mode in ("L", "1"):
+    if mode in ("L", "LA", "1"):
         return np.asarray(image.convert("L"), dtype=np.uint8)[..., None]
     if mode in ("P", "PA") and _palette_is_gray(image):
         return np.asarray(image.convert("L"), dtype=np.uint8)[..., None]
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
-
-
-def _on_white(image):
-    """An image with transparency as it shows on a white page: RGB, alpha-composited on white,
-    out = alpha x + (1 - alpha) 255 (exactly x where alpha = 255). Transparent pixels' colours are
-    whatever the encoder kept (often white or black), and a wallpaper drawn in its alpha channel
-    (grey waves on transparency) has no picture in them."""
-    from PIL import Image
-
-    rgba = image.convert("RGBA")
-    return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
 
 
 def _palette_is_gray(image) -> bool:

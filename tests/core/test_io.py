@@ -220,26 +220,3 @@ def test_output_names_cannot_collide_with_real_stems():
     assert output_names([Path("a/x.png"), Path("b/x.png"), Path("c/x-1.png")]) == ["a__x", "b__x", "x-1"]
     names = output_names([Path("a/x.png"), Path("b/x.png"), Path("a__x.png"), Path("x.jpg"), Path("X.bmp")])
     assert len({n.casefold() for n in names}) == 5 and names[2] == "a__x"  # a real stem keeps its name
-
-
-def test_transparency_is_composited_on_white(tmp_path):
-    """A wallpaper drawn in its alpha channel (grey waves on transparent white or black) reads as
-    it shows on a white page; an opaque alpha channel changes nothing."""
-    from gan_style.core.io import read_image
-
-    alpha = np.tile(np.linspace(0, 255, 8).astype(np.uint8), (8, 1))
-    for under in (0, 255):  # what the encoder kept under the transparency
-        rgba = np.dstack([np.full((8, 8, 3), under, np.uint8), alpha])
-        Image.fromarray(rgba, "RGBA").save(tmp_path / "waves.png")
-        expected = np.rint(alpha / 255 * under + (1 - alpha / 255) * 255)
-        assert np.abs(read_image(tmp_path / "waves.png")[..., 0] - expected).max() <= 1
-    gray = np.dstack([np.full((8, 8), 40, np.uint8), alpha])
-    Image.fromarray(gray, "LA").save(tmp_path / "gray.png")
-    image = read_image(tmp_path / "gray.png")
-    assert image.shape == (8, 8, 1) and image[0, 0, 0] == 255 and image[0, -1, 0] == 40
-    opaque = np.dstack([np.arange(192, dtype=np.uint8).reshape(8, 8, 3), np.full((8, 8), 255, np.uint8)])
-    Image.fromarray(opaque, "RGBA").save(tmp_path / "opaque.png")
-    assert np.array_equal(read_image(tmp_path / "opaque.png"), opaque[..., :3])
-    palette = Image.fromarray(np.full((8, 8, 3), (255, 0, 0), np.uint8)).convert("P")
-    palette.save(tmp_path / "clear.png", transparency=int(np.asarray(palette)[0, 0]))  # its only colour clear
-    assert tuple(read_image(tmp_path / "clear.png")[0, 0]) == (255, 255, 255)
